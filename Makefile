@@ -1,0 +1,60 @@
+# fwatch: `make` builds into build/, `make check` runs every test,
+# `make bench` measures the overhead, `make install` installs.
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+B := build
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B)
+# The library is built without fortification and without 64-bit off_t
+# redirection, so that stat and stat64 (and the rest) are distinct symbols.
+LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -U_FORTIFY_SOURCE \
+	-U_FILE_OFFSET_BITS -fno-builtin -ftls-model=initial-exec
+
+LIB_SRC := lib/wrappers.c lib/log.c
+READER_SRC := lib/reader.c lib/calls.c
+TOOL_SRC := tools/summary.c
+HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h)
+
+all: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary
+
+$(B):
+	mkdir -p $(B)
+
+$(B)/libfwatch.so: $(LIB_SRC) $(HDRS) | $(B)
+	$(CC) $(LIB_CFLAGS) -shared -o $@ $(LIB_SRC) -ldl $(LDFLAGS)
+
+$(B)/libfwatch-reader.a: $(READER_SRC) $(HDRS) | $(B)
+	rm -f $@
+	for f in $(READER_SRC); do \
+		$(CC) $(ALL_CFLAGS) -c $$f -o $(B)/$$(basename $$f .c).o || exit 1; \
+		ar rcs $@ $(B)/$$(basename $$f .c).o; done
+
+$(B)/fwatch-summary: tools/fwatch-summary.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) -Itools -o $@ tools/fwatch-summary.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS)
+
+$(B)/fwatch-run: tools/fwatch-run.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) -Itools -DFW_LIBDIR='"$(LIBDIR)"' -o $@ tools/fwatch-run.c $(TOOL_SRC) \
+		$(B)/libfwatch-reader.a $(LDFLAGS)
+
+# The main job on a real program.
+demo: all
+	$(B)/fwatch-run -c ls -l /etc
+
+include tests/tests.mk
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/fwatch
+	install -m 755 $(B)/libfwatch.so $(DESTDIR)$(LIBDIR)/libfwatch.so
+	install -m 644 $(B)/libfwatch-reader.a $(DESTDIR)$(LIBDIR)/libfwatch-reader.a
+	install -m 755 $(B)/fwatch-run $(B)/fwatch-summary $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 include/fwatch_log.h include/fwatch_calls.h include/fwatch_calls.def \
+		include/fwatch_reader.h $(DESTDIR)$(PREFIX)/include/fwatch/
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all demo install clean

@@ -1,0 +1,37 @@
+/* Call ids, classes and names, expanded from fwatch_calls.def; shared by the
+ * library, the reader, the tools and the tests. */
+#ifndef FWATCH_CALLS_H
+#define FWATCH_CALLS_H
+
+/* The classes a call belongs to, and the name `-e %class` selects them by. */
+#define FW_CLASSES(X)                                                         \
+	X(OPEN, "open") X(DIR, "dir") X(STDIO, "stdio") X(STAT, "stat")        \
+	X(ACCESS, "access") X(LINK, "link") X(NAME, "name") X(FD, "fd")        \
+	X(CWD, "cwd")
+
+enum fw_class {
+#define FW_CLASS_ENUM(c, name) FW_CLASS_##c,
+	FW_CLASSES(FW_CLASS_ENUM)
+#undef FW_CLASS_ENUM
+	FW_CLASS_COUNT
+};
+
+enum fw_id {
+#define FW_CALL(name, cls, ...) FW_ID_##name,
+#define FW_CALLV FW_CALL
+#include "fwatch_calls.def"
+#undef FW_CALL
+#undef FW_CALLV
+	FW_ID_COUNT
+};
+
+struct fw_call_info {
+	const char *name;
+	enum fw_class cls;
+	const char *shape; /* see fwatch_calls.def */
+};
+
+extern const struct fw_call_info fw_calls[FW_ID_COUNT];
+extern const char *const fw_class_names[FW_CLASS_COUNT]; /* "open", "stat", ... */
+
+#endif

@@ -1,0 +1,80 @@
+/* The fwatch log format: the one definition shared by the writer (libfwatch.so)
+ * and the reader. docs/log-format.md explains it in prose; change both together
+ * and bump FW_LOG_VERSION when a byte moves. All integers are little-endian. */
+#ifndef FWATCH_LOG_H
+#define FWATCH_LOG_H
+
+#include <stdint.h>
+
+#define FW_LOG_MAGIC "FWATCHL\n"      /* 8 bytes, no NUL needed */
+#define FW_LOG_VERSION 1u
+
+/* The file grows in segments; each is reserved on disk before it is mapped.
+ * Threads take chunks of a segment, so a chunk never straddles two segments. */
+#define FW_LOG_SEGMENT (1u << 20)
+#define FW_LOG_CHUNK 4096u
+
+/* fw_log_header.flags */
+#define FW_LOGF_PARTIAL 0x1u  /* some calls were not recorded (see dropped) */
+#define FW_LOGF_CLOSED 0x2u   /* the process reached exit() or exec */
+#define FW_LOGF_TICKS_NS 0x4u /* ticks are nanoseconds already (no TSC) */
+
+/* The header is at offset 0. Its fixed part is followed by the strings
+ * exe, argv (NUL-separated arguments), cwd and host, each with the length
+ * given here, and then by zero padding up to data_start. Records occupy
+ * [data_start, tail). */
+struct fw_log_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t header_size; /* sizeof(struct fw_log_header) for this version */
+	uint32_t flags;       /* FW_LOGF_*, updated while the process runs */
+	uint32_t pid, ppid;
+	uint32_t uid, gid, euid, egid;
+	uint32_t exe_len, argv_len, cwd_len, host_len;
+	uint32_t sync_lock;       /* nonzero while sync_* are being rewritten */
+	uint64_t data_start;      /* offset of the first record */
+	uint64_t tail;            /* bytes reserved so far, atomically advanced */
+	uint64_t dropped;         /* calls not recorded */
+	uint64_t start_wall_ns;   /* CLOCK_REALTIME at start */
+	uint64_t start_mono_ns;   /* CLOCK_MONOTONIC at start, taken with start_tick */
+	uint64_t start_tick;
+	uint64_t sync_mono_ns;    /* a later (monotonic, tick) pair, refreshed as the log */
+	uint64_t sync_tick;       /* grows and at exit: the reader converts ticks with both
+	                           * pairs, and ignores this one if sync_lock is set */
+	uint64_t reserved1[4];
+};
+
+/* One record per call, 8-byte aligned, in 40 bytes plus its paths.
+ * The writer stores size first (id 0: "being written"), the body next, and
+ * the id last, so a reader skips a record a crash interrupted. A zero
+ * 8-byte word is unused space (an abandoned chunk end): skip 8 bytes. */
+struct fw_rec {
+	uint16_t size;  /* whole record in bytes, a multiple of 8 */
+	uint16_t id;    /* FW_ID_* + 1; 0 while being written */
+	uint16_t err;   /* errno when the call failed, else 0 */
+	uint16_t bits;  /* FW_RB_* */
+	uint32_t tid;
+	uint32_t dur;   /* ticks spent in the real call; see FW_RB_LONG */
+	uint64_t start; /* tick when the real call began */
+	int32_t ret;    /* result; the fd for FILE * and DIR *, -1 for NULL */
+	int32_t fd;     /* the fd or dirfd argument; FW_NOFD when there is none */
+	uint32_t a1, a2; /* flags, mode, ... as the row in calls.def says */
+	/* then: path bytes and NUL, second path and NUL (for two-path calls),
+	 * zero padding, and for FW_RB_LONG a final uint64_t duration in ticks. */
+};
+
+#define FW_NOFD (-1000000) /* outside any real fd and AT_FDCWD */
+
+/* fw_rec.bits */
+#define FW_RB_LONG 0x1u       /* dur overflowed: the last 8 bytes hold it */
+#define FW_RB_NOPATH 0x2u     /* path pointer was NULL */
+#define FW_RB_BADPATH 0x4u    /* call failed with EFAULT: path not read */
+#define FW_RB_TRUNC 0x8u      /* path longer than FW_PATH_MAX: cut */
+#define FW_RB_NOPATH2 0x10u
+#define FW_RB_TRUNC2 0x20u
+
+/* Longest path stored whole; longer ones are cut and flagged. Two of these
+ * and the fixed part still fit the 16-bit size. */
+#define FW_PATH_MAX 16384u
+
+#endif

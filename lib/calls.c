@@ -1,0 +1,17 @@
+/* The names and classes of the intercepted calls, for the reader and tools. */
+#include "fwatch_calls.h"
+
+const struct fw_call_info fw_calls[FW_ID_COUNT] = {
+#define FW_CALL(name, cls, R, params, args, fd, path, path2, a1, a2, shape) \
+	[FW_ID_##name] = {#name, FW_CLASS_##cls, shape},
+#define FW_CALLV FW_CALL
+#include "fwatch_calls.def"
+#undef FW_CALL
+#undef FW_CALLV
+};
+
+const char *const fw_class_names[FW_CLASS_COUNT] = {
+#define FW_CLASS_NAME(c, name) [FW_CLASS_##c] = name,
+	FW_CLASSES(FW_CLASS_NAME)
+#undef FW_CLASS_NAME
+};

@@ -1,0 +1,479 @@
+/* The per-process log: created at start (and again in a fork child), grown
+ * segment by segment, appended to without locks. Only raw system calls here:
+ * calling a wrapped libc function would record fwatch itself. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "fwatch.h"
+#include "fwatch_calls.h"
+#include "fwatch_log.h"
+
+FW_TLS struct fw_thread fw_self;
+int fw_state = FW_UNINIT;
+uint32_t fw_gen = 1;
+
+#define FW_MAX_MB_DEFAULT 1024u
+#define FW_MAX_MB_LIMIT 65536u
+#define FW_SEGS_MAX (FW_MAX_MB_LIMIT / (FW_LOG_SEGMENT >> 20))
+
+static struct {
+	struct fw_log_header *hdr; /* segment 0 */
+	char *seg[FW_SEGS_MAX];    /* mapped segments, set once each */
+	uint64_t limit;            /* FWATCH_MAX_MB in bytes */
+	char path[PATH_MAX];       /* the log, reopened by name to grow it */
+	dev_t dev;
+	ino_t ino;
+	int warned;
+} fw;
+
+static long fw_sys(long nr, long a, long b, long c, long d)
+{
+	return syscall(nr, a, b, c, d);
+}
+
+/* The one diagnostic fwatch may print, once per process: why it stopped. */
+static void fw_warn(const char *what, const char *detail)
+{
+	if (__atomic_exchange_n(&fw.warned, 1, __ATOMIC_RELAXED))
+		return;
+	char buf[PATH_MAX + 256];
+	size_t n = 0;
+	const char *parts[] = {"fwatch: ", what, detail ? ": " : "", detail ? detail : "",
+			       "; the program runs on untraced\n"};
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		size_t l = strlen(parts[i]);
+		if (n + l > sizeof buf)
+			l = sizeof buf - n;
+		memcpy(buf + n, parts[i], l);
+		n += l;
+	}
+	fw_sys(SYS_write, 2, (long)buf, (long)n, 0);
+}
+
+static void fw_drop(void)
+{
+	struct fw_log_header *h = fw.hdr;
+	if (!h)
+		return;
+	__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
+	if (!(__atomic_fetch_or(&h->flags, FW_LOGF_PARTIAL, __ATOMIC_RELAXED) & FW_LOGF_PARTIAL))
+		fw_warn("cannot grow the log, calls are no longer recorded", fw.path);
+}
+
+static uint64_t fw_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Reserve segment i on disk and map it. Disk space is allocated before the
+ * mapping is used, so a full disk or RLIMIT_FSIZE ends recording instead of
+ * raising SIGBUS or SIGXFSZ in the program. The log is reopened by name and
+ * checked by inode: fwatch keeps no fd the program could close or dup over. */
+static char *fw_map_segment(uint32_t i, int create)
+{
+	off_t off = (off_t)i * FW_LOG_SEGMENT;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (uint64_t)off + FW_LOG_SEGMENT > rl.rlim_cur) {
+		errno = EFBIG;
+		return NULL;
+	}
+	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
+	int fd = (int)fw_sys(SYS_openat, AT_FDCWD, (long)fw.path, flags, 0600);
+	if (fd < 0)
+		return NULL;
+	char *p = NULL;
+	struct stat st;
+	if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) < 0)
+		goto out;
+	if (create) {
+		fw.dev = st.st_dev;
+		fw.ino = st.st_ino;
+	} else if (st.st_dev != fw.dev || st.st_ino != fw.ino) {
+		errno = ESTALE;
+		goto out;
+	}
+	if (fw_sys(SYS_fallocate, fd, 0, off, FW_LOG_SEGMENT) < 0)
+		goto out;
+	p = mmap(NULL, FW_LOG_SEGMENT, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	if (p == MAP_FAILED)
+		p = NULL;
+out:;
+	int e = errno;
+	fw_sys(SYS_close, fd, 0, 0, 0);
+	errno = e;
+	return p;
+}
+
+/* A fresh (tick, monotonic) pair for the reader's conversion of ticks to
+ * time. Whoever holds sync_lock writes it; anyone else (another thread, a
+ * signal handler) skips: a later pair will do as well. */
+static void fw_sync(void)
+{
+	struct fw_log_header *h = fw.hdr;
+	if (!h || __atomic_exchange_n(&h->sync_lock, 1, __ATOMIC_ACQUIRE))
+		return;
+	h->sync_tick = fw_now();
+	h->sync_mono_ns = fw_mono_ns();
+	__atomic_store_n(&h->sync_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Take `n` bytes of log (a multiple of FW_LOG_CHUNK) from the shared tail.
+ * Returns NULL when the log cannot grow. */
+static char *fw_take(uint64_t n)
+{
+	struct fw_log_header *h = fw.hdr;
+	for (;;) {
+		uint64_t off = __atomic_fetch_add(&h->tail, n, __ATOMIC_RELAXED);
+		if (off + n > fw.limit)
+			return NULL;
+		uint32_t i = (uint32_t)(off / FW_LOG_SEGMENT);
+		if ((off + n - 1) / FW_LOG_SEGMENT != i)
+			continue; /* straddles two segments: leave it unused */
+		char *base = __atomic_load_n(&fw.seg[i], __ATOMIC_ACQUIRE);
+		if (!base) {
+			char *p = fw_map_segment(i, 0);
+			if (!p)
+				return NULL;
+			char *none = NULL;
+			if (__atomic_compare_exchange_n(&fw.seg[i], &none, p, 0, __ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE)) {
+				base = p;
+			} else {
+				munmap(p, FW_LOG_SEGMENT);
+				base = none;
+			}
+		}
+		return base + off % FW_LOG_SEGMENT;
+	}
+}
+
+/* Space for one record. The fast path bumps this thread's chunk; a signal
+ * handler that interrupts a record being written takes its own chunk rather
+ * than touch the interrupted one. */
+static char *fw_reserve(struct fw_thread *t, uint32_t n, int nested)
+{
+	if (FW_LIKELY(!nested && t->gen == fw_gen && (size_t)(t->end - t->cur) >= n)) {
+		char *p = t->cur;
+		t->cur += n;
+		return p;
+	}
+	uint64_t k = (n + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
+	char *p = fw_take(k);
+	if (p && !nested) {
+		t->cur = p + n;
+		t->end = p + k;
+		t->gen = fw_gen;
+		fw_sync();
+	}
+	return p;
+}
+
+static void fw_put(struct fw_thread *t, const struct fw_call *c, uint16_t id)
+{
+	size_t l1 = 0, l2 = 0;
+	uint16_t bits = 0;
+	if (c->paths & 1) {
+		if (c->path)
+			l1 = strnlen(c->path, FW_PATH_MAX + 1);
+		else
+			bits |= (c->paths & 4) ? FW_RB_BADPATH : FW_RB_NOPATH;
+		if (l1 > FW_PATH_MAX) {
+			l1 = FW_PATH_MAX;
+			bits |= FW_RB_TRUNC;
+		}
+		l1++;
+	}
+	if (c->paths & 2) {
+		if (c->path2)
+			l2 = strnlen(c->path2, FW_PATH_MAX + 1);
+		else
+			bits |= (c->paths & 4) ? FW_RB_BADPATH : FW_RB_NOPATH2;
+		if (l2 > FW_PATH_MAX) {
+			l2 = FW_PATH_MAX;
+			bits |= FW_RB_TRUNC2;
+		}
+		l2++;
+	}
+	uint64_t dur = c->t1 - c->t0;
+	if (dur > UINT32_MAX)
+		bits |= FW_RB_LONG;
+	uint32_t size = (uint32_t)(sizeof(struct fw_rec) + l1 + l2 + 7) & ~7u;
+	if (bits & FW_RB_LONG)
+		size += 8;
+
+	int nested = t->writing;
+	t->writing = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	struct fw_rec *r = (struct fw_rec *)fw_reserve(t, size, nested);
+	if (FW_UNLIKELY(!r)) {
+		fw_drop();
+	} else {
+		/* size first and id last: see struct fw_rec. The space is fresh
+		 * zeros from the file, so padding needs no writing. */
+		r->size = (uint16_t)size;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		r->err = c->err;
+		r->bits = bits;
+		r->tid = t->tid;
+		r->dur = (uint32_t)dur;
+		r->start = c->t0;
+		r->ret = c->ret;
+		r->fd = c->fd;
+		r->a1 = c->a1;
+		r->a2 = c->a2;
+		char *s = (char *)(r + 1);
+		if (l1 > 1)
+			memcpy(s, c->path, l1 - 1);
+		if (l2 > 1)
+			memcpy(s + l1, c->path2, l2 - 1);
+		if (bits & FW_RB_LONG)
+			memcpy((char *)r + size - 8, &dur, 8);
+		__atomic_store_n(&r->id, id, __ATOMIC_RELEASE);
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->writing = nested;
+}
+
+void fw_record(const struct fw_call *c)
+{
+	struct fw_thread *t = &fw_self;
+	if (FW_UNLIKELY(!t->tid))
+		t->tid = (uint32_t)fw_sys(SYS_gettid, 0, 0, 0, 0);
+	fw_put(t, c, (uint16_t)(c->id + 1));
+}
+
+void *fw_sym(const char *name)
+{
+	int e = errno;
+	fw_self.busy++;
+	void *p = dlsym(RTLD_NEXT, name);
+	fw_self.busy--;
+	errno = e;
+	return p;
+}
+
+/* Copy at most cap bytes of a file (such as /proc/self/cmdline) into dst. */
+static size_t fw_slurp(const char *file, char *dst, size_t cap)
+{
+	int fd = (int)fw_sys(SYS_openat, AT_FDCWD, (long)file, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	size_t n = 0;
+	long r;
+	while (n < cap && (r = fw_sys(SYS_read, fd, (long)(dst + n), (long)(cap - n), 0)) > 0)
+		n += (size_t)r;
+	fw_sys(SYS_close, fd, 0, 0, 0);
+	return n;
+}
+
+/* FWATCH_MAX_MB: whole megabytes, 1 to FW_MAX_MB_LIMIT. */
+static uint64_t fw_max_bytes(void)
+{
+	const char *v = getenv("FWATCH_MAX_MB");
+	if (!v || !*v)
+		return (uint64_t)FW_MAX_MB_DEFAULT << 20;
+	char *end;
+	errno = 0;
+	unsigned long mb = strtoul(v, &end, 10);
+	if (*end || errno || mb < 1 || mb > FW_MAX_MB_LIMIT || *v == '-') {
+		fw_warn("FWATCH_MAX_MB is not a number of megabytes from 1 to 65536, using 1024", v);
+		fw.warned = 0;
+		return (uint64_t)FW_MAX_MB_DEFAULT << 20;
+	}
+	return (uint64_t)mb << 20;
+}
+
+/* The log directory: FWATCH_DIR, made absolute for the children of a program
+ * that chdirs, or ${TMPDIR:-/tmp}/fwatch-UID. */
+static int fw_dir(char *dir, size_t cap)
+{
+	const char *d = getenv("FWATCH_DIR");
+	int n;
+	if (d && *d) {
+		if (*d == '/') {
+			n = snprintf(dir, cap, "%s", d);
+		} else {
+			char cwd[PATH_MAX];
+			if (fw_sys(SYS_getcwd, (long)cwd, sizeof cwd, 0, 0) < 0)
+				return -1;
+			n = snprintf(dir, cap, "%s/%s", cwd, d);
+			if (n > 0 && (size_t)n < cap)
+				setenv("FWATCH_DIR", dir, 1);
+		}
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		if (!tmp || *tmp != '/')
+			tmp = "/tmp";
+		n = snprintf(dir, cap, "%s/fwatch-%u", tmp, (unsigned)getuid());
+	}
+	if (n <= 0 || (size_t)n >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (fw_sys(SYS_mkdirat, AT_FDCWD, (long)dir, 0700, 0) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static void fw_after_fork(void);
+static void fw_at_exit(void);
+
+/* Create this process's log and fill its header. */
+static int fw_open_log(void)
+{
+	char dir[PATH_MAX], exe[PATH_MAX];
+	if (fw_dir(dir, sizeof dir) < 0) {
+		fw_warn("cannot use the log directory", getenv("FWATCH_DIR"));
+		return -1;
+	}
+	long el = fw_sys(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)exe, sizeof exe - 1);
+	exe[el > 0 ? el : 0] = 0;
+	const char *base = strrchr(exe, '/');
+	base = base ? base + 1 : "unknown";
+
+	char *p = NULL;
+	pid_t pid = getpid();
+	for (unsigned seq = 0; seq < 1000 && !p; seq++) {
+		int n = snprintf(fw.path, sizeof fw.path, "%s/%.64s.%d.%u.fwlog", dir, base, (int)pid, seq);
+		if (n <= 0 || (size_t)n >= sizeof fw.path) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		p = fw_map_segment(0, 1);
+		if (!p && errno != EEXIST)
+			break;
+	}
+	if (!p) {
+		fw_warn("cannot create a log", strerror(errno));
+		return -1;
+	}
+
+	struct fw_log_header *h = (struct fw_log_header *)p;
+	memcpy(h->magic, FW_LOG_MAGIC, sizeof h->magic);
+	h->version = FW_LOG_VERSION;
+	h->header_size = sizeof *h;
+#if !(defined(__x86_64__) || defined(__i386__))
+	h->flags = FW_LOGF_TICKS_NS;
+#endif
+	h->pid = (uint32_t)pid;
+	h->ppid = (uint32_t)getppid();
+	h->uid = getuid();
+	h->gid = getgid();
+	h->euid = geteuid();
+	h->egid = getegid();
+
+	/* The strings go straight into the mapping, capped so that the header
+	 * stays well inside the first segment. */
+	char *s = (char *)(h + 1);
+	h->exe_len = (uint32_t)strlen(exe);
+	memcpy(s, exe, h->exe_len);
+	s += h->exe_len;
+	h->argv_len = (uint32_t)fw_slurp("/proc/self/cmdline", s, 65536);
+	s += h->argv_len;
+	long cl = fw_sys(SYS_getcwd, (long)s, PATH_MAX, 0, 0);
+	h->cwd_len = cl > 0 ? (uint32_t)strnlen(s, PATH_MAX) : 0;
+	s += h->cwd_len;
+	struct utsname u;
+	if (uname(&u) == 0) {
+		h->host_len = (uint32_t)strnlen(u.nodename, sizeof u.nodename);
+		memcpy(s, u.nodename, h->host_len);
+		s += h->host_len;
+	}
+	h->data_start = (uint64_t)(s - p + 7) & ~7ull;
+
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->start_wall_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	h->start_tick = fw_now();
+	h->start_mono_ns = fw_mono_ns();
+	h->sync_tick = h->start_tick;
+	h->sync_mono_ns = h->start_mono_ns;
+	/* Chunks start on a chunk boundary; the gap after the strings is zeros,
+	 * which a reader skips. */
+	uint64_t tail = (h->data_start + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
+	__atomic_store_n(&h->tail, tail, __ATOMIC_RELEASE);
+
+	fw.hdr = h;
+	fw.seg[0] = p;
+	return 0;
+}
+
+/* Start recording; any thread may get here first (our constructor, or a
+ * wrapper that another library's constructor called). The others pass
+ * through until it is done. */
+int fw_start(void)
+{
+	int s = FW_UNINIT;
+	if (!__atomic_compare_exchange_n(&fw_state, &s, FW_STARTING, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return s;
+	int e = errno;
+	fw_self.busy++;
+	int on = 0;
+	/* Secure-exec (set-uid and the like): never write where the
+	 * environment says; record nothing. */
+	if (!getauxval(AT_SECURE)) {
+		fw.limit = fw_max_bytes();
+		on = fw_open_log() == 0;
+	}
+	static int hooked;
+	if (on && !hooked) {
+		hooked = 1;
+		pthread_atfork(NULL, NULL, fw_after_fork);
+		atexit(fw_at_exit);
+	}
+	fw_self.busy--;
+	errno = e;
+	s = on ? FW_ON : FW_OFF;
+	__atomic_store_n(&fw_state, s, __ATOMIC_RELEASE);
+	return s;
+}
+
+/* A fork child starts a log of its own from its first call: it drops the
+ * parent's mappings (the parent goes on writing to them) and the chunk the
+ * forking thread held, and learns its new tid. */
+static void fw_after_fork(void)
+{
+	for (uint32_t i = 0; i < FW_SEGS_MAX && fw.seg[i]; i++) {
+		munmap(fw.seg[i], FW_LOG_SEGMENT);
+		fw.seg[i] = NULL;
+	}
+	fw.hdr = NULL;
+	fw.warned = 0;
+	fw_gen++;
+	fw_self.tid = 0;
+	fw_self.cur = fw_self.end = NULL;
+	fw_self.writing = 0;
+	__atomic_store_n(&fw_state, FW_UNINIT, __ATOMIC_RELEASE);
+	fw_start();
+}
+
+static void fw_at_exit(void)
+{
+	if (__atomic_load_n(&fw_state, __ATOMIC_ACQUIRE) != FW_ON || !fw.hdr)
+		return;
+	fw_sync();
+	__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void fw_init(void)
+{
+	fw_on();
+}

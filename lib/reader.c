@@ -1,0 +1,222 @@
+/* The log reader: maps a log read-only and hands out validated records.
+ * Nothing in the file is trusted: every offset and length is checked
+ * against the mapping before it is dereferenced. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
+#include "fwatch_reader.h"
+
+static int fw_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The TSC rate of this machine, for a log too short to carry two time
+ * pairs of its own. Measured once, over 20 ms. */
+static double fw_local_ns_per_tick(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	static double rate;
+	if (rate == 0) {
+		struct timespec a, b, s = {0, 20000000};
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		uint64_t t0 = __rdtsc();
+		nanosleep(&s, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		uint64_t t1 = __rdtsc();
+		double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+		rate = t1 > t0 ? ns / (double)(t1 - t0) : 1.0;
+	}
+	return rate;
+#else
+	return 1.0;
+#endif
+}
+
+static int fw_check_header(struct fw_log *log, char *err, size_t errlen)
+{
+	const struct fw_log_header *h = &log->hdr;
+	if (log->size == 0)
+		return fw_fail(err, errlen, "empty file, not an fwatch log");
+	if (log->size < sizeof h->magic || memcmp(log->map, FW_LOG_MAGIC, sizeof h->magic))
+		return fw_fail(err, errlen, "not an fwatch log (bad magic)");
+	if (log->size < sizeof *h)
+		return fw_fail(err, errlen, "truncated log header (%zu bytes)", log->size);
+	memcpy(&log->hdr, log->map, sizeof *h);
+	if (h->version != FW_LOG_VERSION)
+		return fw_fail(err, errlen, "log format version %u, this fwatch reads version %u",
+			       h->version, FW_LOG_VERSION);
+	if (h->header_size != sizeof *h)
+		return fw_fail(err, errlen, "bad header size %u", h->header_size);
+	uint64_t strings = (uint64_t)h->exe_len + h->argv_len + h->cwd_len + h->host_len;
+	if (h->data_start % 8 || h->data_start < sizeof *h + strings || h->data_start > log->size)
+		return fw_fail(err, errlen, "bad header: strings or data start (%llu) out of bounds",
+			       (unsigned long long)h->data_start);
+	if (h->tail < h->data_start)
+		return fw_fail(err, errlen, "bad header: tail %llu before data start %llu",
+			       (unsigned long long)h->tail, (unsigned long long)h->data_start);
+	const char *s = (const char *)log->map + sizeof *h;
+	log->exe = s;
+	log->argv = log->exe + h->exe_len;
+	log->cwd = log->argv + h->argv_len;
+	log->host = log->cwd + h->cwd_len;
+	return 0;
+}
+
+static void fw_clock_setup(struct fw_log *log)
+{
+	const struct fw_log_header *h = &log->hdr;
+	if (h->flags & FW_LOGF_TICKS_NS) {
+		log->ns_per_tick = 1.0;
+	} else if (!h->sync_lock && h->sync_mono_ns >= h->start_mono_ns + 1000000 &&
+		   h->sync_tick > h->start_tick) {
+		log->ns_per_tick = (double)(h->sync_mono_ns - h->start_mono_ns) /
+				   (double)(h->sync_tick - h->start_tick);
+	} else {
+		log->ns_per_tick = fw_local_ns_per_tick();
+		log->clock_estimated = 1;
+	}
+}
+
+int fw_log_open(struct fw_log *log, const char *path, char *err, size_t errlen)
+{
+	memset(log, 0, sizeof *log);
+	log->path = path;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fw_fail(err, errlen, "%s", strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return fw_fail(err, errlen, "%s", strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fw_fail(err, errlen, "not a regular file");
+	}
+	log->size = (size_t)st.st_size;
+	if (log->size) {
+		void *m = mmap(NULL, log->size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			int e = errno;
+			close(fd);
+			return fw_fail(err, errlen, "cannot map: %s", strerror(e));
+		}
+		log->map = m;
+	}
+	close(fd);
+	if (fw_check_header(log, err, errlen) < 0) {
+		fw_log_close(log);
+		return -1;
+	}
+	log->pos = log->hdr.data_start;
+	log->end = log->hdr.tail;
+	if (log->end > log->size) {
+		/* Reserved but never written to disk: normal after the log
+		 * stopped growing (partial), a truncation otherwise. */
+		log->truncated = !(log->hdr.flags & FW_LOGF_PARTIAL);
+		log->end = log->size & ~7ull;
+	}
+	fw_clock_setup(log);
+	return 0;
+}
+
+void fw_log_close(struct fw_log *log)
+{
+	if (log->map)
+		munmap((void *)log->map, log->size);
+	log->map = NULL;
+}
+
+/* A path slot: bytes up to a NUL that must lie before `lim`. */
+static int fw_path(const char *p, const char *lim, const char **out, const char **next)
+{
+	const char *z = memchr(p, 0, (size_t)(lim - p));
+	if (!z)
+		return -1;
+	*out = p;
+	*next = z + 1;
+	return 0;
+}
+
+int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errlen)
+{
+	while (log->pos + 8 <= log->end) {
+		const unsigned char *p = log->map + log->pos;
+		struct fw_rec r;
+		uint64_t off = log->pos;
+		uint16_t size, id;
+		memcpy(&size, p, 2);
+		memcpy(&id, p + 2, 2);
+		if (size == 0) {
+			if (id)
+				return fw_fail(err, errlen, "record at offset %llu: id %u with no length",
+					       (unsigned long long)off, id);
+			log->pos += 8; /* unused space */
+			continue;
+		}
+		if (size < sizeof r || size % 8 || size > log->end - off)
+			return fw_fail(err, errlen, "record at offset %llu: bad length %u",
+				       (unsigned long long)off, size);
+		log->pos += size;
+		if (id == 0) {
+			log->incomplete++;
+			continue;
+		}
+		if (id > FW_ID_COUNT)
+			return fw_fail(err, errlen, "record at offset %llu: unknown call id %u",
+				       (unsigned long long)off, id);
+		memcpy(&r, p, sizeof r);
+		const char *lim = (const char *)p + size - ((r.bits & FW_RB_LONG) ? 8 : 0);
+		const char *s = (const char *)p + sizeof r;
+		const char *shape = fw_calls[id - 1].shape;
+		ev->path = ev->path2 = NULL;
+		if (lim < s ||
+		    (strchr(shape, 'p') && fw_path(s, lim, &ev->path, &s) < 0) ||
+		    (strchr(shape, 'q') && fw_path(s, lim, &ev->path2, &s) < 0))
+			return fw_fail(err, errlen, "record at offset %llu: path runs past the record",
+				       (unsigned long long)off);
+		if (r.bits & (FW_RB_NOPATH | FW_RB_BADPATH))
+			ev->path = NULL;
+		if (r.bits & (FW_RB_NOPATH2 | FW_RB_BADPATH))
+			ev->path2 = NULL;
+		if (r.err > 4095)
+			return fw_fail(err, errlen, "record at offset %llu: bad errno %u",
+				       (unsigned long long)off, r.err);
+		uint64_t dur = r.dur;
+		if (r.bits & FW_RB_LONG)
+			memcpy(&dur, lim, 8);
+		const struct fw_log_header *h = &log->hdr;
+		double rel = ((double)r.start - (double)h->start_tick) * log->ns_per_tick;
+		ev->id = (enum fw_id)(id - 1);
+		ev->err = r.err;
+		ev->bits = r.bits;
+		ev->tid = r.tid;
+		ev->ret = r.ret;
+		ev->fd = r.fd;
+		ev->a1 = r.a1;
+		ev->a2 = r.a2;
+		ev->mono_ns = (uint64_t)((double)h->start_mono_ns + rel);
+		ev->wall_ns = (uint64_t)((double)h->start_wall_ns + rel);
+		ev->dur_ns = (uint64_t)((double)dur * log->ns_per_tick + 0.5);
+		ev->offset = off;
+		return 1;
+	}
+	return 0;
+}

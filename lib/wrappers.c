@@ -1,0 +1,98 @@
+/* The wrappers, one per row of fwatch_calls.def. Each resolves the real
+ * function lazily, times only the real call, records afterwards, and returns
+ * exactly what the real call returned with errno as it left it. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fwatch.h"
+#include "fwatch_calls.h"
+
+/* fopen's mode string, first four bytes packed little-endian for the reader. */
+static inline uint32_t fw_pack4(const char *mode)
+{
+	uint32_t v = 0;
+	for (int i = 0; mode && i < 4 && mode[i]; i++)
+		v |= (uint32_t)(unsigned char)mode[i] << (8 * i);
+	return v;
+}
+
+/* Results: fds stay fds, streams are recorded as the fd they hold. */
+#define FW_RET(r)                                                              \
+	_Generic((r), FILE *: fw_ret_file, DIR *: fw_ret_dir, default: fw_ret_int)(r)
+static inline int32_t fw_ret_file(FILE *f) { return f ? fileno(f) : -1; }
+static inline int32_t fw_ret_dir(DIR *d) { return d ? dirfd(d) : -1; }
+static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
+#define FW_FAILED(r) _Generic((r), FILE *: !(r), DIR *: !(r), default: (long)(r) < 0)
+#define FW_FAILURE(R) ((R)_Generic((R)0, FILE *: 0, DIR *: 0, default: -1))
+
+#define FW_UNPAREN(...) __VA_ARGS__
+
+/* The body shared by plain and variadic rows. When the call failed with
+ * EFAULT, argument memory may be unreadable: record no path and no a1/a2. */
+#define FW_BODY(name, R, params, args, fd_, path_, path2_, a1_, a2_, shape)            \
+	static R(*real) params;                                                  \
+	if (FW_UNLIKELY(!real)) {                                              \
+		real = fw_sym(#name);                                          \
+		if (!real) {                                                   \
+			errno = ENOSYS;                                        \
+			return FW_FAILURE(R);                                  \
+		}                                                              \
+	}                                                                      \
+	if (!fw_on())                                                          \
+		return real args;                                              \
+	struct fw_call c;                                                      \
+	c.t0 = fw_now();                                                       \
+	R r = real args;                                                       \
+	c.t1 = fw_now();                                                       \
+	int e = errno;                                                         \
+	int failed = FW_FAILED(r), bad = failed && e == EFAULT;                \
+	c.id = FW_ID_##name;                                                   \
+	c.err = failed ? (uint16_t)e : 0;                                      \
+	c.ret = FW_RET(r);                                                     \
+	c.fd = (fd_);                                                          \
+	c.path = bad ? NULL : (path_);                                         \
+	c.path2 = bad ? NULL : (path2_);                                       \
+	c.a1 = bad ? 0 : (uint32_t)(a1_);                                      \
+	c.a2 = bad ? 0 : (uint32_t)(a2_);                                      \
+	c.paths = (__builtin_strchr(shape, 'p') ? 1u : 0u) |                   \
+		  (__builtin_strchr(shape, 'q') ? 2u : 0u) | (bad ? 4u : 0u);  \
+	fw_record(&c);                                                         \
+	errno = e;                                                             \
+	return r;
+
+#define FW_CALL(name, cls, R, params, args, fd, path, path2, a1, a2, shape)    \
+	FW_EXPORT R name params;                                               \
+	R name params                                                          \
+	{                                                                      \
+		FW_BODY(name, R, params, args, fd, path, path2, a1, a2, shape) \
+	}
+
+/* open(2) reads its mode only when the flags create a file (as musl does):
+ * reading a variadic argument that was never passed is undefined. */
+#define FW_CALLV(name, cls, R, params, args, fd, path, path2, a1, a2, shape)   \
+	FW_EXPORT R name(FW_UNPAREN params, ...);                              \
+	R name(FW_UNPAREN params, ...)                                         \
+	{                                                                      \
+		mode_t mode = 0;                                               \
+		if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {   \
+			va_list ap;                                            \
+			va_start(ap, flags);                                   \
+			mode = va_arg(ap, mode_t);                             \
+			va_end(ap);                                            \
+		}                                                              \
+		FW_BODY(name, R, (FW_UNPAREN params, ...), args, fd, path,     \
+			path2, a1, a2, shape)                                  \
+	}
+
+/* The real function's type comes from the row's parameters, so symbols the
+ * headers no longer declare (__xstat, openat2 before glibc 2.43) work too. */
+#include "fwatch_calls.def"
