@@ -8,11 +8,18 @@ B := build
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B)
+# SAN=1: the tools, the reader and the tests under ASan+UBSan; the preloaded
+# library under UBSan only (ASan cannot be preloaded into uninstrumented
+# programs without its runtime first in LD_PRELOAD). Use with B=build-san.
+ifeq ($(SAN),1)
+SAN_TOOLS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LIB := -fsanitize=undefined -static-libubsan -fno-sanitize-recover=all
+endif
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS)
 # The library is built without fortification and without 64-bit off_t
 # redirection, so that stat and stat64 (and the rest) are distinct symbols.
-LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -U_FORTIFY_SOURCE \
-	-U_FILE_OFFSET_BITS -fno-builtin -ftls-model=initial-exec
+LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibility=hidden \
+	-U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -fno-builtin -ftls-model=initial-exec
 
 LIB_SRC := lib/wrappers.c lib/log.c
 READER_SRC := lib/reader.c lib/calls.c
@@ -25,7 +32,7 @@ $(B):
 	mkdir -p $(B)
 
 $(B)/libfwatch.so: $(LIB_SRC) $(HDRS) | $(B)
-	$(CC) $(LIB_CFLAGS) -shared -o $@ $(LIB_SRC) -ldl $(LDFLAGS)
+	$(CC) $(LIB_CFLAGS) -shared -Wl,-z,defs -o $@ $(LIB_SRC) -ldl $(LDFLAGS)
 
 $(B)/libfwatch-reader.a: $(READER_SRC) $(HDRS) | $(B)
 	rm -f $@

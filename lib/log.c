@@ -114,6 +114,8 @@ static char *fw_map_segment(uint32_t i, int create)
 	p = mmap(NULL, FW_LOG_SEGMENT, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 	if (p == MAP_FAILED)
 		p = NULL;
+	else
+		madvise(p, FW_LOG_SEGMENT, 23 /* MADV_POPULATE_WRITE */);
 out:;
 	int e = errno;
 	fw_sys(SYS_close, fd, 0, 0, 0);
@@ -180,6 +182,8 @@ static char *fw_reserve(struct fw_thread *t, uint32_t n, int nested)
 		t->cur = p + n;
 		t->end = p + k;
 		t->gen = fw_gen;
+		for (uint64_t i = 0; i < k; i += 64)
+			__builtin_prefetch(p + i, 1, 3);
 		fw_sync();
 	}
 	return p;
