@@ -19,12 +19,12 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS)
 # The library is built without fortification and without 64-bit off_t
 # redirection, so that stat and stat64 (and the rest) are distinct symbols.
 LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibility=hidden \
-	-U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -fno-builtin -ftls-model=initial-exec
+	-U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -ftls-model=initial-exec
 
 LIB_SRC := lib/wrappers.c lib/log.c
 READER_SRC := lib/reader.c lib/calls.c
 TOOL_SRC := tools/summary.c
-HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h)
+HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h) Makefile
 
 all: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary
 

@@ -4,6 +4,7 @@
 #define FWATCH_INTERNAL_H
 
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -13,6 +14,8 @@
 #define FW_TLS __thread __attribute__((tls_model("initial-exec")))
 #define FW_LIKELY(x) __builtin_expect(!!(x), 1)
 #define FW_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#include "fwatch_log.h"
 
 enum fw_state { FW_UNINIT, FW_STARTING, FW_ON, FW_OFF };
 
@@ -68,8 +71,83 @@ struct fw_call {
 	unsigned paths; /* 1: the row has a path, 2: a second path */
 };
 
-void fw_record(const struct fw_call *c);
+char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested);
 
+/* Append one record. Inlined into every wrapper, where most of it folds
+ * away: only taking a new chunk is a function call. A signal handler that
+ * interrupts this (t->writing set) records through a chunk of its own. */
+static inline __attribute__((always_inline)) void fw_record(const struct fw_call *c)
+{
+	struct fw_thread *t = &fw_self;
+	size_t l1 = 0, l2 = 0;
+	uint16_t bits = 0;
+	if (c->paths & 1) {
+		if (c->path)
+			l1 = strnlen(c->path, FW_PATH_MAX + 1);
+		else
+			bits |= (c->paths & 4) ? FW_RB_BADPATH : FW_RB_NOPATH;
+		if (FW_UNLIKELY(l1 > FW_PATH_MAX)) {
+			l1 = FW_PATH_MAX;
+			bits |= FW_RB_TRUNC;
+		}
+		l1++;
+	}
+	if (c->paths & 2) {
+		if (c->path2)
+			l2 = strnlen(c->path2, FW_PATH_MAX + 1);
+		else
+			bits |= (c->paths & 4) ? FW_RB_BADPATH : FW_RB_NOPATH2;
+		if (FW_UNLIKELY(l2 > FW_PATH_MAX)) {
+			l2 = FW_PATH_MAX;
+			bits |= FW_RB_TRUNC2;
+		}
+		l2++;
+	}
+	uint64_t dur = c->t1 - c->t0;
+	uint32_t size = (uint32_t)(sizeof(struct fw_rec) + l1 + l2 + 7) & ~7u;
+	if (FW_UNLIKELY(dur > UINT32_MAX)) {
+		bits |= FW_RB_LONG;
+		size += 8;
+	}
+
+	int nested = t->writing;
+	t->writing = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	struct fw_rec *r;
+	if (FW_LIKELY(!nested && t->gen == fw_gen && (size_t)(t->end - t->cur) >= size)) {
+		r = (struct fw_rec *)t->cur;
+		t->cur += size;
+	} else {
+		r = (struct fw_rec *)fw_reserve_slow(t, size, nested);
+	}
+	if (FW_LIKELY(r != NULL)) {
+		/* size first and id last (see struct fw_rec); the space is fresh
+		 * zeros from the file, so padding needs no writing. */
+		r->size = (uint16_t)size;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		r->err = c->err;
+		r->bits = bits;
+		r->tid = t->tid;
+		r->dur = (uint32_t)dur;
+		r->start = c->t0;
+		r->ret = c->ret;
+		r->fd = c->fd;
+		r->a1 = c->a1;
+		r->a2 = c->a2;
+		char *s = (char *)(r + 1);
+		if (l1 > 1)
+			memcpy(s, c->path, l1 - 1);
+		if (l2 > 1)
+			memcpy(s + l1, c->path2, l2 - 1);
+		if (FW_UNLIKELY(bits & FW_RB_LONG))
+			memcpy((char *)r + size - 8, &dur, 8);
+		__atomic_store_n(&r->id, (uint16_t)(c->id + 1), __ATOMIC_RELEASE);
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->writing = nested;
+}
+
+void fw_drop(void);
 void *fw_sym(const char *name);
 
 #endif

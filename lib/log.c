@@ -64,7 +64,7 @@ static void fw_warn(const char *what, const char *detail)
 	fw_sys(SYS_write, 2, (long)buf, (long)n, 0);
 }
 
-static void fw_drop(void)
+void fw_drop(void)
 {
 	struct fw_log_header *h = fw.hdr;
 	if (!h)
@@ -166,101 +166,31 @@ static char *fw_take(uint64_t n)
 	}
 }
 
-/* Space for one record. The fast path bumps this thread's chunk; a signal
- * handler that interrupts a record being written takes its own chunk rather
- * than touch the interrupted one. */
-static char *fw_reserve(struct fw_thread *t, uint32_t n, int nested)
+/* Space for a record when this thread's chunk cannot hold it (or a signal
+ * handler interrupted a record being written, and must not touch the
+ * interrupted chunk): a fresh chunk from the shared tail. */
+char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested)
 {
-	if (FW_LIKELY(!nested && t->gen == fw_gen && (size_t)(t->end - t->cur) >= n)) {
-		char *p = t->cur;
-		t->cur += n;
-		return p;
-	}
+	if (!t->tid)
+		t->tid = (uint32_t)fw_sys(SYS_gettid, 0, 0, 0, 0);
 	uint64_t k = (n + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
 	char *p = fw_take(k);
-	if (p && !nested) {
+	if (!p) {
+		fw_drop();
+		return NULL;
+	}
+	if (!nested) {
 		t->cur = p + n;
 		t->end = p + k;
 		t->gen = fw_gen;
+		/* Bring the chunk's lines into the cache now: otherwise each
+		 * record's first store misses, and the next system call waits
+		 * for it (measured: about a fifth of the stat() loop). */
 		for (uint64_t i = 0; i < k; i += 64)
 			__builtin_prefetch(p + i, 1, 3);
 		fw_sync();
 	}
 	return p;
-}
-
-static void fw_put(struct fw_thread *t, const struct fw_call *c, uint16_t id)
-{
-	size_t l1 = 0, l2 = 0;
-	uint16_t bits = 0;
-	if (c->paths & 1) {
-		if (c->path)
-			l1 = strnlen(c->path, FW_PATH_MAX + 1);
-		else
-			bits |= (c->paths & 4) ? FW_RB_BADPATH : FW_RB_NOPATH;
-		if (l1 > FW_PATH_MAX) {
-			l1 = FW_PATH_MAX;
-			bits |= FW_RB_TRUNC;
-		}
-		l1++;
-	}
-	if (c->paths & 2) {
-		if (c->path2)
-			l2 = strnlen(c->path2, FW_PATH_MAX + 1);
-		else
-			bits |= (c->paths & 4) ? FW_RB_BADPATH : FW_RB_NOPATH2;
-		if (l2 > FW_PATH_MAX) {
-			l2 = FW_PATH_MAX;
-			bits |= FW_RB_TRUNC2;
-		}
-		l2++;
-	}
-	uint64_t dur = c->t1 - c->t0;
-	if (dur > UINT32_MAX)
-		bits |= FW_RB_LONG;
-	uint32_t size = (uint32_t)(sizeof(struct fw_rec) + l1 + l2 + 7) & ~7u;
-	if (bits & FW_RB_LONG)
-		size += 8;
-
-	int nested = t->writing;
-	t->writing = 1;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	struct fw_rec *r = (struct fw_rec *)fw_reserve(t, size, nested);
-	if (FW_UNLIKELY(!r)) {
-		fw_drop();
-	} else {
-		/* size first and id last: see struct fw_rec. The space is fresh
-		 * zeros from the file, so padding needs no writing. */
-		r->size = (uint16_t)size;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		r->err = c->err;
-		r->bits = bits;
-		r->tid = t->tid;
-		r->dur = (uint32_t)dur;
-		r->start = c->t0;
-		r->ret = c->ret;
-		r->fd = c->fd;
-		r->a1 = c->a1;
-		r->a2 = c->a2;
-		char *s = (char *)(r + 1);
-		if (l1 > 1)
-			memcpy(s, c->path, l1 - 1);
-		if (l2 > 1)
-			memcpy(s + l1, c->path2, l2 - 1);
-		if (bits & FW_RB_LONG)
-			memcpy((char *)r + size - 8, &dur, 8);
-		__atomic_store_n(&r->id, id, __ATOMIC_RELEASE);
-	}
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->writing = nested;
-}
-
-void fw_record(const struct fw_call *c)
-{
-	struct fw_thread *t = &fw_self;
-	if (FW_UNLIKELY(!t->tid))
-		t->tid = (uint32_t)fw_sys(SYS_gettid, 0, 0, 0, 0);
-	fw_put(t, c, (uint16_t)(c->id + 1));
 }
 
 void *fw_sym(const char *name)
