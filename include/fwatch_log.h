@@ -9,11 +9,6 @@
 #define FW_LOG_MAGIC "FWATCHL\n"      /* 8 bytes, no NUL needed */
 #define FW_LOG_VERSION 1u
 
-/* The file grows in segments; each is reserved on disk before it is mapped.
- * Threads take chunks of a segment, so a chunk never straddles two segments. */
-#define FW_LOG_SEGMENT (1u << 20)
-#define FW_LOG_CHUNK 4096u
-
 /* fw_log_header.flags */
 #define FW_LOGF_PARTIAL 0x1u  /* some calls were not recorded (see dropped) */
 #define FW_LOGF_CLOSED 0x2u   /* the process reached exit() or exec */

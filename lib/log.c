@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,15 @@ uint32_t fw_gen = 1;
 
 #define FW_MAX_MB_DEFAULT 1024u
 #define FW_MAX_MB_LIMIT 65536u
-#define FW_SEGS_MAX (FW_MAX_MB_LIMIT / (FW_LOG_SEGMENT >> 20))
+
+/* The file grows in segments, each reserved on disk before it is mapped:
+ * 64 KiB first (most processes are short), doubling to 1 MiB, then 1 MiB
+ * at a time. Threads take chunks of a segment; nothing straddles two. */
+#define FW_SEG_FIRST (64u << 10)
+#define FW_SEG_LAST (1u << 20)
+#define FW_SEG_DOUBLINGS 4 /* segments 1..4 are 64K, 128K, 256K, 512K */
+#define FW_SEGS_MAX (1 + FW_SEG_DOUBLINGS + FW_MAX_MB_LIMIT)
+#define FW_LOG_CHUNK 4096u
 
 static struct {
 	struct fw_log_header *hdr; /* segment 0 */
@@ -37,7 +46,7 @@ static struct {
 	char path[PATH_MAX];       /* the log, reopened by name to grow it */
 	dev_t dev;
 	ino_t ino;
-	int warned;
+	const char *why;           /* why the log could not grow */
 } fw;
 
 static long fw_sys(long nr, long a, long b, long c, long d)
@@ -45,22 +54,22 @@ static long fw_sys(long nr, long a, long b, long c, long d)
 	return syscall(nr, a, b, c, d);
 }
 
-/* The one diagnostic fwatch may print, once per process: why it stopped. */
-static void fw_warn(const char *what, const char *detail)
+/* fwatch's only output: one line on stderr when it cannot do its job,
+ * "fwatch: " and the given strings (a NULL ends them). Through write(2),
+ * since stdio may be locked by the code we interrupted. */
+static void fw_say(const char *first, ...)
 {
-	if (__atomic_exchange_n(&fw.warned, 1, __ATOMIC_RELAXED))
-		return;
-	char buf[PATH_MAX + 256];
+	char buf[2 * PATH_MAX];
 	size_t n = 0;
-	const char *parts[] = {"fwatch: ", what, detail ? ": " : "", detail ? detail : "",
-			       "; the program runs on untraced\n"};
-	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-		size_t l = strlen(parts[i]);
-		if (n + l > sizeof buf)
-			l = sizeof buf - n;
-		memcpy(buf + n, parts[i], l);
+	va_list ap;
+	va_start(ap, first);
+	for (const char *p = "fwatch: "; p; p = n == 8 ? first : va_arg(ap, const char *)) {
+		size_t l = strnlen(p, sizeof buf - 1 - n);
+		memcpy(buf + n, p, l);
 		n += l;
 	}
+	va_end(ap);
+	buf[n++] = '\n';
 	fw_sys(SYS_write, 2, (long)buf, (long)n, 0);
 }
 
@@ -71,7 +80,8 @@ void fw_drop(void)
 		return;
 	__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
 	if (!(__atomic_fetch_or(&h->flags, FW_LOGF_PARTIAL, __ATOMIC_RELAXED) & FW_LOGF_PARTIAL))
-		fw_warn("cannot grow the log, calls are no longer recorded", fw.path);
+		fw_say(fw.path, ": cannot grow the log (", fw.why,
+		       "); calls are no longer recorded, the log is marked partial", NULL);
 }
 
 static uint64_t fw_mono_ns(void)
@@ -81,23 +91,52 @@ static uint64_t fw_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Which segment holds log offset off; its start and size. */
+static uint32_t fw_seg(uint64_t off, uint64_t *start, uint64_t *size)
+{
+	uint32_t i;
+	if (off < FW_SEG_FIRST) {
+		*start = 0;
+		*size = FW_SEG_FIRST;
+		return 0;
+	}
+	if (off < FW_SEG_LAST) {
+		i = 1;
+		while (off >= (uint64_t)FW_SEG_FIRST << i)
+			i++;
+		*start = *size = (uint64_t)FW_SEG_FIRST << (i - 1);
+		return i;
+	}
+	i = (uint32_t)(off / FW_SEG_LAST);
+	*start = (uint64_t)i * FW_SEG_LAST;
+	*size = FW_SEG_LAST;
+	return i + FW_SEG_DOUBLINGS;
+}
+
+static uint64_t fw_seg_size(uint32_t i)
+{
+	return i == 0 ? FW_SEG_FIRST : i <= FW_SEG_DOUBLINGS ? (uint64_t)FW_SEG_FIRST << (i - 1) : FW_SEG_LAST;
+}
+
 /* Reserve segment i on disk and map it. Disk space is allocated before the
  * mapping is used, so a full disk or RLIMIT_FSIZE ends recording instead of
  * raising SIGBUS or SIGXFSZ in the program. The log is reopened by name and
  * checked by inode: fwatch keeps no fd the program could close or dup over. */
-static char *fw_map_segment(uint32_t i, int create)
+static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 {
-	off_t off = (off_t)i * FW_LOG_SEGMENT;
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (uint64_t)off + FW_LOG_SEGMENT > rl.rlim_cur) {
+	    off + size > rl.rlim_cur) {
+		fw.why = "RLIMIT_FSIZE reached";
 		errno = EFBIG;
 		return NULL;
 	}
 	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
 	int fd = (int)fw_sys(SYS_openat, AT_FDCWD, (long)fw.path, flags, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		fw.why = strerror(errno);
 		return NULL;
+	}
 	char *p = NULL;
 	struct stat st;
 	if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) < 0)
@@ -109,14 +148,19 @@ static char *fw_map_segment(uint32_t i, int create)
 		errno = ESTALE;
 		goto out;
 	}
-	if (fw_sys(SYS_fallocate, fd, 0, off, FW_LOG_SEGMENT) < 0)
+	if (fw_sys(SYS_fallocate, fd, 0, (long)off, (long)size) < 0)
 		goto out;
-	p = mmap(NULL, FW_LOG_SEGMENT, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
 	if (p == MAP_FAILED)
 		p = NULL;
-	else
-		madvise(p, FW_LOG_SEGMENT, 23 /* MADV_POPULATE_WRITE */);
-out:;
+	else /* fault the pages in at once, not one by one while recording */
+		madvise(p, size, MADV_POPULATE_WRITE);
+out:
+	if (!p) {
+		fw.why = strerror(errno);
+		if (create) /* leave no empty file a reader would reject */
+			fw_sys(SYS_unlinkat, AT_FDCWD, (long)fw.path, 0, 0);
+	}
 	int e = errno;
 	fw_sys(SYS_close, fd, 0, 0, 0);
 	errno = e;
@@ -142,27 +186,34 @@ static char *fw_take(uint64_t n)
 {
 	struct fw_log_header *h = fw.hdr;
 	for (;;) {
-		uint64_t off = __atomic_fetch_add(&h->tail, n, __ATOMIC_RELAXED);
-		if (off + n > fw.limit)
+		uint64_t off = __atomic_fetch_add(&h->tail, n, __ATOMIC_RELAXED), start, size, s2, z2;
+		if (off + n > fw.limit) {
+			fw.why = "FWATCH_MAX_MB reached";
 			return NULL;
-		uint32_t i = (uint32_t)(off / FW_LOG_SEGMENT);
-		if ((off + n - 1) / FW_LOG_SEGMENT != i)
+		}
+		uint32_t i = fw_seg(off, &start, &size);
+		if (fw_seg(off + n - 1, &s2, &z2) != i)
 			continue; /* straddles two segments: leave it unused */
 		char *base = __atomic_load_n(&fw.seg[i], __ATOMIC_ACQUIRE);
 		if (!base) {
-			char *p = fw_map_segment(i, 0);
+			char *p = fw_map_segment(start, size, 0);
 			if (!p)
 				return NULL;
 			char *none = NULL;
 			if (__atomic_compare_exchange_n(&fw.seg[i], &none, p, 0, __ATOMIC_ACQ_REL,
 							__ATOMIC_ACQUIRE)) {
 				base = p;
+				/* Keep resident memory bounded: drop the pages of
+				 * the segment before last from this process (they
+				 * stay in the file; a late writer faults them back). */
+				if (i >= 3) /* but never the header's */
+					madvise(fw.seg[i - 2], fw_seg_size(i - 2), MADV_DONTNEED);
 			} else {
-				munmap(p, FW_LOG_SEGMENT);
+				munmap(p, size);
 				base = none;
 			}
 		}
-		return base + off % FW_LOG_SEGMENT;
+		return base + (off - start);
 	}
 }
 
@@ -227,8 +278,7 @@ static uint64_t fw_max_bytes(void)
 	errno = 0;
 	unsigned long mb = strtoul(v, &end, 10);
 	if (*end || errno || mb < 1 || mb > FW_MAX_MB_LIMIT || *v == '-') {
-		fw_warn("FWATCH_MAX_MB is not a number of megabytes from 1 to 65536, using 1024", v);
-		fw.warned = 0;
+		fw_say("FWATCH_MAX_MB=", v, " is not a size in MiB from 1 to 65536; using 1024", NULL);
 		return (uint64_t)FW_MAX_MB_DEFAULT << 20;
 	}
 	return (uint64_t)mb << 20;
@@ -240,6 +290,7 @@ static int fw_dir(char *dir, size_t cap)
 {
 	const char *d = getenv("FWATCH_DIR");
 	int n;
+	*dir = 0;
 	if (d && *d) {
 		if (*d == '/') {
 			n = snprintf(dir, cap, "%s", d);
@@ -263,6 +314,15 @@ static int fw_dir(char *dir, size_t cap)
 	}
 	if (fw_sys(SYS_mkdirat, AT_FDCWD, (long)dir, 0700, 0) < 0 && errno != EEXIST)
 		return -1;
+	/* The default is in a shared directory: someone else may have made
+	 * it first, or planted a symlink there. Use it only if it is ours. */
+	struct stat st;
+	if (!(d && *d) && (fw_sys(SYS_newfstatat, AT_FDCWD, (long)dir, (long)&st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			   !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022))) {
+		fw_say(dir, " is not a directory of this user's that only it can write; not recording",
+		       NULL);
+		return -2;
+	}
 	return 0;
 }
 
@@ -273,8 +333,11 @@ static void fw_at_exit(void);
 static int fw_open_log(void)
 {
 	char dir[PATH_MAX], exe[PATH_MAX];
-	if (fw_dir(dir, sizeof dir) < 0) {
-		fw_warn("cannot use the log directory", getenv("FWATCH_DIR"));
+	int rd = fw_dir(dir, sizeof dir);
+	if (rd < 0) {
+		if (rd == -1)
+			fw_say("cannot use the log directory ", dir, " (", strerror(errno),
+			       "); not recording", NULL);
 		return -1;
 	}
 	long el = fw_sys(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)exe, sizeof exe - 1);
@@ -290,12 +353,12 @@ static int fw_open_log(void)
 			errno = ENAMETOOLONG;
 			break;
 		}
-		p = fw_map_segment(0, 1);
+		p = fw_map_segment(0, FW_SEG_FIRST, 1);
 		if (!p && errno != EEXIST)
 			break;
 	}
 	if (!p) {
-		fw_warn("cannot create a log", strerror(errno));
+		fw_say(fw.path, ": cannot create the log (", fw.why, "); not recording", NULL);
 		return -1;
 	}
 
@@ -319,7 +382,7 @@ static int fw_open_log(void)
 	h->exe_len = (uint32_t)strlen(exe);
 	memcpy(s, exe, h->exe_len);
 	s += h->exe_len;
-	h->argv_len = (uint32_t)fw_slurp("/proc/self/cmdline", s, 65536);
+	h->argv_len = (uint32_t)fw_slurp("/proc/self/cmdline", s, 16384);
 	s += h->argv_len;
 	long cl = fw_sys(SYS_getcwd, (long)s, PATH_MAX, 0, 0);
 	h->cwd_len = cl > 0 ? (uint32_t)strnlen(s, PATH_MAX) : 0;
@@ -386,11 +449,10 @@ int fw_start(void)
 static void fw_after_fork(void)
 {
 	for (uint32_t i = 0; i < FW_SEGS_MAX && fw.seg[i]; i++) {
-		munmap(fw.seg[i], FW_LOG_SEGMENT);
+		munmap(fw.seg[i], fw_seg_size(i));
 		fw.seg[i] = NULL;
 	}
 	fw.hdr = NULL;
-	fw.warned = 0;
 	fw_gen++;
 	fw_self.tid = 0;
 	fw_self.cur = fw_self.end = NULL;
