@@ -7,7 +7,7 @@
 #define FW_CLASSES(X)                                                         \
 	X(OPEN, "open") X(DIR, "dir") X(STDIO, "stdio") X(STAT, "stat")        \
 	X(ACCESS, "access") X(LINK, "link") X(NAME, "name") X(FD, "fd")        \
-	X(CWD, "cwd")
+	X(CWD, "cwd") X(EXEC, "exec") X(LOAD, "load")
 
 enum fw_class {
 #define FW_CLASS_ENUM(c, name) FW_CLASS_##c,
@@ -19,9 +19,13 @@ enum fw_class {
 enum fw_id {
 #define FW_CALL(name, cls, ...) FW_ID_##name,
 #define FW_CALLV FW_CALL
+#define FW_HAND FW_CALL
+#define FW_EVENT FW_CALL
 #include "fwatch_calls.def"
 #undef FW_CALL
 #undef FW_CALLV
+#undef FW_HAND
+#undef FW_EVENT
 	FW_ID_COUNT
 };
 

@@ -66,7 +66,10 @@ struct fw_rec {
 #define FW_RB_BADPATH 0x4u    /* call failed with EFAULT: path not read */
 #define FW_RB_TRUNC 0x8u      /* path longer than FW_PATH_MAX: cut */
 #define FW_RB_NOPATH2 0x10u
-#define FW_RB_TRUNC2 0x20u
+#define FW_RB_TRUNC2 0x20u    /* second path or argument vector cut */
+#define FW_RB_STATIC 0x40u    /* exec of a program with no PT_INTERP: untraceable */
+#define FW_RB_SECURE 0x80u    /* exec of a set-uid/set-gid/capability program */
+#define FW_RB_ENVFIX 0x100u   /* the environment passed on had lost fwatch: restored */
 
 /* Longest path stored whole; longer ones are cut and flagged. Two of these
  * and the fixed part still fit the 16-bit size. */

@@ -32,6 +32,8 @@ struct fw_event {
 	uint64_t wall_ns; /* start, CLOCK_REALTIME */
 	uint64_t dur_ns;
 	const char *path, *path2; /* NUL-terminated in the log; NULL when absent */
+	const char *argv;         /* exec and spawn: argc strings, each after the */
+	uint32_t argc;            /* previous one's NUL */
 	uint64_t offset;
 };
 

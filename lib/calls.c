@@ -5,9 +5,13 @@ const struct fw_call_info fw_calls[FW_ID_COUNT] = {
 #define FW_CALL(name, cls, R, params, args, fd, path, path2, a1, a2, shape) \
 	[FW_ID_##name] = {#name, FW_CLASS_##cls, shape},
 #define FW_CALLV FW_CALL
+#define FW_HAND(name, cls, shape) [FW_ID_##name] = {#name, FW_CLASS_##cls, shape},
+#define FW_EVENT FW_HAND
 #include "fwatch_calls.def"
 #undef FW_CALL
 #undef FW_CALLV
+#undef FW_HAND
+#undef FW_EVENT
 };
 
 const char *const fw_class_names[FW_CLASS_COUNT] = {

@@ -3,8 +3,10 @@
 #ifndef FWATCH_INTERNAL_H
 #define FWATCH_INTERNAL_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -31,6 +33,7 @@ struct fw_thread {
 
 extern FW_TLS struct fw_thread fw_self;
 extern int fw_state;
+extern pid_t fw_pid; /* getpid() at start; a vfork child still sees this */
 extern uint32_t fw_gen;
 
 int fw_start(void);
@@ -68,19 +71,26 @@ struct fw_call {
 	uint32_t a1, a2;
 	uint64_t t0, t1;
 	const char *path, *path2;
-	unsigned paths; /* 1: the row has a path, 2: a second path */
+	char *const *argv; /* with paths & 8, in the second path's place */
+	unsigned paths;    /* 1: the row has a path, 2: a second path, 4: the call
+			    * failed with EFAULT, 8: an argument vector */
+	uint16_t bits;     /* FW_RB_* to add */
 };
 
 char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested);
+size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits);
+void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size);
 
-/* Append one record. Inlined into every wrapper, where most of it folds
- * away: only taking a new chunk is a function call. A signal handler that
- * interrupts this (t->writing set) records through a chunk of its own. */
-static inline __attribute__((always_inline)) void fw_record(const struct fw_call *c)
+/* Append one record; NULL if the log is full. Inlined into every wrapper,
+ * where most of it folds away: only taking a new chunk is a function call.
+ * A signal handler that interrupts this (t->writing set) records through a
+ * chunk of its own. */
+static inline __attribute__((always_inline)) struct fw_rec *fw_record(const struct fw_call *c)
 {
 	struct fw_thread *t = &fw_self;
 	size_t l1 = 0, l2 = 0;
-	uint16_t bits = 0;
+	uint16_t bits = c->bits;
+	uint32_t a2 = c->a2;
 	if (c->paths & 1) {
 		if (c->path)
 			l1 = strnlen(c->path, FW_PATH_MAX + 1);
@@ -92,7 +102,9 @@ static inline __attribute__((always_inline)) void fw_record(const struct fw_call
 		}
 		l1++;
 	}
-	if (c->paths & 2) {
+	if (c->paths & 8) {
+		l2 = fw_argv_size(c->argv, &a2, &bits);
+	} else if (c->paths & 2) {
 		if (c->path2)
 			l2 = strnlen(c->path2, FW_PATH_MAX + 1);
 		else
@@ -133,11 +145,13 @@ static inline __attribute__((always_inline)) void fw_record(const struct fw_call
 		r->ret = c->ret;
 		r->fd = c->fd;
 		r->a1 = c->a1;
-		r->a2 = c->a2;
+		r->a2 = a2;
 		char *s = (char *)(r + 1);
 		if (l1 > 1)
 			memcpy(s, c->path, l1 - 1);
-		if (l2 > 1)
+		if (c->paths & 8)
+			fw_argv_copy(s + l1, c->argv, a2, l2);
+		else if (l2 > 1)
 			memcpy(s + l1, c->path2, l2 - 1);
 		if (FW_UNLIKELY(bits & FW_RB_LONG))
 			memcpy((char *)r + size - 8, &dur, 8);
@@ -145,9 +159,23 @@ static inline __attribute__((always_inline)) void fw_record(const struct fw_call
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->writing = nested;
+	return r;
 }
 
 void fw_drop(void);
+void fw_load_scan(const char *exe, size_t len);
+void fw_sync(void);
+
+/* The environment entries that make a child traced, set at start; empty
+ * when this process does not record. */
+struct fw_env {
+	char lib[PATH_MAX];              /* absolute path of libfwatch.so */
+	char given[PATH_MAX];            /* the library as LD_PRELOAD named it */
+	char preload[PATH_MAX + 16];     /* "LD_PRELOAD=" lib */
+	char dir[PATH_MAX + 16];         /* "FWATCH_DIR=" absolute directory */
+	char max[40];                    /* "FWATCH_MAX_MB=" value, if it was set */
+};
+extern struct fw_env fw_env;
 void *fw_sym(const char *name);
 
 #endif

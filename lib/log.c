@@ -25,6 +25,7 @@
 
 FW_TLS struct fw_thread fw_self;
 int fw_state = FW_UNINIT;
+pid_t fw_pid;
 uint32_t fw_gen = 1;
 
 #define FW_MAX_MB_DEFAULT 1024u
@@ -170,7 +171,7 @@ out:
 /* A fresh (tick, monotonic) pair for the reader's conversion of ticks to
  * time. Whoever holds sync_lock writes it; anyone else (another thread, a
  * signal handler) skips: a later pair will do as well. */
-static void fw_sync(void)
+void fw_sync(void)
 {
 	struct fw_log_header *h = fw.hdr;
 	if (!h || __atomic_exchange_n(&h->sync_lock, 1, __ATOMIC_ACQUIRE))
@@ -326,6 +327,24 @@ static int fw_dir(char *dir, size_t cap)
 	return 0;
 }
 
+/* What exec needs to hand fwatch on to a child whose environment lost it:
+ * this library's absolute path and the settings in force. */
+static void fw_env_init(const char *dir)
+{
+	Dl_info info;
+	char lib[PATH_MAX];
+	if (fw_env.lib[0] || !dladdr((void *)fw_env_init, &info) || !info.dli_fname ||
+	    !realpath(info.dli_fname, lib))
+		return;
+	snprintf(fw_env.given, sizeof fw_env.given, "%s", info.dli_fname);
+	snprintf(fw_env.preload, sizeof fw_env.preload, "LD_PRELOAD=%s", lib);
+	snprintf(fw_env.dir, sizeof fw_env.dir, "FWATCH_DIR=%s", dir);
+	const char *max = getenv("FWATCH_MAX_MB");
+	if (max && *max)
+		snprintf(fw_env.max, sizeof fw_env.max, "FWATCH_MAX_MB=%.20s", max);
+	memcpy(fw_env.lib, lib, sizeof lib); /* last: lib[0] says it is all set */
+}
+
 static void fw_after_fork(void);
 static void fw_at_exit(void);
 
@@ -334,6 +353,8 @@ static int fw_open_log(void)
 {
 	char dir[PATH_MAX], exe[PATH_MAX];
 	int rd = fw_dir(dir, sizeof dir);
+	if (rd == 0)
+		fw_env_init(dir);
 	if (rd < 0) {
 		if (rd == -1)
 			fw_say("cannot use the log directory ", dir, " (", strerror(errno),
@@ -430,12 +451,16 @@ int fw_start(void)
 		fw.limit = fw_max_bytes();
 		on = fw_open_log() == 0;
 	}
+	/* The first start in this image (not a fork child's, which has the
+	 * parent's objects) records what the loader mapped. */
 	static int hooked;
 	if (on && !hooked) {
 		hooked = 1;
 		pthread_atfork(NULL, NULL, fw_after_fork);
 		atexit(fw_at_exit);
+		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
 	}
+	fw_pid = getpid();
 	fw_self.busy--;
 	errno = e;
 	s = on ? FW_ON : FW_OFF;
@@ -465,6 +490,7 @@ static void fw_at_exit(void)
 {
 	if (__atomic_load_n(&fw_state, __ATOMIC_ACQUIRE) != FW_ON || !fw.hdr)
 		return;
+	fw_load_scan(NULL, 0);
 	fw_sync();
 	__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
 }

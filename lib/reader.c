@@ -186,12 +186,23 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		const char *lim = (const char *)p + size - ((r.bits & FW_RB_LONG) ? 8 : 0);
 		const char *s = (const char *)p + sizeof r;
 		const char *shape = fw_calls[id - 1].shape;
-		ev->path = ev->path2 = NULL;
+		ev->path = ev->path2 = ev->argv = NULL;
+		ev->argc = 0;
 		if (lim < s ||
 		    (strchr(shape, 'p') && fw_path(s, lim, &ev->path, &s) < 0) ||
 		    (strchr(shape, 'q') && fw_path(s, lim, &ev->path2, &s) < 0))
 			return fw_fail(err, errlen, "record at offset %llu: path runs past the record",
 				       (unsigned long long)off);
+		if (strchr(shape, 'v')) {
+			/* a2 strings, one after the other */
+			const char *arg;
+			ev->argv = s;
+			for (ev->argc = 0; ev->argc < r.a2; ev->argc++)
+				if (fw_path(s, lim, &arg, &s) < 0)
+					return fw_fail(err, errlen,
+						       "record at offset %llu: argument %u runs past the record",
+						       (unsigned long long)off, ev->argc);
+		}
 		if (r.bits & (FW_RB_NOPATH | FW_RB_BADPATH))
 			ev->path = NULL;
 		if (r.bits & (FW_RB_NOPATH2 | FW_RB_BADPATH))

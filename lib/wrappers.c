@@ -56,6 +56,7 @@ static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
 	int e = errno;                                                         \
 	int failed = FW_FAILED(r), bad = failed && e == EFAULT;                \
 	c.id = FW_ID_##name;                                                   \
+	c.bits = 0;                                                            \
 	c.err = failed ? (uint16_t)e : 0;                                      \
 	c.ret = FW_RET(r);                                                     \
 	c.fd = (fd_);                                                          \
@@ -94,5 +95,8 @@ static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
 	}
 
 /* The real function's type comes from the row's parameters, so symbols the
- * headers no longer declare (__xstat, openat2 before glibc 2.43) work too. */
+ * headers no longer declare (__xstat, openat2 before glibc 2.43) work too.
+ * Hand-written wrappers live in their own files. */
+#define FW_HAND(name, cls, shape)
+#define FW_EVENT(name, cls, shape)
 #include "fwatch_calls.def"

@@ -1,0 +1,430 @@
+/* Starting programs: the exec family and posix_spawn. An exec is recorded
+ * before it is made, since it does not return when it works, and completed
+ * if it fails. The environment handed to the new program gets fwatch back
+ * when it has lost it, and a program that cannot be preloaded (static,
+ * set-uid) is noted in the record. Nothing here may malloc or lock: these
+ * run in vfork children, which share the parent's memory. */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fwatch.h"
+#include "fwatch_calls.h"
+
+extern char **environ;
+
+/* What a traced child's environment must hold, filled in at start. */
+struct fw_env fw_env;
+
+size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits)
+{
+	size_t size = 0;
+	uint32_t n = 0;
+	for (; argv && argv[n]; n++) {
+		size_t l = strnlen(argv[n], FW_PATH_MAX) + 1;
+		if (size + l > FW_PATH_MAX) {
+			*bits |= FW_RB_TRUNC2;
+			break;
+		}
+		size += l;
+	}
+	*argc = n;
+	return size;
+}
+
+void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size)
+{
+	for (uint32_t i = 0; i < argc; i++) {
+		size_t l = strnlen(argv[i], size - 1);
+		memcpy(dst, argv[i], l);
+		dst += l + 1; /* the NUL is already there: fresh zeros */
+		size -= l + 1;
+	}
+}
+
+static long fw_sys(long nr, long a, long b, long c, long d)
+{
+	return syscall(nr, a, b, c, d);
+}
+
+/* Why the dynamic loader would not preload fwatch into this file:
+ * FW_RB_STATIC when it has no PT_INTERP (a static or static-pie binary),
+ * FW_RB_SECURE when it would run in secure-exec mode. A script is judged by
+ * its interpreter. Raw system calls only; nothing is allocated. */
+static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
+{
+	int fd = (int)fw_sys(SYS_openat, dirfd, (long)path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	uint16_t why = 0;
+	struct stat st;
+	unsigned char buf[4096];
+	long n = 0;
+	if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) == 0) {
+		if (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
+		    ((st.st_mode & S_ISGID) && st.st_gid != getegid()) ||
+		    fw_sys(SYS_fgetxattr, fd, (long)"security.capability", 0, 0) >= 0)
+			why |= FW_RB_SECURE;
+		n = fw_sys(SYS_pread64, fd, (long)buf, sizeof buf - 1, 0);
+	}
+	fw_sys(SYS_close, fd, 0, 0, 0);
+	if (n >= 2 && buf[0] == '#' && buf[1] == '!' && depth < 2) {
+		buf[n] = 0;
+		char *p = (char *)buf + 2, *e;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
+			;
+		*e = 0;
+		return *p ? why | fw_untraceable(AT_FDCWD, p, depth + 1) : why;
+	}
+	if (n < (long)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG))
+		return why;
+	/* The program headers normally follow the ELF header in the first
+	 * page; if they do not, say nothing rather than guess. */
+	int interp = 0, known = 0;
+	if (buf[EI_CLASS] == ELFCLASS64) {
+		Elf64_Ehdr eh;
+		memcpy(&eh, buf, sizeof eh);
+		if (eh.e_phentsize == sizeof(Elf64_Phdr) &&
+		    eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) <= (uint64_t)n) {
+			known = 1;
+			for (int i = 0; i < eh.e_phnum; i++) {
+				Elf64_Phdr ph;
+				memcpy(&ph, buf + eh.e_phoff + i * sizeof ph, sizeof ph);
+				interp |= ph.p_type == PT_INTERP;
+			}
+		}
+	} else if (buf[EI_CLASS] == ELFCLASS32) {
+		Elf32_Ehdr eh;
+		memcpy(&eh, buf, sizeof eh);
+		if (eh.e_phentsize == sizeof(Elf32_Phdr) &&
+		    eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf32_Phdr) <= (uint64_t)n) {
+			known = 1;
+			for (int i = 0; i < eh.e_phnum; i++) {
+				Elf32_Phdr ph;
+				memcpy(&ph, buf + eh.e_phoff + i * sizeof ph, sizeof ph);
+				interp |= ph.p_type == PT_INTERP;
+			}
+		}
+	}
+	return known && !interp ? why | FW_RB_STATIC : why;
+}
+
+/* The file execvp would run: `file` itself if it has a slash, else the
+ * first executable match on PATH (glibc's default path when unset). */
+static const char *fw_which(const char *file, char *buf, size_t cap)
+{
+	if (!file || strchr(file, '/') || !*file)
+		return file;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	size_t fl = strlen(file);
+	for (const char *p = path;; p++) {
+		const char *e = strchrnul(p, ':');
+		size_t dl = (size_t)(e - p);
+		if (dl + 1 + fl < cap) {
+			memcpy(buf, dl ? p : ".", dl ? dl : 1);
+			size_t k = dl ? dl : 1;
+			buf[k] = '/';
+			memcpy(buf + k + 1, file, fl + 1);
+			if (fw_sys(SYS_faccessat, AT_FDCWD, (long)buf, X_OK, 0) == 0)
+				return buf;
+		}
+		if (!*e)
+			return file;
+		p = e;
+	}
+}
+
+/* Does this LD_PRELOAD value load fwatch wherever the child runs? Not if it
+ * lacks the library, nor if it names it relative to a directory the
+ * program may have left (the loader would print an error for that entry). */
+static int fw_preload_ok(const char *v)
+{
+	int found = 0;
+	while (*v) {
+		size_t l = strcspn(v, ": ");
+		if (l == strlen(fw_env.lib) && !memcmp(v, fw_env.lib, l))
+			found = 1;
+		else if (l && *v != '/' && l == strlen(fw_env.given) && !memcmp(v, fw_env.given, l))
+			return 0;
+		v += l + (v[l] != 0);
+	}
+	return found;
+}
+
+/* "LD_PRELOAD=" the library, then the entries of v that are not it. */
+static char *fw_preload_fix(const char *v, char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "LD_PRELOAD=%s", fw_env.lib);
+	while (*v && n < cap) {
+		size_t l = strcspn(v, ": ");
+		int ours = (l == strlen(fw_env.lib) && !memcmp(v, fw_env.lib, l)) ||
+			   (l == strlen(fw_env.given) && !memcmp(v, fw_env.given, l));
+		if (l && !ours && n + 1 + l < cap) {
+			buf[n++] = ':';
+			memcpy(buf + n, v, l);
+			n += l;
+		}
+		v += l + (v[l] != 0);
+	}
+	buf[n < cap ? n : cap - 1] = 0;
+	return buf;
+}
+
+/* An environment for the new program with fwatch in it: envp itself when it
+ * has everything, else a copy in `out` (n + 4 entries), with LD_PRELOAD's
+ * new value built in `buf`. The caller's array is never changed. */
+static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *buf, size_t cap,
+			       uint16_t *bits)
+{
+	if (!fw_env.lib[0])
+		return envp;
+	int have_pre = 0, have_dir = 0, have_max = !fw_env.max[0];
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11))
+			have_pre = fw_preload_ok(envp[i] + 11) ? 1 : -1;
+		else if (!strncmp(envp[i], "FWATCH_DIR=", 11))
+			have_dir = 1;
+		else if (!strncmp(envp[i], "FWATCH_MAX_MB=", 14))
+			have_max = 1;
+	}
+	if (have_pre == 1 && have_dir && have_max)
+		return envp;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (have_pre == -1 && !strncmp(envp[i], "LD_PRELOAD=", 11))
+			out[k++] = fw_preload_fix(envp[i] + 11, buf, cap);
+		else
+			out[k++] = envp[i];
+	}
+	if (!have_pre)
+		out[k++] = fw_env.preload;
+	if (!have_dir)
+		out[k++] = fw_env.dir;
+	if (!have_max)
+		out[k++] = fw_env.max;
+	out[k] = NULL;
+	*bits |= FW_RB_ENVFIX;
+	return out;
+}
+
+static size_t fw_count(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* Record the attempt on `file` (the program that will run); the caller
+ * completes the record if the exec returns. */
+static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const char *path, const char *file,
+				    char *const *argv, uint16_t bits)
+{
+	if (!fw_on())
+		return NULL;
+	struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv, .paths = 1 | 8};
+	c.bits = bits | fw_untraceable(AT_FDCWD, file, 0);
+	/* This image ends here if the exec works: record what it dlopen'd and
+	 * a last (tick, time) pair. Not in a vfork child, whose memory (and
+	 * the loader's lock) is its parent's. */
+	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid) {
+		fw_load_scan(NULL, 0);
+		fw_sync();
+	}
+	c.t0 = c.t1 = fw_now();
+	return fw_record(&c);
+}
+
+static void fw_exec_end(struct fw_rec *r, int e)
+{
+	if (!r)
+		return;
+	r->dur = (uint32_t)(fw_now() - r->start);
+	r->ret = -1;
+	r->err = (uint16_t)e;
+}
+
+typedef int (*fw_execve_fn)(const char *, char *const *, char *const *);
+
+/* Every exec wrapper ends here: path is what the program named, file the
+ * program that will run (after a PATH search), env the environment. */
+static int fw_exec(enum fw_id id, const char *path, const char *file, char *const *argv,
+		   char *const *envp, int search)
+{
+	static fw_execve_fn real, real_p;
+	fw_execve_fn *slot = search ? &real_p : &real;
+	if (!*slot)
+		*slot = (fw_execve_fn)fw_sym(search ? "execvpe" : "execve");
+	if (!*slot) {
+		errno = ENOSYS;
+		return -1;
+	}
+	size_t n = fw_count(envp);
+	char *out[n < 65536 ? n + 4 : 1];
+	char buf[n < 65536 ? PATH_MAX * 4 : 1];
+	uint16_t bits = 0;
+	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &bits) : envp;
+	int e = errno;
+	struct fw_rec *r = fw_exec_begin(id, AT_FDCWD, path, file, argv, bits);
+	errno = e;
+	int ret = (*slot)(path, argv, env);
+	e = errno;
+	fw_exec_end(r, e);
+	errno = e;
+	return ret;
+}
+
+FW_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return fw_exec(FW_ID_execve, path, path, argv, envp, 0);
+}
+
+FW_EXPORT int execv(const char *path, char *const argv[])
+{
+	return fw_exec(FW_ID_execv, path, path, argv, environ, 0);
+}
+
+FW_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	char buf[PATH_MAX];
+	return fw_exec(FW_ID_execvpe, file, fw_which(file, buf, sizeof buf), argv,
+		       envp, 1);
+}
+
+FW_EXPORT int execvp(const char *file, char *const argv[])
+{
+	char buf[PATH_MAX];
+	return fw_exec(FW_ID_execvp, file, fw_which(file, buf, sizeof buf), argv,
+		       environ, 1);
+}
+
+/* execl, execlp and execle: gather the variadic arguments into an array on
+ * the stack (as glibc does), then go the way of the v forms. */
+#define FW_GATHER(arg, argv, ap)                                               \
+	size_t argc_ = 1;                                                      \
+	va_start(ap, arg);                                                     \
+	while (va_arg(ap, const char *))                                       \
+		argc_++;                                                       \
+	va_end(ap);                                                            \
+	const char *argv[argc_ + 1];                                           \
+	argv[0] = arg;                                                         \
+	va_start(ap, arg);                                                     \
+	for (size_t i_ = 1; i_ <= argc_; i_++)                                 \
+		argv[i_] = va_arg(ap, const char *)
+
+FW_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	FW_GATHER(arg, argv, ap);
+	va_end(ap);
+	return fw_exec(FW_ID_execl, path, path, (char *const *)argv, environ, 0);
+}
+
+FW_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	FW_GATHER(arg, argv, ap);
+	va_end(ap);
+	char buf[PATH_MAX];
+	return fw_exec(FW_ID_execlp, file, fw_which(file, buf, sizeof buf),
+		       (char *const *)argv, environ, 1);
+}
+
+FW_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	FW_GATHER(arg, argv, ap);
+	char *const *envp = va_arg(ap, char *const *);
+	va_end(ap);
+	return fw_exec(FW_ID_execle, path, path, (char *const *)argv, envp, 0);
+}
+
+FW_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	static int (*real)(int, char *const *, char *const *);
+	if (!real)
+		real = (int (*)(int, char *const *, char *const *))fw_sym("fexecve");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	size_t n = fw_count(envp);
+	char *out[n < 65536 ? n + 4 : 1];
+	char buf[n < 65536 ? PATH_MAX * 4 : 1];
+	uint16_t bits = 0;
+	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &bits) : envp;
+	int e = errno;
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	struct fw_rec *r = fw_exec_begin(FW_ID_fexecve, fd, NULL, self, argv, bits);
+	errno = e;
+	int ret = real(fd, argv, env);
+	e = errno;
+	fw_exec_end(r, e);
+	errno = e;
+	return ret;
+}
+
+typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const *, char *const *);
+
+/* posix_spawn returns when the child has exec'd (or failed to), so it is
+ * recorded afterwards like any call; it returns an error number, not -1. */
+static int fw_spawn(enum fw_id id, const char *sym, pid_t *pid, const char *path,
+		    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at,
+		    char *const *argv, char *const *envp)
+{
+	static fw_spawn_fn real[2];
+	fw_spawn_fn *slot = &real[id == FW_ID_posix_spawnp];
+	if (!*slot)
+		*slot = (fw_spawn_fn)fw_sym(sym);
+	if (!*slot)
+		return ENOSYS;
+	size_t n = fw_count(envp);
+	char *out[n < 65536 ? n + 4 : 1];
+	char buf[n < 65536 ? PATH_MAX * 4 : 1];
+	struct fw_call c = {.id = id, .fd = FW_NOFD, .path = path, .argv = argv, .paths = 1 | 8};
+	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &c.bits) : envp;
+	if (!fw_on())
+		return (*slot)(pid, path, fa, at, argv, env);
+	char wbuf[PATH_MAX];
+	const char *file = id == FW_ID_posix_spawnp ? fw_which(path, wbuf, sizeof wbuf) : path;
+	c.bits |= fw_untraceable(AT_FDCWD, file, 0);
+	pid_t child = -1;
+	int e = errno;
+	c.t0 = fw_now();
+	int r = (*slot)(&child, path, fa, at, argv, env);
+	c.t1 = fw_now();
+	if (pid)
+		*pid = child;
+	c.ret = r ? -1 : child;
+	c.err = (uint16_t)r;
+	fw_record(&c);
+	errno = e;
+	return r;
+}
+
+FW_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+{
+	return fw_spawn(FW_ID_posix_spawn, "posix_spawn", pid, path, fa, at, argv, envp);
+}
+
+FW_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+{
+	return fw_spawn(FW_ID_posix_spawnp, "posix_spawnp", pid, file, fa, at, argv, envp);
+}

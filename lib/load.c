@@ -1,0 +1,48 @@
+/* The executable and the shared objects mapped into the process are files
+ * it reads without calling open itself: record each once, as a load. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <link.h>
+#include <string.h>
+
+#include "fwatch.h"
+#include "fwatch_calls.h"
+
+static unsigned fw_loaded; /* objects recorded so far, in load order */
+
+static void fw_load_one(const char *path)
+{
+	struct fw_call c = {.id = FW_ID_load, .fd = FW_NOFD, .path = path, .paths = 1};
+	c.t0 = c.t1 = fw_now();
+	fw_record(&c);
+}
+
+static int fw_load_each(struct dl_phdr_info *info, size_t size, void *seen)
+{
+	unsigned *i = seen;
+	(void)size;
+	/* The main program has no name here, the vDSO no path, and fwatch
+	 * itself is no input of the program's. */
+	if ((*i)++ >= fw_loaded && info->dlpi_name[0] == '/' &&
+	    strcmp(info->dlpi_name, fw_env.lib) != 0)
+		fw_load_one(info->dlpi_name);
+	return 0;
+}
+
+/* Record the objects loaded since the last scan (at start: all of them, and
+ * the executable). Objects are listed in load order, so the ones already
+ * recorded come first; one unloaded by dlclose in between shifts that count
+ * and a later object can go unrecorded. */
+void fw_load_scan(const char *exe, size_t len)
+{
+	if (exe && len < PATH_MAX) {
+		char path[PATH_MAX];
+		memcpy(path, exe, len);
+		path[len] = 0;
+		fw_load_one(path);
+	}
+	unsigned seen = 0;
+	dl_iterate_phdr(fw_load_each, &seen);
+	if (seen > fw_loaded)
+		fw_loaded = seen;
+}
