@@ -21,7 +21,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS)
 LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibility=hidden \
 	-U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -ftls-model=initial-exec
 
-LIB_SRC := lib/wrappers.c lib/exec.c lib/load.c lib/log.c
+LIB_SRC := lib/wrappers.c lib/exec.c lib/load.c lib/filter.c lib/log.c lib/calls.c
 READER_SRC := lib/reader.c lib/calls.c
 TOOL_SRC := tools/summary.c
 HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h) Makefile

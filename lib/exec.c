@@ -233,7 +233,7 @@ static size_t fw_count(char *const *v)
 static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const char *path, const char *file,
 				    char *const *argv, uint16_t bits)
 {
-	if (!fw_on())
+	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(path, NULL)))
 		return NULL;
 	struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv, .paths = 1 | 8};
 	c.bits = bits | fw_untraceable(AT_FDCWD, file, 0);
@@ -398,7 +398,7 @@ static int fw_spawn(enum fw_id id, const char *sym, pid_t *pid, const char *path
 	char buf[n < 65536 ? PATH_MAX * 4 : 1];
 	struct fw_call c = {.id = id, .fd = FW_NOFD, .path = path, .argv = argv, .paths = 1 | 8};
 	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &c.bits) : envp;
-	if (!fw_on())
+	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(path, NULL)))
 		return (*slot)(pid, path, fa, at, argv, env);
 	char wbuf[PATH_MAX];
 	const char *file = id == FW_ID_posix_spawnp ? fw_which(path, wbuf, sizeof wbuf) : path;

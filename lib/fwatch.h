@@ -48,6 +48,19 @@ static inline int fw_on(void)
 	return s == FW_ON && !fw_self.busy;
 }
 
+/* The filters of lib/filter.c. */
+extern uint64_t fw_mask[2];
+extern const char *fw_paths;
+void fw_filter_init(void);
+int fw_path_wanted(const char *path, const char *path2);
+void fw_say(const char *first, ...);
+
+/* Recording is on, and this call is one to record. */
+static inline int fw_wants(unsigned id)
+{
+	return fw_on() && ((fw_mask[id >> 6] >> (id & 63)) & 1);
+}
+
 /* Ticks: the TSC where there is one (about half the cost of
  * clock_gettime through the vDSO); the log carries (tick, monotonic) pairs
  * so the reader converts. Elsewhere, monotonic nanoseconds. */

@@ -58,7 +58,7 @@ static long fw_sys(long nr, long a, long b, long c, long d)
 /* fwatch's only output: one line on stderr when it cannot do its job,
  * "fwatch: " and the given strings (a NULL ends them). Through write(2),
  * since stdio may be locked by the code we interrupted. */
-static void fw_say(const char *first, ...)
+void fw_say(const char *first, ...)
 {
 	char buf[2 * PATH_MAX];
 	size_t n = 0;
@@ -449,6 +449,7 @@ int fw_start(void)
 	 * environment says; record nothing. */
 	if (!getauxval(AT_SECURE)) {
 		fw.limit = fw_max_bytes();
+		fw_filter_init();
 		on = fw_open_log() == 0;
 	}
 	/* The first start in this image (not a fork child's, which has the

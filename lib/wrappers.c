@@ -47,7 +47,7 @@ static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
 			return FW_FAILURE(R);                                  \
 		}                                                              \
 	}                                                                      \
-	if (!fw_on())                                                          \
+	if (!fw_wants(FW_ID_##name))                                           \
 		return real args;                                              \
 	struct fw_call c;                                                      \
 	c.t0 = fw_now();                                                       \
@@ -66,7 +66,8 @@ static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
 	c.a2 = bad ? 0 : (uint32_t)(a2_);                                      \
 	c.paths = (__builtin_strchr(shape, 'p') ? 1u : 0u) |                   \
 		  (__builtin_strchr(shape, 'q') ? 2u : 0u) | (bad ? 4u : 0u);  \
-	fw_record(&c);                                                         \
+	if (FW_LIKELY(!fw_paths) || fw_path_wanted(c.path, c.path2))          \
+		fw_record(&c);                                                 \
 	errno = e;                                                             \
 	return r;
 
