@@ -51,11 +51,6 @@ void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size)
 	}
 }
 
-static long fw_sys(long nr, long a, long b, long c, long d)
-{
-	return syscall(nr, a, b, c, d);
-}
-
 /* Why the dynamic loader would not preload fwatch into this file:
  * FW_RB_STATIC when it has no PT_INTERP (a static or static-pie binary),
  * FW_RB_SECURE when it would run in secure-exec mode. A script is judged by

@@ -50,21 +50,16 @@ static struct {
 	const char *why;           /* why the log could not grow */
 } fw;
 
-static long fw_sys(long nr, long a, long b, long c, long d)
-{
-	return syscall(nr, a, b, c, d);
-}
-
 /* fwatch's only output: one line on stderr when it cannot do its job,
  * "fwatch: " and the given strings (a NULL ends them). Through write(2),
  * since stdio may be locked by the code we interrupted. */
 void fw_say(const char *first, ...)
 {
-	char buf[2 * PATH_MAX];
-	size_t n = 0;
+	char buf[2 * PATH_MAX] = "fwatch: ";
+	size_t n = strlen(buf);
 	va_list ap;
 	va_start(ap, first);
-	for (const char *p = "fwatch: "; p; p = n == 8 ? first : va_arg(ap, const char *)) {
+	for (const char *p = first; p; p = va_arg(ap, const char *)) {
 		size_t l = strnlen(p, sizeof buf - 1 - n);
 		memcpy(buf + n, p, l);
 		n += l;
