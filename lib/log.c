@@ -47,8 +47,8 @@ static struct {
 	char path[PATH_MAX];       /* the log, reopened by name to grow it */
 	dev_t dev;
 	ino_t ino;
-	const char *why;           /* why the log could not grow */
-} fw;
+	const char *why;           /* why the log could not grow; once set, */
+} fw;                              /* it is not tried again */
 
 /* fwatch's only output: one line on stderr when it cannot do its job,
  * "fwatch: " and the given strings (a NULL ends them). Through write(2),
@@ -181,7 +181,7 @@ void fw_sync(void)
 static char *fw_take(uint64_t n)
 {
 	struct fw_log_header *h = fw.hdr;
-	for (;;) {
+	while (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED)) {
 		uint64_t off = __atomic_fetch_add(&h->tail, n, __ATOMIC_RELAXED), start, size, s2, z2;
 		if (off + n > fw.limit) {
 			fw.why = "FWATCH_MAX_MB reached";
@@ -211,6 +211,7 @@ static char *fw_take(uint64_t n)
 		}
 		return base + (off - start);
 	}
+	return NULL;
 }
 
 /* Space for a record when this thread's chunk cannot hold it (or a signal
@@ -425,6 +426,7 @@ static int fw_open_log(void)
 
 	fw.hdr = h;
 	fw.seg[0] = p;
+	fw.why = NULL; /* a name already taken on the way is no reason to stop */
 	return 0;
 }
 
