@@ -223,28 +223,30 @@ static size_t fw_count(char *const *v)
 	return n;
 }
 
-/* Record the attempt on `file` (the program that will run); the caller
- * completes the record if the exec returns. */
+/* Record the attempt on `file` (the program that will run) and close this
+ * image's log, since the image ends here if the exec works. Not so in a
+ * vfork child: its memory (the log's state, the loader's lock) is its
+ * parent's. */
 static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const char *path, const char *file,
 				    char *const *argv, uint16_t bits)
 {
-	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(path, NULL)))
-		return NULL;
-	struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv, .paths = 1 | 8};
-	c.bits = bits | fw_untraceable(AT_FDCWD, file, 0);
-	/* This image ends here if the exec works: record what it dlopen'd and
-	 * a last (tick, time) pair. Not in a vfork child, whose memory (and
-	 * the loader's lock) is its parent's. */
-	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid) {
-		fw_load_scan(NULL, 0);
-		fw_sync();
+	struct fw_rec *r = NULL;
+	if (fw_wants(id) && (!fw_paths || fw_path_wanted(path, NULL))) {
+		struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv, .paths = 1 | 8};
+		c.bits = bits | fw_untraceable(AT_FDCWD, file, 0);
+		c.t0 = c.t1 = fw_now();
+		r = fw_record(&c);
 	}
-	c.t0 = c.t1 = fw_now();
-	return fw_record(&c);
+	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
+		fw_close(1);
+	return r;
 }
 
+/* The exec failed (errno e): the image goes on, its log with it. */
 static void fw_exec_end(struct fw_rec *r, int e)
 {
+	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
+		fw_close(0);
 	if (!r)
 		return;
 	r->dur = (uint32_t)(fw_now() - r->start);

@@ -185,6 +185,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 void fw_drop(void);
 void fw_load_scan(const char *exe, size_t len);
 void fw_sync(void);
+void fw_close(int closing);
 
 /* The environment entries that make a child traced, set at start; empty
  * when this process does not record. */

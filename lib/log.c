@@ -484,13 +484,25 @@ static void fw_after_fork(void)
 	fw_start();
 }
 
-static void fw_at_exit(void)
+/* This image ends (exit, or an exec about to replace it): record what it
+ * dlopen'd and a last time pair, and mark the log closed. An exec that
+ * fails reopens it. */
+void fw_close(int closing)
 {
 	if (__atomic_load_n(&fw_state, __ATOMIC_ACQUIRE) != FW_ON || !fw.hdr)
 		return;
-	fw_load_scan(NULL, 0);
-	fw_sync();
-	__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
+	if (closing) {
+		fw_load_scan(NULL, 0);
+		fw_sync();
+		__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
+	} else {
+		__atomic_fetch_and(&fw.hdr->flags, ~FW_LOGF_CLOSED, __ATOMIC_RELEASE);
+	}
+}
+
+static void fw_at_exit(void)
+{
+	fw_close(1);
 }
 
 __attribute__((constructor)) static void fw_init(void)

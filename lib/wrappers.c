@@ -27,12 +27,15 @@ static inline uint32_t fw_pack4(const char *mode)
 
 /* Results: fds stay fds, streams are recorded as the fd they hold. */
 #define FW_RET(r)                                                              \
-	_Generic((r), FILE *: fw_ret_file, DIR *: fw_ret_dir, default: fw_ret_int)(r)
+	_Generic((r), FILE *: fw_ret_file, DIR *: fw_ret_dir, char *: fw_ret_str,    \
+		 default: fw_ret_int)(r)
 static inline int32_t fw_ret_file(FILE *f) { return f ? fileno(f) : -1; }
 static inline int32_t fw_ret_dir(DIR *d) { return d ? dirfd(d) : -1; }
+static inline int32_t fw_ret_str(char *s) { return s ? 0 : -1; }
 static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
-#define FW_FAILED(r) _Generic((r), FILE *: !(r), DIR *: !(r), default: (long)(r) < 0)
-#define FW_FAILURE(R) ((R)_Generic((R)0, FILE *: 0, DIR *: 0, default: -1))
+#define FW_FAILED(r)                                                           \
+	_Generic((r), FILE *: !(r), DIR *: !(r), char *: !(r), default: (long)(r) < 0)
+#define FW_FAILURE(R) ((R)_Generic((R)0, FILE *: 0, DIR *: 0, char *: 0, default: -1))
 
 #define FW_UNPAREN(...) __VA_ARGS__
 
