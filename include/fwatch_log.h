@@ -1,6 +1,7 @@
 /* The fwatch log format: the one definition shared by the writer (libfwatch.so)
  * and the reader. docs/log-format.md explains it in prose; change both together
- * and bump FW_LOG_VERSION when a byte moves. All integers are little-endian. */
+ * and bump FW_LOG_VERSION when a byte moves. Integers are in the byte order
+ * of the machine that wrote them, which fwatch requires to be little-endian. */
 #ifndef FWATCH_LOG_H
 #define FWATCH_LOG_H
 
@@ -13,6 +14,7 @@
 #define FW_LOGF_PARTIAL 0x1u  /* some calls were not recorded (see dropped) */
 #define FW_LOGF_CLOSED 0x2u   /* the process reached exit() or exec */
 #define FW_LOGF_TICKS_NS 0x4u /* ticks are nanoseconds already (no TSC) */
+#define FW_LOGF_FILTERED 0x8u /* FWATCH_CALLS or FWATCH_PATHS chose what to record */
 
 /* The header is at offset 0. Its fixed part is followed by the strings
  * exe, argv (NUL-separated arguments), cwd and host, each with the length
@@ -29,7 +31,7 @@ struct fw_log_header {
 	uint32_t sync_lock;       /* nonzero while sync_* are being rewritten */
 	uint64_t data_start;      /* offset of the first record */
 	uint64_t tail;            /* bytes reserved so far, atomically advanced */
-	uint64_t dropped;         /* calls not recorded */
+	uint64_t dropped;         /* records (calls, loads) not written */
 	uint64_t start_wall_ns;   /* CLOCK_REALTIME at start */
 	uint64_t start_mono_ns;   /* CLOCK_MONOTONIC at start, taken with start_tick */
 	uint64_t start_tick;
@@ -52,7 +54,8 @@ struct fw_rec {
 	uint32_t dur;   /* ticks spent in the real call; see FW_RB_LONG */
 	uint64_t start; /* tick when the real call began */
 	int32_t ret;    /* result; the fd for FILE * and DIR *, -1 for NULL */
-	int32_t fd;     /* the fd or dirfd argument; FW_NOFD when there is none */
+	int32_t fd;     /* the fd or dirfd argument; AT_FDCWD for a path taken
+	                 * relative to the cwd; FW_NOFD when there is neither */
 	uint32_t a1, a2; /* flags, mode, ... as the row in calls.def says */
 	/* then: path bytes and NUL, second path and NUL (for two-path calls),
 	 * zero padding, and for FW_RB_LONG a final uint64_t duration in ticks. */

@@ -249,7 +249,8 @@ static void fw_exec_end(struct fw_rec *r, int e)
 		fw_close(0);
 	if (!r)
 		return;
-	r->dur = (uint32_t)(fw_now() - r->start);
+	uint64_t dur = fw_now() - r->start;
+	r->dur = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur; /* no room for FW_RB_LONG now */
 	r->ret = -1;
 	r->err = (uint16_t)e;
 }

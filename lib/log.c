@@ -23,6 +23,8 @@
 #include "fwatch_calls.h"
 #include "fwatch_log.h"
 
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "logs are little-endian");
+
 FW_TLS struct fw_thread fw_self;
 int fw_state = FW_UNINIT;
 pid_t fw_pid;
@@ -392,6 +394,8 @@ static int fw_open_log(void)
 	h->gid = getgid();
 	h->euid = geteuid();
 	h->egid = getegid();
+	if (fw_mask[0] + 1 || fw_mask[1] + 1 || fw_paths)
+		h->flags |= FW_LOGF_FILTERED;
 
 	/* The strings go straight into the mapping, capped so that the header
 	 * stays well inside the first segment. */
@@ -466,9 +470,10 @@ int fw_start(void)
 	return s;
 }
 
-/* A fork child starts a log of its own from its first call: it drops the
- * parent's mappings (the parent goes on writing to them) and the chunk the
- * forking thread held, and learns its new tid. */
+/* A fork child is a process of its own, with a log of its own from the
+ * moment it exists (even if all it does is exec): it drops the parent's
+ * mappings (the parent goes on writing to them) and the chunk the forking
+ * thread held, and learns its new tid. */
 static void fw_after_fork(void)
 {
 	for (uint32_t i = 0; i < FW_SEGS_MAX && fw.seg[i]; i++) {

@@ -64,9 +64,12 @@ static int fw_check_header(struct fw_log *log, char *err, size_t errlen)
 	if (h->header_size != sizeof *h)
 		return fw_fail(err, errlen, "bad header size %u", h->header_size);
 	uint64_t strings = (uint64_t)h->exe_len + h->argv_len + h->cwd_len + h->host_len;
-	if (h->data_start % 8 || h->data_start < sizeof *h + strings || h->data_start > log->size)
-		return fw_fail(err, errlen, "bad header: strings or data start (%llu) out of bounds",
-			       (unsigned long long)h->data_start);
+	if (h->data_start % 8 || h->data_start < sizeof *h + strings)
+		return fw_fail(err, errlen, "bad header: strings (%llu bytes) overrun data start %llu",
+			       (unsigned long long)strings, (unsigned long long)h->data_start);
+	if (h->data_start > log->size)
+		return fw_fail(err, errlen, "truncated log: data start %llu is beyond the end of the file (%zu bytes)",
+			       (unsigned long long)h->data_start, log->size);
 	if (h->tail < h->data_start)
 		return fw_fail(err, errlen, "bad header: tail %llu before data start %llu",
 			       (unsigned long long)h->tail, (unsigned long long)h->data_start);
@@ -97,7 +100,8 @@ int fw_log_open(struct fw_log *log, const char *path, char *err, size_t errlen)
 {
 	memset(log, 0, sizeof *log);
 	log->path = path;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fw_fail(err, errlen, "%s", strerror(errno));
 	struct stat st;
@@ -144,6 +148,20 @@ void fw_log_close(struct fw_log *log)
 	log->map = NULL;
 }
 
+/* base + rel nanoseconds, rounded, clamped to [0, 2^64 - 1]. The offset is
+ * added in integers (a double holds today's wall-clock nanoseconds only to
+ * 256 ns), and a damaged log may hold any ticks: converting an
+ * out-of-range double to an integer is undefined. */
+static uint64_t fw_add_ns(uint64_t base, double rel)
+{
+	if (!(rel > -1.8e19 && rel < 1.8e19)) /* NaN too */
+		return rel > 0 ? UINT64_MAX : 0;
+	uint64_t d = (uint64_t)((rel < 0 ? -rel : rel) + 0.5);
+	if (rel >= 0)
+		return d > UINT64_MAX - base ? UINT64_MAX : base + d;
+	return d > base ? 0 : base - d;
+}
+
 /* A path slot: bytes up to a NUL that must lie before `lim`. */
 static int fw_path(const char *p, const char *lim, const char **out, const char **next)
 {
@@ -165,11 +183,20 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		memcpy(&size, p, 2);
 		memcpy(&id, p + 2, 2);
 		if (size == 0) {
-			if (id)
-				return fw_fail(err, errlen, "record at offset %llu: id %u with no length",
-					       (unsigned long long)off, id);
-			log->pos += 8; /* unused space */
+			/* Unused space is all zeros: a record's size is the
+			 * first thing written, so nothing else can be there. */
+			uint64_t word;
+			memcpy(&word, p, 8);
+			if (word)
+				return fw_fail(err, errlen, "record at offset %llu: data with no length",
+					       (unsigned long long)off);
+			log->pos += 8;
 			continue;
+		}
+		if (size >= sizeof r && size % 8 == 0 && size > log->end - off && log->truncated) {
+			/* cut by the truncation: what is there has been read */
+			log->pos = log->end;
+			return 0;
 		}
 		if (size < sizeof r || size % 8 || size > log->end - off)
 			return fw_fail(err, errlen, "record at offset %llu: bad length %u",
@@ -223,9 +250,9 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		ev->fd = r.fd;
 		ev->a1 = r.a1;
 		ev->a2 = r.a2;
-		ev->mono_ns = (uint64_t)((double)h->start_mono_ns + rel);
-		ev->wall_ns = (uint64_t)((double)h->start_wall_ns + rel);
-		ev->dur_ns = (uint64_t)((double)dur * log->ns_per_tick + 0.5);
+		ev->mono_ns = fw_add_ns(h->start_mono_ns, rel);
+		ev->wall_ns = fw_add_ns(h->start_wall_ns, rel);
+		ev->dur_ns = fw_add_ns(0, (double)dur * log->ns_per_tick);
 		ev->offset = off;
 		return 1;
 	}

@@ -39,6 +39,17 @@ static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
 
 #define FW_UNPAREN(...) __VA_ARGS__
 
+/* glibc declares most path parameters nonnull, and GCC then takes them for
+ * non-NULL inside our definitions too, and drops fw_record's NULL test; but
+ * NULL does reach us: utimensat(fd, NULL, ...) fails with EINVAL, and
+ * statx(fd, NULL, AT_EMPTY_PATH, ...) works since Linux 6.11. The empty asm
+ * hides what the attribute claims. */
+static inline const char *fw_opaque(const char *p)
+{
+	__asm__("" : "+r"(p));
+	return p;
+}
+
 /* The body shared by plain and variadic rows. When the call failed with
  * EFAULT, argument memory may be unreadable: record no path and no a1/a2. */
 #define FW_BODY(name, R, params, args, fd_, path_, path2_, a1_, a2_, shape)            \
@@ -63,8 +74,8 @@ static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
 	c.err = failed ? (uint16_t)e : 0;                                      \
 	c.ret = FW_RET(r);                                                     \
 	c.fd = (fd_);                                                          \
-	c.path = bad ? NULL : (path_);                                         \
-	c.path2 = bad ? NULL : (path2_);                                       \
+	c.path = bad ? NULL : fw_opaque(path_);                                \
+	c.path2 = bad ? NULL : fw_opaque(path2_);                              \
 	c.a1 = bad ? 0 : (uint32_t)(a1_);                                      \
 	c.a2 = bad ? 0 : (uint32_t)(a2_);                                      \
 	c.paths = (__builtin_strchr(shape, 'p') ? 1u : 0u) |                   \

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Make a fuzzing seed from a real fwatch log: the same header and records,
+with the unused space between chunks left out so that the file is small
+(and the fuzzer's mutations land on records, not on zeros).
+
+usage: mkseed.py LOG OUT [--records N] [--skip-long-paths] [--partial]
+
+The result is a valid log as docs/log-format.md describes it: records
+follow data_start directly and tail is the end of the last one (with
+--partial, tail stays one chunk beyond the file, as in a log that stopped
+growing). Used to regenerate tests/fuzz/corpus; see tests/mk/log.mk."""
+import argparse
+import struct
+
+HEADER = struct.Struct("<8s14I8Q32x")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("log")
+    ap.add_argument("out")
+    ap.add_argument("--records", type=int, default=1 << 30)
+    ap.add_argument("--skip-long-paths", action="store_true")
+    ap.add_argument("--partial", action="store_true")
+    a = ap.parse_args()
+    b = open(a.log, "rb").read()
+    h = list(HEADER.unpack_from(b))
+    data_start, tail = h[15], h[16]
+    recs, pos = [], data_start
+    while pos + 8 <= min(tail, len(b)) and len(recs) < a.records:
+        size, rid = struct.unpack_from("<HH", b, pos)
+        if size == 0:  # unused space
+            pos += 8
+            continue
+        if rid and not (a.skip_long_paths and size > 1024):
+            recs.append(b[pos:pos + size])
+        pos += size
+    body = b[:data_start] + b"".join(recs)
+    h[16] = len(body) + (4096 if a.partial else 0)
+    if a.partial:
+        h[3] |= 1  # FW_LOGF_PARTIAL
+    out = HEADER.pack(*h) + body[HEADER.size:]
+    open(a.out, "wb").write(out)
+    print("%s: %d records, %d bytes" % (a.out, len(recs), len(out)))
+
+
+if __name__ == "__main__":
+    main()
