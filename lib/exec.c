@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,9 +54,12 @@ void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size)
 }
 
 /* Why the dynamic loader would not preload fwatch into this file:
- * FW_RB_STATIC when it has no PT_INTERP (a static or static-pie binary),
- * FW_RB_SECURE when it would run in secure-exec mode. A script is judged by
- * its interpreter. Raw system calls only; nothing is allocated. */
+ * FW_RB_STATIC when it has no PT_INTERP (a static or static-pie binary, but
+ * not the loader itself run by name), FW_RB_SECURE when the kernel would
+ * run it in secure-exec mode (set-uid or set-gid to someone else, file
+ * capabilities for a non-root user, and not on a nosuid mount). A script is
+ * judged by its interpreter: Linux ignores set-id bits on scripts. Raw
+ * system calls only; nothing is allocated. */
 static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
 {
 	int fd = (int)fw_sys(SYS_openat, dirfd, (long)path, O_RDONLY | O_CLOEXEC, 0);
@@ -62,17 +67,21 @@ static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
 		return 0;
 	uint16_t why = 0;
 	struct stat st;
+	struct statfs sf;
 	unsigned char buf[4096];
 	long n = 0;
-	if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) == 0) {
-		if (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
-		    ((st.st_mode & S_ISGID) && st.st_gid != getegid()) ||
-		    fw_sys(SYS_fgetxattr, fd, (long)"security.capability", 0, 0) >= 0)
-			why |= FW_RB_SECURE;
+	if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) == 0)
 		n = fw_sys(SYS_pread64, fd, (long)buf, sizeof buf - 1, 0);
-	}
+	if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG) &&
+	    fw_sys(SYS_fstatfs, fd, (long)&sf, 0, 0) == 0 && !(sf.f_flags & ST_NOSUID) &&
+	    (((st.st_mode & S_ISUID) && st.st_uid != getuid()) ||
+	     ((st.st_mode & S_ISGID) && st.st_gid != getgid()) ||
+	     (getuid() != 0 && fw_sys(SYS_fgetxattr, fd, (long)"security.capability", 0, 0) >= 0)))
+		why |= FW_RB_SECURE;
 	fw_sys(SYS_close, fd, 0, 0, 0);
-	if (n >= 2 && buf[0] == '#' && buf[1] == '!' && depth < 2) {
+	if (n >= 2 && buf[0] == '#' && buf[1] == '!') {
+		if (depth >= 4)
+			return 0;
 		buf[n] = 0;
 		char *p = (char *)buf + 2, *e;
 		while (*p == ' ' || *p == '\t')
@@ -80,9 +89,10 @@ static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
 		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
 			;
 		*e = 0;
-		return *p ? why | fw_untraceable(AT_FDCWD, p, depth + 1) : why;
+		return *p ? fw_untraceable(AT_FDCWD, p, depth + 1) : 0;
 	}
-	if (n < (long)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG))
+	if (n < (long)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) ||
+	    (st.st_dev == fw_env.ld_dev && st.st_ino == fw_env.ld_ino))
 		return why;
 	/* The program headers normally follow the ELF header in the first
 	 * page; if they do not, say nothing rather than guess. */

@@ -4,6 +4,9 @@
 #include <limits.h>
 #include <link.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "fwatch.h"
 #include "fwatch_calls.h"
@@ -24,6 +27,12 @@ static int fw_load_each(struct dl_phdr_info *info, size_t size, void *seen)
 {
 	unsigned *i = seen;
 	(void)size;
+	struct stat st;
+	if (info->dlpi_addr == getauxval(AT_BASE) && info->dlpi_name[0] == '/' &&
+	    fw_sys(SYS_stat, (long)info->dlpi_name, (long)&st, 0, 0) == 0) {
+		fw_env.ld_dev = st.st_dev;
+		fw_env.ld_ino = st.st_ino;
+	}
 	/* The main program has no name here, the vDSO no path, and fwatch
 	 * itself is no input of the program's. */
 	if ((*i)++ >= fw_loaded && info->dlpi_name[0] == '/' &&
