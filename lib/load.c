@@ -36,7 +36,7 @@ static int fw_load_each(struct dl_phdr_info *info, size_t size, void *seen)
 	/* The main program has no name here, the vDSO no path, and fwatch
 	 * itself is no input of the program's. */
 	if ((*i)++ >= fw_loaded && info->dlpi_name[0] == '/' &&
-	    strcmp(info->dlpi_name, fw_env.lib) != 0)
+	    strcmp(info->dlpi_name, fw_env.lib) != 0 && strcmp(info->dlpi_name, fw_env.given) != 0)
 		fw_load_one(info->dlpi_name);
 	return 0;
 }

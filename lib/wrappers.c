@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fwatch.h"
@@ -39,6 +40,19 @@ static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
 
 #define FW_UNPAREN(...) __VA_ARGS__
 
+/* openat2 is exported whether or not this libc has it (glibc has since
+ * 2.43), so a program that looks for it finds ours: make it work then, as
+ * the system call it is. Any other missing function fails with ENOSYS. */
+static int fw_openat2_syscall(int dirfd, const char *path, const struct open_how *how, size_t size)
+{
+	return (int)syscall(SYS_openat2, dirfd, path, how, size);
+}
+
+static void *fw_fallback(const char *name)
+{
+	return strcmp(name, "openat2") ? NULL : (void *)fw_openat2_syscall;
+}
+
 /* glibc declares most path parameters nonnull, and GCC then takes them for
  * non-NULL inside our definitions too, and drops fw_record's NULL test; but
  * NULL does reach us: utimensat(fd, NULL, ...) fails with EINVAL, and
@@ -56,6 +70,8 @@ static inline const char *fw_opaque(const char *p)
 	static R(*real) params;                                                  \
 	if (FW_UNLIKELY(!real)) {                                              \
 		real = fw_sym(#name);                                          \
+		if (!real)                                                     \
+			real = fw_fallback(#name);                             \
 		if (!real) {                                                   \
 			errno = ENOSYS;                                        \
 			return FW_FAILURE(R);                                  \
