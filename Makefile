@@ -52,6 +52,7 @@ demo: all
 	$(B)/fwatch-run -c ls -l /etc
 
 include tests/tests.mk
+include bench/bench.mk
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/fwatch

@@ -1,0 +1,29 @@
+# `make bench-overhead` (part of `make bench`): builds the library and the
+# benchmark programs into $(B) and runs bench/bench.sh, which measures what
+# tracing costs, prints the tables and rewrites docs/BENCHMARKS.md.
+# Included from the Makefile (it uses $(B), $(CC), $(WARN), $(CFLAGS),
+# $(ALL_CFLAGS) and $(HDRS) from there). BENCH_REPS=N sets the number of
+# interleaved traced/untraced pairs; bench/bench.sh lists the other settings.
+
+# The loop and the timer are built without SAN=1's sanitizers (an ASan
+# program refuses to start when libfwatch.so comes first in LD_PRELOAD), and
+# without fortification or 64-bit off_t, so that the loop calls exactly
+# stat, open and close, the symbols whose records bench.sh counts.
+BENCH_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS
+BENCH_PROGS := $(B)/bench-loop $(B)/bench-count $(B)/bench-timeit
+
+$(B)/bench-loop: bench/loop.c | $(B)
+	$(CC) $(BENCH_CFLAGS) -o $@ bench/loop.c $(LDFLAGS)
+
+$(B)/bench-count: bench/count.c $(B)/libfwatch-reader.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) -o $@ bench/count.c $(B)/libfwatch-reader.a $(LDFLAGS)
+
+$(B)/bench-timeit: bench/timeit.c | $(B)
+	$(CC) $(BENCH_CFLAGS) -o $@ bench/timeit.c $(LDFLAGS)
+
+bench-overhead: $(B)/libfwatch.so $(BENCH_PROGS)
+	bash bench/bench.sh $(B)
+
+bench: bench-overhead
+
+.PHONY: bench bench-overhead

@@ -1,0 +1,68 @@
+/* bench-count: reads fwatch logs with the reader library and prints, on one
+ * line of name=value pairs for bench.sh, how many records they hold, how many
+ * log bytes those records took, and the records per function. Exits 1 when a
+ * log cannot be read or is damaged, so a benchmark never quotes a size or a
+ * count from a log it could not check. */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fwatch_reader.h"
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench-count LOG...\n");
+		return 2;
+	}
+	uint64_t by_id[FW_ID_COUNT] = {0};
+	uint64_t records = 0, used = 0, size = 0, dropped = 0, incomplete = 0, errors = 0;
+	unsigned partial = 0, closed = 0;
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		struct fw_log log;
+		struct fw_event ev;
+		char msg[256];
+		if (fw_log_open(&log, argv[i], msg, sizeof msg) < 0) {
+			fprintf(stderr, "bench-count: %s: %s\n", argv[i], msg);
+			status = 1;
+			continue;
+		}
+		int r;
+		while ((r = fw_log_next(&log, &ev, msg, sizeof msg)) > 0) {
+			by_id[ev.id]++;
+			records++;
+			errors += ev.err != 0;
+		}
+		if (r < 0) {
+			fprintf(stderr, "bench-count: %s: %s\n", argv[i], msg);
+			status = 1;
+		}
+		if (log.truncated) {
+			fprintf(stderr, "bench-count: %s: truncated\n", argv[i]);
+			status = 1;
+		}
+		/* What the records took: the reserved span [data_start, tail),
+		 * which includes the unused ends of chunks. The file size adds
+		 * the header and the space reserved ahead of use. */
+		used += log.hdr.tail - log.hdr.data_start;
+		size += log.size;
+		dropped += log.hdr.dropped;
+		incomplete += log.incomplete;
+		partial += (log.hdr.flags & FW_LOGF_PARTIAL) != 0;
+		closed += (log.hdr.flags & FW_LOGF_CLOSED) != 0;
+		fw_log_close(&log);
+	}
+	printf("logs=%d records=%llu used=%llu size=%llu dropped=%llu incomplete=%llu partial=%u "
+	       "closed=%u errors=%llu",
+	       argc - 1, (unsigned long long)records, (unsigned long long)used,
+	       (unsigned long long)size, (unsigned long long)dropped,
+	       (unsigned long long)incomplete, partial, closed, (unsigned long long)errors);
+	for (int id = 0; id < FW_ID_COUNT; id++)
+		if (by_id[id])
+			printf(" %s=%llu", fw_calls[id].name, (unsigned long long)by_id[id]);
+	printf("\n");
+	return status;
+}
