@@ -4,6 +4,7 @@ CC ?= cc
 PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR ?= $(PREFIX)/lib
+MANDIR ?= $(PREFIX)/share/man
 B := build
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -23,7 +24,9 @@ LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibili
 
 LIB_SRC := lib/wrappers.c lib/exec.c lib/load.c lib/filter.c lib/log.c lib/calls.c
 READER_SRC := lib/reader.c lib/calls.c
-TOOL_SRC := tools/summary.c
+TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/filter.c \
+	tools/actions.c tools/escape.c tools/decode.c tools/files.c tools/open.c tools/tree.c \
+	tools/trace.c tools/perfetto.c
 HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h) Makefile
 
 all: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary
@@ -59,6 +62,8 @@ install: all
 	install -m 755 $(B)/libfwatch.so $(DESTDIR)$(LIBDIR)/libfwatch.so
 	install -m 644 $(B)/libfwatch-reader.a $(DESTDIR)$(LIBDIR)/libfwatch-reader.a
 	install -m 755 $(B)/fwatch-run $(B)/fwatch-summary $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 docs/fwatch-run.1 docs/fwatch-summary.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 include/fwatch_log.h include/fwatch_calls.h include/fwatch_calls.def \
 		include/fwatch_reader.h $(DESTDIR)$(PREFIX)/include/fwatch/
 

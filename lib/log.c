@@ -233,10 +233,9 @@ char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested)
 		t->cur = p + n;
 		t->end = p + k;
 		t->gen = fw_gen;
-		/* Bring the chunk's lines into the cache now: otherwise each
-		 * record's first store misses, and the next system call waits
-		 * for it (measured: about a fifth of the stat() loop). */
-		for (uint64_t i = 0; i < k; i += 64)
+		/* The chunk's first lines; fw_record keeps prefetching
+		 * ahead as it goes (see there). */
+		for (uint64_t i = 0; i < 256; i += 64)
 			__builtin_prefetch(p + i, 1, 3);
 		fw_sync();
 	}
