@@ -1,17 +1,24 @@
-/* fwatch-run: run a command with libfwatch.so preloaded, like strace -f,
- * and pass its exit status through. */
+/* fwatch-run: run a command with libfwatch.so preloaded into it and every
+ * process it starts, pass its exit status through, and report what was
+ * recorded (a line, or with -c the summary table) when it ends. */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <elf.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "summary.h"
@@ -20,89 +27,689 @@
 #define FW_LIBDIR "/usr/local/lib"
 #endif
 
-static pid_t child;
-
 static void usage(FILE *f, int status)
 {
-	fprintf(f, "usage: fwatch-run [-cq] [-o DIR] [--] COMMAND [ARG...]\n"
-		   "Run COMMAND and every process it starts with fwatch recording their file\n"
+	fprintf(f, "usage: fwatch-run [-cq] [-o DIR] [-e CALLS] [-P PATH]... [--] COMMAND [ARG...]\n"
+		   "       fwatch-run --list\n");
+	if (status) {
+		fprintf(f, "Try 'fwatch-run --help' for more information.\n");
+		exit(status);
+	}
+	fprintf(f, "Run COMMAND, and every process it starts, with fwatch recording their file\n"
 		   "calls, one log per process.\n"
-		   "  -o DIR      write the logs to DIR (created if missing); default: a new\n"
-		   "              directory ${TMPDIR:-/tmp}/fwatch-run.XXXXXX\n"
-		   "  -c          when COMMAND ends, print the summary table on stderr\n"
-		   "  -q          do not say where the logs are\n"
-		   "  -h, --help  this text\n"
+		   "  -o, --output=DIR      write the logs to DIR (created if missing); default:\n"
+		   "                        a new directory ${TMPDIR:-/tmp}/fwatch-run.XXXXXX\n"
+		   "  -c, --summary         when COMMAND ends, print the summary table on stderr\n"
+		   "  -q, --quiet           do not print the final line (how much was recorded\n"
+		   "                        and where)\n"
+		   "  -e, --trace=CALLS     record only these functions and %%classes,\n"
+		   "                        comma-separated (-e open,stat64 -e %%stat);\n"
+		   "                        a leading '!' records all the others\n"
+		   "  -P, --trace-path=PATH record only calls on paths under PATH (repeatable)\n"
+		   "      --list            list the functions fwatch records, by class\n"
+		   "  -h, --help            this text\n"
 		   "Exit status: COMMAND's; 128+N if it was killed by signal N; 127 if it\n"
-		   "was not found, 126 if it could not be executed.\n");
+		   "was not found, 126 if it could not be executed; 2 for a usage error.\n");
 	exit(status);
 }
 
-/* The library: FWATCH_LIB, next to this program (the build tree), or the
- * installed library directory. */
-static const char *fw_find_lib(char *buf, size_t cap)
+/* --list: every class and its functions, as -e takes them. */
+static void fw_list(void)
 {
-	const char *env = getenv("FWATCH_LIB");
-	if (env && *env)
-		return env;
-	ssize_t n = readlink("/proc/self/exe", buf, cap - 32);
-	if (n > 0) {
-		buf[n] = 0;
-		char *slash = strrchr(buf, '/');
-		if (slash) {
-			strcpy(slash + 1, "libfwatch.so");
-			if (access(buf, R_OK) == 0)
-				return buf;
-		}
+	for (int c = 0; c < FW_CLASS_COUNT; c++) {
+		printf("%%%s:", fw_class_names[c]);
+		for (int i = 0; i < FW_ID_COUNT; i++)
+			if ((int)fw_calls[i].cls == c)
+				printf(" %s", fw_calls[i].name);
+		putchar('\n');
 	}
-	snprintf(buf, cap, "%s/libfwatch.so", FW_LIBDIR);
-	if (access(buf, R_OK) != 0)
-		errx(1, "cannot find libfwatch.so (looked next to fwatch-run and in %s); set FWATCH_LIB",
-		     FW_LIBDIR);
-	return buf;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "standard output");
+	exit(0);
 }
 
-/* Signals sent to fwatch-run by kill(1) go on to the command. The terminal
- * already sends its own (Ctrl-C) to the whole process group. */
+/* A dynamically grown string, for the values built from repeated options. */
+struct fw_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void fw_buf_add(struct fw_buf *b, char sep, const char *s, size_t n)
+{
+	if (b->len + n + 2 > b->cap) {
+		b->cap = (b->len + n + 2) * 2;
+		if (!(b->s = realloc(b->s, b->cap)))
+			err(1, "realloc");
+	}
+	if (b->len)
+		b->s[b->len++] = sep;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+/* -e: the calls to record, by id. Each name is checked against the table
+ * here, so that a typo is a usage error now and not, later, the library's
+ * warning that it records everything. The syntax is fwatch-summary's:
+ * names and %classes, a leading "!" for all the others, several -e adding
+ * up; strace's "trace=" prefix is accepted out of habit. */
+static unsigned char fw_sel[FW_ID_COUNT];
+static int fw_sel_given;
+
+static void fw_calls_arg(const char *arg)
+{
+	const char *p = arg;
+	if (!strncmp(p, "trace=", 6))
+		p += 6;
+	int neg = *p == '!';
+	p += neg;
+	if (!*p) {
+		warnx("-e %s: no function or class given", arg);
+		usage(stderr, 2);
+	}
+	unsigned char hit[FW_ID_COUNT] = {0};
+	while (*p) {
+		size_t l = strcspn(p, ",");
+		int cls = *p == '%', found = 0;
+		if (l <= (size_t)cls) {
+			warnx("-e %s: empty name in the list", arg);
+			usage(stderr, 2);
+		}
+		for (int i = 0; i < FW_ID_COUNT; i++) {
+			const char *n = cls ? fw_class_names[fw_calls[i].cls] : fw_calls[i].name;
+			if (strlen(n) == l - (size_t)cls && !memcmp(n, p + cls, l - (size_t)cls))
+				hit[i] = found = 1;
+		}
+		if (!found) {
+			warnx("-e %s: %s '%.*s' (fwatch-run --list shows them all)", arg,
+			      cls ? "no class of calls named" : "fwatch does not record a function named",
+			      (int)l, p);
+			usage(stderr, 2);
+		}
+		p += l + (p[l] == ',');
+	}
+	fw_sel_given = 1;
+	for (int i = 0; i < FW_ID_COUNT; i++)
+		if (hit[i] != neg)
+			fw_sel[i] = 1;
+}
+
+/* FWATCH_CALLS for the selection: NULL for all calls (the library's
+ * default), else the names, comma-separated. */
+static char *fw_calls_value(void)
+{
+	struct fw_buf b = {0};
+	int all = 1;
+	for (int i = 0; i < FW_ID_COUNT; i++) {
+		if (fw_sel[i])
+			fw_buf_add(&b, ',', fw_calls[i].name, strlen(fw_calls[i].name));
+		else
+			all = 0;
+	}
+	if (!b.len) {
+		/* An empty FWATCH_CALLS would mean every call. */
+		warnx("-e: these lists leave no call to record");
+		usage(stderr, 2);
+	}
+	if (all) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* -P: the library compares the absolute paths a program passes with these,
+ * byte for byte, so they must be absolute and clean: "." and ".." are
+ * removed by the text, not by following symbolic links, since the program
+ * names /lib/x.so as /lib/x.so even where /lib is a link to /usr/lib. */
+static void fw_paths_arg(struct fw_buf *paths, const char *arg)
+{
+	char cwd[PATH_MAX], *s, *out;
+	if (!*arg) {
+		warnx("-P: empty path");
+		usage(stderr, 2);
+	}
+	if (strchr(arg, ':')) {
+		/* FWATCH_PATHS is a colon-separated list. */
+		warnx("-P %s: a path with ':' in it cannot be given", arg);
+		usage(stderr, 2);
+	}
+	if (*arg == '/') {
+		s = strdup(arg);
+	} else {
+		if (!getcwd(cwd, sizeof cwd))
+			err(1, "current directory");
+		if (asprintf(&s, "%s/%s", cwd, arg) < 0)
+			s = NULL;
+	}
+	if (!s || !(out = malloc(strlen(s) + 2)))
+		err(1, "malloc");
+	size_t n = 0;
+	for (char *c = strtok(s, "/"); c; c = strtok(NULL, "/")) {
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			while (n > 0 && out[--n] != '/')
+				;
+			continue;
+		}
+		out[n++] = '/';
+		strcpy(out + n, c);
+		n += strlen(c);
+	}
+	if (!n)
+		out[n++] = '/';
+	fw_buf_add(paths, ':', out, n);
+	free(out);
+	free(s);
+}
+
+/* The library: FWATCH_LIB, next to this program (the build tree), or the
+ * installed library directory. Always an absolute path: a relative entry in
+ * LD_PRELOAD would be looked up from wherever each program runs. */
+static void fw_find_lib(char *lib)
+{
+	const char *env = getenv("FWATCH_LIB");
+	char buf[PATH_MAX];
+	if (env && *env) {
+		if (!realpath(env, lib) || access(lib, R_OK) < 0)
+			err(1, "FWATCH_LIB=%s", env);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 16);
+		char *slash = n > 0 ? memrchr(buf, '/', (size_t)n) : NULL;
+		if (slash)
+			strcpy(slash + 1, "libfwatch.so");
+		if (!slash || !realpath(buf, lib) || access(lib, R_OK) < 0) {
+			if (!realpath(FW_LIBDIR "/libfwatch.so", lib) || access(lib, R_OK) < 0)
+				errx(1, "cannot find libfwatch.so (looked next to fwatch-run and in "
+					"%s); set FWATCH_LIB to its path", FW_LIBDIR);
+		}
+	}
+	/* The loader splits LD_PRELOAD at both. */
+	if (strpbrk(lib, ": \t"))
+		errx(1, "%s: LD_PRELOAD cannot hold a path with a space or ':' in it; "
+			"set FWATCH_LIB to a path without", lib);
+}
+
+/* LD_PRELOAD: the library first, then whatever the user had (left as it
+ * was, but without a second copy of the library). */
+static void fw_set_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	struct fw_buf b = {0};
+	fw_buf_add(&b, ':', lib, strlen(lib));
+	for (const char *p = old ? old : ""; *p;) {
+		size_t l = strcspn(p, ": \t");
+		if (l && !(l == strlen(lib) && !memcmp(p, lib, l)))
+			fw_buf_add(&b, ':', p, l);
+		p += l;
+		p += strspn(p, ": \t");
+	}
+	if (setenv("LD_PRELOAD", b.s, 1) < 0)
+		err(1, "setenv");
+	free(b.s);
+}
+
+/* mkdir -p: the user's umask decides the mode, as for mkdir(1). The logs
+ * themselves are created 0600 by the library. */
+static void fw_mkdirs(const char *dir)
+{
+	char *p = strdup(dir);
+	if (!p)
+		err(1, "malloc");
+	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = 0;
+		if (*p && mkdir(p, 0777) < 0 && errno != EEXIST)
+			err(1, "%s", p);
+		if (!s)
+			break;
+		*s = '/';
+	}
+	free(p);
+}
+
+/* The log directory, absolute (the command may change directory), or a
+ * new private one; 1 if this run created it. */
+static int fw_log_dir(const char *opt, char *dir)
+{
+	if (opt) {
+		struct stat st;
+		int existed = stat(opt, &st) == 0;
+		fw_mkdirs(opt);
+		if (!realpath(opt, dir))
+			err(1, "%s", opt);
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			errx(1, "%s: not a directory", opt);
+		/* Else every process of the command would say it cannot log. */
+		if (access(dir, W_OK | X_OK) < 0)
+			err(1, "%s", opt);
+		return !existed;
+	}
+	/* A relative TMPDIR is ignored, as the library does. */
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || *tmp != '/')
+		tmp = "/tmp";
+	if (snprintf(dir, PATH_MAX, "%s/fwatch-run.XXXXXX", tmp) >= PATH_MAX)
+		errx(1, "TMPDIR=%s: too long", tmp);
+	if (!mkdtemp(dir))
+		err(1, "%s", dir);
+	return 1;
+}
+
+static int fw_is_log(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return n > 6 && !strcmp(d->d_name + n - 6, ".fwlog");
+}
+
+static int fw_cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The logs in dir, sorted by name; *n of them. The library names each log
+ * afresh (O_EXCL), so a name not there before the run is a log of the run. */
+static char **fw_logs(const char *dir, int *n)
+{
+	struct dirent **ents;
+	*n = scandir(dir, &ents, fw_is_log, alphasort);
+	if (*n < 0) {
+		warn("%s", dir);
+		*n = 0;
+		return NULL;
+	}
+	char **names = malloc(((size_t)*n + 1) * sizeof *names);
+	if (!names)
+		err(1, "malloc");
+	for (int i = 0; i < *n; i++) {
+		if (!(names[i] = strdup(ents[i]->d_name)))
+			err(1, "malloc");
+		free(ents[i]);
+	}
+	free(ents);
+	return names;
+}
+
+static void fw_logs_free(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The file execvp would run: FILE itself if it has a slash, else the first
+ * executable FILE along PATH (glibc's default when PATH is unset). NULL if
+ * there is none, which execvp will report. */
+static char *fw_which(const char *file)
+{
+	if (strchr(file, '/'))
+		return strdup(file);
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (const char *p = path;; p++) {
+		size_t l = strcspn(p, ":");
+		char *cand;
+		if (asprintf(&cand, "%.*s%s%s", (int)l, p, l ? "/" : "", file) < 0)
+			err(1, "asprintf");
+		struct stat st;
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p += l;
+		if (!*p)
+			return NULL;
+	}
+}
+
+/* The PT_INTERP of an ELF file open on fd, copied into interp (empty when
+ * there is none). -1 when fd is no ELF file of this machine's byte order or
+ * its program headers cannot be read: then nothing is said about it. */
+static int fw_elf_interp(int fd, char *interp, size_t cap)
+{
+	unsigned char id[EI_NIDENT];
+	*interp = 0;
+	if (pread(fd, id, sizeof id, 0) != (ssize_t)sizeof id || memcmp(id, ELFMAG, SELFMAG))
+		return -1;
+	uint16_t one = 1;
+	int le = *(unsigned char *)&one == 1;
+	if (id[EI_DATA] != (le ? ELFDATA2LSB : ELFDATA2MSB))
+		return -1;
+	uint64_t phoff, phnum, phsize;
+	if (id[EI_CLASS] == ELFCLASS64) {
+		Elf64_Ehdr eh;
+		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh)
+			return -1;
+		phoff = eh.e_phoff, phnum = eh.e_phnum, phsize = eh.e_phentsize;
+	} else if (id[EI_CLASS] == ELFCLASS32) {
+		Elf32_Ehdr eh;
+		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh)
+			return -1;
+		phoff = eh.e_phoff, phnum = eh.e_phnum, phsize = eh.e_phentsize;
+	} else {
+		return -1;
+	}
+	size_t want = id[EI_CLASS] == ELFCLASS64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	if (phsize != want || phnum > 4096)
+		return -1;
+	for (uint64_t i = 0; i < phnum; i++) {
+		uint64_t type, off, size;
+		if (id[EI_CLASS] == ELFCLASS64) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(phoff + i * phsize)) != (ssize_t)sizeof ph)
+				return -1;
+			type = ph.p_type, off = ph.p_offset, size = ph.p_filesz;
+		} else {
+			Elf32_Phdr ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(phoff + i * phsize)) != (ssize_t)sizeof ph)
+				return -1;
+			type = ph.p_type, off = ph.p_offset, size = ph.p_filesz;
+		}
+		if (type == PT_INTERP) {
+			if (size == 0 || size > cap)
+				return -1;
+			if (pread(fd, interp, size, (off_t)off) != (ssize_t)size)
+				return -1;
+			interp[size - 1] = 0;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Is the file of `st` the dynamic loader this program runs under? Run by name
+ * (ld.so PROGRAM), it has no PT_INTERP either, but it preloads. */
+static int fw_is_loader(const struct stat *st)
+{
+	char interp[PATH_MAX];
+	struct stat own;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int r = fw_elf_interp(fd, interp, sizeof interp) == 0 && *interp &&
+		stat(interp, &own) == 0 && own.st_dev == st->st_dev && own.st_ino == st->st_ino;
+	close(fd);
+	return r;
+}
+
+/* Why the dynamic loader will not preload fwatch into the program at
+ * `path`, as a phrase ("is statically linked"), or NULL if it will;
+ * *secure is set for secure-execution mode. A script is judged by its
+ * interpreter (and `#!/usr/bin/env NAME` by NAME), whose name goes to
+ * `via`; the kernel ignores set-uid bits and file capabilities on scripts,
+ * so only the file finally loaded counts. */
+static char *fw_untraceable(const char *path, char **via, int *secure, int depth)
+{
+	char *why = NULL;
+	struct stat st;
+	/* O_NONBLOCK: a FIFO in the command's place must not hang us here. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL; /* unreadable (mode 0711): execvp may still run it */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
+	/* The kernel reads the #! line from the first 256 bytes too. */
+	char head[256];
+	ssize_t n = pread(fd, head, sizeof head - 1, 0);
+	if (n >= 2 && head[0] == '#' && head[1] == '!') {
+		close(fd);
+		if (depth >= 4)
+			return NULL;
+		head[n] = 0;
+		char *save, *interp = strtok_r(head + 2, " \t\n", &save);
+		char *arg = interp ? strtok_r(NULL, " \t\n", &save) : NULL;
+		if (!interp)
+			return NULL;
+		char *next = NULL;
+		const char *base = strrchr(interp, '/');
+		if (!strcmp(base ? base + 1 : interp, "env") && arg && *arg != '-' &&
+		    !strchr(arg, '='))
+			next = fw_which(arg);
+		if (!next && !(next = strdup(interp)))
+			err(1, "malloc");
+		why = fw_untraceable(next, via, secure, depth + 1);
+		if (why && !*via)
+			*via = next;
+		else
+			free(next);
+		return why;
+	}
+
+	struct statvfs vfs;
+	char interp[PATH_MAX];
+	int nosuid = fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID);
+	int elf = fw_elf_interp(fd, interp, sizeof interp);
+	/* Secure-execution mode (AT_SECURE) is the kernel's: set-uid to
+	 * someone other than the real user, set-gid (with group execute) to
+	 * another group, or file capabilities for a user other than root. A
+	 * nosuid mount disables all three. */
+	if (!nosuid && (st.st_mode & S_ISUID) && st.st_uid != getuid()) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		int r = pw ? asprintf(&why, "is set-uid %s", pw->pw_name)
+			   : asprintf(&why, "is set-uid (owner %u)", (unsigned)st.st_uid);
+		if (r < 0)
+			why = NULL;
+	} else if (!nosuid && (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) &&
+		   st.st_gid != getgid()) {
+		struct group *gr = getgrgid(st.st_gid);
+		int r = gr ? asprintf(&why, "is set-gid %s", gr->gr_name)
+			   : asprintf(&why, "is set-gid (group %u)", (unsigned)st.st_gid);
+		if (r < 0)
+			why = NULL;
+	} else if (!nosuid && getuid() != 0 &&
+		   fgetxattr(fd, "security.capability", NULL, 0) >= 0) {
+		why = strdup("has file capabilities (security.capability)");
+	}
+	if (why) {
+		*secure = 1;
+		close(fd);
+		return why;
+	}
+	if (elf == 0 && !*interp && !fw_is_loader(&st))
+		why = strdup("is statically linked");
+	close(fd);
+	return why;
+}
+
+/* Say before the command runs that nothing of its own will be recorded,
+ * and what will: the programs it starts, if they can be preloaded. */
+static void fw_warn_untraceable(const char *cmd)
+{
+	char *file = fw_which(cmd), *via = NULL;
+	int secure = 0;
+	char *why = file ? fw_untraceable(file, &via, &secure, 0) : NULL;
+	if (why) {
+		/* strace keeps a set-uid program's privileges only as root. */
+		const char *fix = secure ? "; use strace -f -e trace=%file instead, as root"
+					 : "; use strace -f -e trace=%file instead";
+		if (via)
+			warnx("%s runs %s, which %s: libfwatch.so cannot be preloaded into it, so "
+			      "none of its file calls will be recorded%s",
+			      file, via, why, fix);
+		else
+			warnx("%s %s: libfwatch.so cannot be preloaded into it, so none of its "
+			      "file calls will be recorded%s",
+			      file, why, fix);
+	}
+	free(why);
+	free(via);
+	free(file);
+}
+
+/* The command's pid while it runs; 0 before and once it is reaped, so that
+ * a late signal never goes to a recycled pid. */
+static volatile sig_atomic_t fw_child;
+
+/* A signal sent to fwatch-run by kill(2) (SI_USER, SI_QUEUE) goes on to the
+ * command. One the terminal sends (Ctrl-C, SI_KERNEL) has reached the whole
+ * foreground process group, the command included: forwarding it would
+ * deliver it twice. */
 static void fw_forward(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	if (child > 0 && (si->si_code == SI_USER || si->si_code == SI_QUEUE))
-		kill(child, sig);
+	int e = errno;
+	if (fw_child > 0 && (si->si_code == SI_USER || si->si_code == SI_QUEUE))
+		kill((pid_t)fw_child, sig);
+	errno = e;
 }
 
-static void fw_setenv(const char *lib, const char *dir)
+/* SIGCHLD as fwatch-run found it, for the command. */
+static struct sigaction fw_chld_old;
+
+static const int fw_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
+
+/* Fork and exec the command with the signals above blocked, so that none is
+ * lost between the fork and the moment its pid is known; the child gets
+ * back the signal mask and dispositions fwatch-run started with. Returns
+ * the pid, or 0 with *exec_errno set when execvp failed. */
+static pid_t fw_spawn(char **argv, int *exec_errno)
 {
-	const char *old = getenv("LD_PRELOAD");
-	char *pre;
-	if (old && *old) {
-		if (asprintf(&pre, "%s:%s", lib, old) < 0)
-			err(1, "asprintf");
-	} else {
-		pre = strdup(lib);
+	sigset_t block, old;
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof fw_sigs / sizeof *fw_sigs; i++)
+		sigaddset(&block, fw_sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+
+	/* The child tells through a close-on-exec pipe why exec failed. */
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		err(1, "pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		sigaction(SIGCHLD, &fw_chld_old, NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(argv[0], argv);
+		int e = errno;
+		ssize_t w = write(pfd[1], &e, sizeof e);
+		(void)w;
+		_exit(127);
 	}
-	if (!pre || setenv("LD_PRELOAD", pre, 1) < 0 || setenv("FWATCH_DIR", dir, 1) < 0)
-		err(1, "setenv");
-	free(pre);
+	close(pfd[1]);
+	fw_child = pid;
+	/* A signal fwatch-run started with ignored (nohup, `cmd &` in a
+	 * script) stays ignored: the command inherited that too. */
+	struct sigaction sa = {.sa_sigaction = fw_forward, .sa_flags = SA_SIGINFO | SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof fw_sigs / sizeof *fw_sigs; i++) {
+		struct sigaction cur;
+		if (sigaction(fw_sigs[i], NULL, &cur) == 0 && cur.sa_handler != SIG_IGN)
+			sigaction(fw_sigs[i], &sa, NULL);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	ssize_t got;
+	*exec_errno = 0;
+	while ((got = read(pfd[0], exec_errno, sizeof *exec_errno)) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	return got == (ssize_t)sizeof *exec_errno ? 0 : pid;
+}
+
+/* Wait for the command; its wait status. It stays a zombie (WNOWAIT) until
+ * the signals are blocked and fw_child cleared, so a forwarded signal can
+ * only ever reach it. */
+static int fw_wait(pid_t pid)
+{
+	siginfo_t si;
+	int status;
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
+		if (errno != EINTR)
+			err(1, "waitid");
+	sigset_t block, old;
+	sigfillset(&block);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	fw_child = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	return status;
+}
+
+/* The line (and with -c the table) for the logs that this run added. */
+static void fw_report(const char *dir, char **before, int nbefore, int table, int line)
+{
+	static struct fw_summary s;
+	int n;
+	char **after = fw_logs(dir, &n);
+	for (int i = 0; i < n; i++) {
+		if (!nbefore ||
+		    !bsearch(&after[i], before, (size_t)nbefore, sizeof *before, fw_cmp_name)) {
+			char *p;
+			if (asprintf(&p, "%s/%s", dir, after[i]) < 0)
+				err(1, "asprintf");
+			fw_summary_add(&s, p);
+			free(p);
+		}
+	}
+	fw_logs_free(after, n);
+	if (table)
+		fw_summary_print(&s, stderr, FW_TEXT);
+	/* Programs started along the way that could not be preloaded: the
+	 * table (-c) names them; without it, say how many and where to look. */
+	uint64_t untraced = 0;
+	for (size_t i = 0; i < s.nuntraced; i++)
+		untraced += s.untraced[i].times;
+	if (line && !table && untraced)
+		warnx("%llu process%s could not be traced (statically linked or set-uid); "
+		      "fwatch-summary --tree %s shows which", (unsigned long long)untraced,
+		      untraced == 1 ? "" : "es", dir);
+	if (line) {
+		uint64_t calls = 0;
+		for (int i = 0; i < FW_ID_COUNT; i++)
+			calls += s.by_id[i].calls;
+		fprintf(stderr, "fwatch-run: %llu process%s, %llu call%s recorded in %s\n",
+			(unsigned long long)s.logs, s.logs == 1 ? "" : "es",
+			(unsigned long long)calls, calls == 1 ? "" : "s", dir);
+	}
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"summary", no_argument, NULL, 'c'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"trace", required_argument, NULL, 'e'},
+		{"trace-path", required_argument, NULL, 'P'},
+		{"list", no_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL;
-	int summary = 0, quiet = 0, c;
-	while ((c = getopt_long(argc, argv, "+o:cqh", opts, NULL)) != -1) {
+	const char *opt_dir = NULL;
+	struct fw_buf paths = {0};
+	int table = 0, quiet = 0, c;
+	/* getopt's messages name argv[0]; err(3)'s the short name. */
+	argv[0] = program_invocation_short_name;
+	/* "+": the options end at the command's name. */
+	while ((c = getopt_long(argc, argv, "+o:cqe:P:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			dir = optarg;
+			if (!*optarg) {
+				warnx("-o: empty directory name");
+				usage(stderr, 2);
+			}
+			opt_dir = optarg;
 			break;
 		case 'c':
-			summary = 1;
+			table = 1;
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'e':
+			fw_calls_arg(optarg);
+			break;
+		case 'P':
+			fw_paths_arg(&paths, optarg);
+			break;
+		case 'L':
+			fw_list();
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -115,75 +722,52 @@ int main(int argc, char **argv)
 		warnx("no command given");
 		usage(stderr, 2);
 	}
+	char **cmd = argv + optind;
+	char *calls = fw_sel_given ? fw_calls_value() : NULL;
 
-	char libbuf[PATH_MAX], dirbuf[PATH_MAX];
-	const char *lib = fw_find_lib(libbuf, sizeof libbuf);
-	if (dir) {
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			err(1, "%s", dir);
-		if (!realpath(dir, dirbuf))
-			err(1, "%s", dir);
-	} else {
-		const char *tmp = getenv("TMPDIR");
-		snprintf(dirbuf, sizeof dirbuf, "%s/fwatch-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(dirbuf))
-			err(1, "%s", dirbuf);
-	}
-	fw_setenv(lib, dirbuf);
+	/* With SIGCHLD ignored (inherited), the command would be reaped by
+	 * the kernel and its exit status lost. The command gets it back as
+	 * it was. */
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &fw_chld_old);
 
-	/* The child tells us through a close-on-exec pipe why exec failed. */
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		err(1, "pipe");
-	struct sigaction sa = {.sa_sigaction = fw_forward, .sa_flags = SA_SIGINFO | SA_RESTART};
-	sigemptyset(&sa.sa_mask);
-	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		sigaction(sigs[i], &sa, NULL);
-	/* A Ctrl-C ends the command; fwatch-run must outlive it to report. */
-	child = fork();
-	if (child < 0)
-		err(1, "fork");
-	if (child == 0) {
-		struct sigaction dfl = {.sa_handler = SIG_DFL};
-		for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-			sigaction(sigs[i], &dfl, NULL);
-		execvp(argv[optind], argv + optind);
-		int e = errno;
-		if (write(pfd[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(pfd[1]);
-	int exec_errno = 0;
-	ssize_t got;
-	while ((got = read(pfd[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR)
-		;
-	close(pfd[0]);
+	char lib[PATH_MAX], dir[PATH_MAX];
+	fw_find_lib(lib);
+	int made = fw_log_dir(opt_dir, dir);
+	int nbefore = 0;
+	char **before = made ? NULL : fw_logs(dir, &nbefore);
 
-	int status;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			err(1, "waitpid");
-	if (got == (ssize_t)sizeof exec_errno) {
-		warnx("%s: %s", argv[optind], strerror(exec_errno));
+	fw_set_preload(lib);
+	/* The options alone say what is recorded: a FWATCH_CALLS or
+	 * FWATCH_PATHS left in the environment would silently narrow it. */
+	if (setenv("FWATCH_DIR", dir, 1) < 0 ||
+	    (calls ? setenv("FWATCH_CALLS", calls, 1) : unsetenv("FWATCH_CALLS")) < 0 ||
+	    (paths.len ? setenv("FWATCH_PATHS", paths.s, 1) : unsetenv("FWATCH_PATHS")) < 0)
+		err(1, "setenv");
+	free(calls);
+	free(paths.s);
+
+	fw_warn_untraceable(cmd[0]);
+
+	int exec_errno;
+	pid_t pid = fw_spawn(cmd, &exec_errno);
+	if (!pid) {
+		if (exec_errno == ENOENT && !strchr(cmd[0], '/'))
+			warnx("%s: command not found", cmd[0]);
+		else
+			warnx("%s: %s", cmd[0], strerror(exec_errno));
+		/* Nothing ran: leave no empty directory behind. */
+		if (made)
+			rmdir(dir);
+		fw_logs_free(before, nbefore);
 		return exec_errno == ENOENT ? 127 : 126;
 	}
+	int status = fw_wait(pid);
 
-	if (summary || !quiet) {
-		static struct fw_summary s;
-		fw_summary_add(&s, dirbuf);
-		if (summary)
-			fw_summary_print(&s, stderr, FW_TEXT);
-		if (!quiet) {
-			uint64_t calls = 0;
-			for (int i = 0; i < FW_ID_COUNT; i++)
-				calls += s.by_id[i].calls;
-			fprintf(stderr, "fwatch-run: %llu process%s, %llu calls recorded in %s\n",
-				(unsigned long long)s.logs, s.logs == 1 ? "" : "es",
-				(unsigned long long)calls, dirbuf);
-		}
-	}
+	if (table || !quiet)
+		fw_report(dir, before, nbefore, table, !quiet);
+	fw_logs_free(before, nbefore);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);

@@ -1,35 +1,154 @@
-/* fwatch-summary: read fwatch logs and print what the programs did. */
+/* fwatch-summary: read fwatch logs and print what the programs did: the
+ * per-function table, or one of the views by file, process or call. */
 #define _GNU_SOURCE
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "summary.h"
+#include "views.h"
 
 static void usage(FILE *f, int status)
 {
-	fprintf(f, "usage: fwatch-summary [--csv] LOG|DIR...\n"
-		   "Print calls, errors and time per intercepted function, over the given\n"
-		   "logs and every *.fwlog file under the given directories.\n"
-		   "  --csv      comma-separated values, one row per function, no total\n"
-		   "  -h, --help this text\n");
+	fprintf(f,
+		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
+		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
+		"                      [-p PID] [-c COMM] [-e CALLS] [-P PATH]\n"
+		"                      [--failed-only|--ok-only] LOG|DIR...\n"
+		"Read fwatch logs (and every *.fwlog file under the given directories) and\n"
+		"print calls, errors and time per function, or another view:\n"
+		"  --files         every path touched, resolved, sorted; -v: counts and actions\n"
+		"  --by-file       calls, errors and time per path, by class\n"
+		"  --failed        paths looked up and not found, with counts\n"
+		"  --open          descriptors still open when each process ended\n"
+		"  --tree          the process tree\n"
+		"  --trace         every call in time order, strace-like\n"
+		"  --perfetto FILE write the calls as a trace for ui.perfetto.dev\n"
+		"  --csv, --json   machine-readable output (--trace --json: JSON Lines)\n"
+		"  -S KEY          sort by time, calls, errors, name or avg\n"
+		"  -v              --files: calls, errors and actions per path\n"
+		"  -p PID          only these processes (repeat, or PID,PID...)\n"
+		"  -c COMM         only processes of this program name (repeatable)\n"
+		"  -e CALLS        only these functions or %%classes; !CALLS: all but these\n"
+		"  -P PATH         only calls on PATH or below it (repeatable)\n"
+		"  -Z, --failed-only   only calls that failed\n"
+		"  -z, --ok-only       only calls that worked\n"
+		"  -h, --help      this text\n");
 	exit(status);
+}
+
+enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TREE, FW_OPT_TRACE,
+       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO };
+
+struct fw_main {
+	struct fw_summary s;
+	const struct fw_filter *f;
+};
+
+/* The default view without -P counts while the logs load: one pass. */
+static void fw_count_each(void *ctx, const struct fw_proc *p, const struct fw_event *ev)
+{
+	struct fw_main *x = ctx;
+	if (fw_filter_proc(x->f, p) && fw_filter_event(x->f, ev))
+		fw_summary_count(&x->s, ev);
+}
+
+static void fw_count_walk(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
+			  const struct fw_res *res)
+{
+	(void)p, (void)res;
+	fw_summary_count(&((struct fw_main *)ctx)->s, ev);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"csv", no_argument, NULL, 'C'},
+		{"files", no_argument, NULL, FW_OPT_FILES},
+		{"by-file", no_argument, NULL, FW_OPT_BY_FILE},
+		{"failed", no_argument, NULL, FW_OPT_FAILED},
+		{"open", no_argument, NULL, FW_OPT_OPEN},
+		{"tree", no_argument, NULL, FW_OPT_TREE},
+		{"trace", no_argument, NULL, FW_OPT_TRACE},
+		{"csv", no_argument, NULL, FW_OPT_CSV},
+		{"json", no_argument, NULL, FW_OPT_JSON},
+		{"perfetto", required_argument, NULL, FW_OPT_PERFETTO},
+		{"failed-only", no_argument, NULL, 'Z'},
+		{"ok-only", no_argument, NULL, 'z'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	enum fw_format fmt = FW_TEXT;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	static const char *const sort_keys[] = {
+		[FW_SORT_TIME] = "time", [FW_SORT_CALLS] = "calls", [FW_SORT_ERRORS] = "errors",
+		[FW_SORT_NAME] = "name", [FW_SORT_AVG] = "avg",
+	};
+	static struct fw_opts o;
+	int view = 0, c;
+	const char *perfetto = NULL;
+	fw_filter_init(&o.filter);
+	/* getopt's messages carry argv[0]; err(3)'s the short name: the same */
+	argv[0] = program_invocation_short_name;
+	while ((c = getopt_long(argc, argv, "S:vp:c:e:P:Zzh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'C':
-			fmt = FW_CSV;
+		case FW_OPT_FILES:
+		case FW_OPT_BY_FILE:
+		case FW_OPT_FAILED:
+		case FW_OPT_OPEN:
+		case FW_OPT_TREE:
+		case FW_OPT_TRACE:
+			if (view && view != c) {
+				warnx("choose one view: --files, --by-file, --failed, --open, --tree or --trace");
+				usage(stderr, 2);
+			}
+			view = c;
+			break;
+		case FW_OPT_CSV:
+		case FW_OPT_JSON:
+			if (o.fmt != FW_TEXT && o.fmt != (c == FW_OPT_CSV ? FW_CSV : FW_JSON)) {
+				warnx("choose one of --csv and --json");
+				usage(stderr, 2);
+			}
+			o.fmt = c == FW_OPT_CSV ? FW_CSV : FW_JSON;
+			break;
+		case FW_OPT_PERFETTO:
+			perfetto = optarg;
+			break;
+		case 'S': {
+			size_t k;
+			for (k = 0; k < sizeof sort_keys / sizeof *sort_keys; k++)
+				if (!strcmp(optarg, sort_keys[k]))
+					break;
+			if (k == sizeof sort_keys / sizeof *sort_keys) {
+				warnx("-S: unknown sort key: %s (time, calls, errors, name or avg)", optarg);
+				usage(stderr, 2);
+			}
+			o.sort = (enum fw_sort)k;
+			o.sort_given = 1;
+			break;
+		}
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'p':
+			if (fw_filter_pid(&o.filter, optarg) < 0)
+				usage(stderr, 2);
+			break;
+		case 'c':
+			fw_filter_comm(&o.filter, optarg);
+			break;
+		case 'e':
+			if (fw_filter_calls(&o.filter, optarg) < 0)
+				usage(stderr, 2);
+			break;
+		case 'P':
+			fw_filter_path(&o.filter, optarg);
+			break;
+		case 'Z':
+			o.filter.failed_only = 1;
+			break;
+		case 'z':
+			o.filter.ok_only = 1;
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -38,17 +157,61 @@ int main(int argc, char **argv)
 			usage(stderr, 2);
 		}
 	}
+	if (o.filter.failed_only && o.filter.ok_only) {
+		warnx("choose one of --failed-only and --ok-only");
+		usage(stderr, 2);
+	}
 	if (optind == argc) {
 		warnx("no log or directory given");
 		usage(stderr, 2);
 	}
-	static struct fw_summary s;
+
+	static struct fw_model m;
+	static struct fw_main x;
+	x.f = &o.filter;
+	x.s.sort = o.sort;
+	int table = !view && !perfetto, counted = table && !fw_filter_needs_paths(&o.filter);
 	for (int i = optind; i < argc; i++)
-		fw_summary_add(&s, argv[i]);
-	if (s.failed)
+		fw_model_add(&m, argv[i], counted ? fw_count_each : NULL, &x);
+	if (m.failed)
 		return 1;
-	fw_summary_print(&s, stdout, fmt);
+
+	if (perfetto && fw_view_perfetto(&m, &o, perfetto) < 0)
+		return 1;
+	switch (view) {
+	case FW_OPT_FILES:
+		fw_view_files(&m, &o, stdout, FW_VIEW_FILES);
+		break;
+	case FW_OPT_BY_FILE:
+		fw_view_files(&m, &o, stdout, FW_VIEW_BY_FILE);
+		break;
+	case FW_OPT_FAILED:
+		fw_view_files(&m, &o, stdout, FW_VIEW_FAILED);
+		break;
+	case FW_OPT_OPEN:
+		fw_view_open(&m, &o, stdout);
+		break;
+	case FW_OPT_TREE:
+		fw_view_tree(&m, &o, stdout);
+		break;
+	case FW_OPT_TRACE:
+		fw_view_trace(&m, &o, stdout);
+		break;
+	default:
+		if (!table)
+			break;
+		if (!counted)
+			fw_model_walk(&m, &o.filter, fw_count_walk, NULL, &x);
+		for (size_t i = 0; i < m.n; i++)
+			if (fw_filter_proc(&o.filter, &m.procs[i]))
+				fw_summary_untraced(&x.s, &m.procs[i]);
+		x.s.logs = m.n;
+		x.s.dropped = m.dropped;
+		x.s.incomplete = m.incomplete;
+		fw_summary_print(&x.s, stdout, o.fmt);
+	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "standard output");
+	fw_model_free(&m);
 	return 0;
 }

@@ -1,103 +1,136 @@
 /* The ltrace -c style table: calls, errors and time per function, over any
- * number of logs. */
+ * number of logs, in text, CSV or JSON; and the programs that could not be
+ * traced, which an empty table would otherwise hide. */
 #define _GNU_SOURCE
 #include <err.h>
-#include <errno.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "fwatch_reader.h"
 #include "summary.h"
+#include "views.h"
 
-static void fw_add_log(struct fw_summary *s, const char *path)
+void fw_summary_count(struct fw_summary *s, const struct fw_event *ev)
 {
-	struct fw_log log;
-	struct fw_event ev;
-	char msg[256];
-	if (fw_log_open(&log, path, msg, sizeof msg) < 0) {
-		warnx("%s: %s", path, msg);
-		s->failed = 1;
-		return;
-	}
-	int r;
-	while ((r = fw_log_next(&log, &ev, msg, sizeof msg)) > 0) {
-		struct fw_count *c = &s->by_id[ev.id];
-		c->calls++;
-		c->errors += ev.err != 0;
-		c->ns += ev.dur_ns;
-	}
-	if (r < 0) {
-		warnx("%s: %s", path, msg);
-		s->failed = 1;
-	}
-	if (log.truncated)
-		warnx("%s: truncated: the log ends at byte %zu of %llu; read what is there", path,
-		      log.size, (unsigned long long)log.hdr.tail);
-	if (log.hdr.flags & FW_LOGF_PARTIAL)
-		warnx("%s: partial log: %llu calls were not recorded (the log could not grow)", path,
-		      (unsigned long long)log.hdr.dropped);
-	s->logs++;
-	s->dropped += log.hdr.dropped;
-	s->incomplete += log.incomplete;
-	fw_log_close(&log);
+	struct fw_count *c = &s->by_id[ev->id];
+	c->calls++;
+	c->errors += ev->err != 0;
+	c->ns += ev->dur_ns;
 }
 
-/* nftw has no user pointer: the walk is not reentrant, and needs not be. */
-static struct fw_summary *fw_walking;
-static uint64_t fw_walk_found;
-
-static int fw_walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+void fw_summary_untraced(struct fw_summary *s, const struct fw_proc *p)
 {
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DNR) {
-		warnx("%s: cannot read directory", path);
-		fw_walking->failed = 1;
-	} else if (type == FTW_F) {
-		size_t n = strlen(path);
-		if (n > 6 && !strcmp(path + n - 6, ".fwlog")) {
-			fw_walk_found++;
-			fw_add_log(fw_walking, path);
+	for (uint32_t i = 0; i < p->nuntraced; i++) {
+		const struct fw_untraced *u = &p->untraced[i];
+		/* fexecve names no path: the program is a descriptor */
+		const char *what = u->path ? u->path : "(fexecve)";
+		size_t k;
+		for (k = 0; k < s->nuntraced; k++)
+			if (s->untraced[k].bits == u->bits && !strcmp(s->untraced[k].what, what))
+				break;
+		if (k == s->nuntraced) {
+			s->untraced = realloc(s->untraced, (k + 1) * sizeof *s->untraced);
+			if (!s->untraced)
+				err(1, "malloc");
+			s->untraced[k] = (struct fw_untraced_row){strdup(what), u->bits, 0};
+			if (!s->untraced[k].what)
+				err(1, "malloc");
+			s->nuntraced++;
 		}
+		s->untraced[k].times++;
 	}
-	return 0;
+}
+
+static void fw_summary_each(void *ctx, const struct fw_proc *p, const struct fw_event *ev)
+{
+	(void)p;
+	fw_summary_count(ctx, ev);
 }
 
 void fw_summary_add(struct fw_summary *s, const char *path)
 {
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		warn("%s", path);
-		s->failed = 1;
-	} else if (S_ISDIR(st.st_mode)) {
-		fw_walking = s;
-		fw_walk_found = 0;
-		if (nftw(path, fw_walk_one, 32, FTW_PHYS) < 0) {
-			warn("%s", path);
-			s->failed = 1;
-		} else if (!fw_walk_found) {
-			warnx("%s: no fwatch logs (*.fwlog) in this directory", path);
-			s->failed = 1;
-		}
-	} else {
-		fw_add_log(s, path);
+	struct fw_model m = {0};
+	fw_model_add(&m, path, fw_summary_each, s);
+	for (size_t i = 0; i < m.n; i++)
+		fw_summary_untraced(s, &m.procs[i]);
+	s->logs += m.n;
+	s->dropped += m.dropped;
+	s->incomplete += m.incomplete;
+	s->failed |= m.failed;
+	fw_model_free(&m);
+}
+
+static double fw_avg(const struct fw_count *c)
+{
+	return c->calls ? (double)c->ns / (double)c->calls : 0;
+}
+
+int fw_sort_cmp(enum fw_sort by, const struct fw_count *a, const char *an, const struct fw_count *b,
+		const char *bn)
+{
+	int r = 0;
+	switch (by) {
+	case FW_SORT_TIME:
+		r = (a->ns < b->ns) - (a->ns > b->ns);
+		break;
+	case FW_SORT_CALLS:
+		r = (a->calls < b->calls) - (a->calls > b->calls);
+		break;
+	case FW_SORT_ERRORS:
+		r = (a->errors < b->errors) - (a->errors > b->errors);
+		break;
+	case FW_SORT_AVG:
+		r = (fw_avg(a) < fw_avg(b)) - (fw_avg(a) > fw_avg(b));
+		break;
+	case FW_SORT_NAME:
+		break;
 	}
+	/* by time, ties by calls; any other ties by name: a total order, the
+	 * same every run */
+	if (!r && by == FW_SORT_TIME)
+		r = (a->calls < b->calls) - (a->calls > b->calls);
+	return r ? r : strcmp(an, bn);
 }
 
 static const struct fw_summary *fw_sorting;
 
-/* Time descending, then calls descending, then name: a stable, total order. */
-static int fw_by_time(const void *a, const void *b)
+static int fw_by_key(const void *a, const void *b)
 {
-	const struct fw_count *x = &fw_sorting->by_id[*(const int *)a];
-	const struct fw_count *y = &fw_sorting->by_id[*(const int *)b];
-	if (x->ns != y->ns)
-		return x->ns < y->ns ? 1 : -1;
-	if (x->calls != y->calls)
-		return x->calls < y->calls ? 1 : -1;
-	return strcmp(fw_calls[*(const int *)a].name, fw_calls[*(const int *)b].name);
+	int x = *(const int *)a, y = *(const int *)b;
+	return fw_sort_cmp(fw_sorting->sort, &fw_sorting->by_id[x], fw_calls[x].name,
+			   &fw_sorting->by_id[y], fw_calls[y].name);
+}
+
+static const char *fw_why(uint16_t bits)
+{
+	return (bits & FW_RB_STATIC) && (bits & FW_RB_SECURE) ? "static, secure-exec"
+	       : (bits & FW_RB_STATIC)			       ? "static"
+								       : "secure-exec";
+}
+
+/* "N processes could not be traced: PATH (static), ..." on stderr. */
+static void fw_untraced_say(const struct fw_summary *s)
+{
+	if (!s->nuntraced)
+		return;
+	uint64_t n = 0;
+	char *t = NULL;
+	size_t tl = 0;
+	FILE *m = open_memstream(&t, &tl);
+	if (!m)
+		err(1, "open_memstream");
+	for (size_t i = 0; i < s->nuntraced; i++) {
+		n += s->untraced[i].times;
+		fputs(i ? ", " : "", m);
+		fw_put_text(m, s->untraced[i].what, strlen(s->untraced[i].what));
+		fprintf(m, " (%s", fw_why(s->untraced[i].bits));
+		if (s->untraced[i].times > 1)
+			fprintf(m, ", %llu times", (unsigned long long)s->untraced[i].times);
+		fputc(')', m);
+	}
+	if (fclose(m) != 0)
+		err(1, "open_memstream");
+	warnx("%llu process%s could not be traced: %s", (unsigned long long)n, n == 1 ? "" : "es", t);
+	free(t);
 }
 
 void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
@@ -113,10 +146,12 @@ void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
 		total.ns += s->by_id[i].ns;
 	}
 	fw_sorting = s;
-	qsort(order, (size_t)n, sizeof *order, fw_by_time);
+	qsort(order, (size_t)n, sizeof *order, fw_by_key);
 
 	if (fmt == FW_CSV)
 		fprintf(out, "function,calls,errors,seconds,usecs_per_call,percent_time\n");
+	else if (fmt == FW_JSON)
+		fprintf(out, "{\"functions\": [");
 	else
 		fprintf(out, "%% time     seconds  usecs/call     calls    errors function\n"
 			     "------ ----------- ----------- --------- --------- ----------------\n");
@@ -124,20 +159,43 @@ void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
 		const struct fw_count *c = &s->by_id[order[i]];
 		double pct = total.ns ? 100.0 * (double)c->ns / (double)total.ns : 0;
 		double us = (double)c->ns / 1e3 / (double)c->calls;
+		const char *name = fw_calls[order[i]].name;
 		if (fmt == FW_CSV)
-			fprintf(out, "%s,%llu,%llu,%.9f,%.3f,%.2f\n", fw_calls[order[i]].name,
+			fprintf(out, "%s,%llu,%llu,%.9f,%.3f,%.2f\n", name, (unsigned long long)c->calls,
+				(unsigned long long)c->errors, (double)c->ns / 1e9, us, pct);
+		else if (fmt == FW_JSON)
+			fprintf(out,
+				"%s\n  {\"function\": \"%s\", \"class\": \"%s\", \"calls\": %llu, "
+				"\"errors\": %llu, \"seconds\": %.9f, \"usecs_per_call\": %.3f, "
+				"\"percent_time\": %.2f}",
+				i ? "," : "", name, fw_class_names[fw_calls[order[i]].cls],
 				(unsigned long long)c->calls, (unsigned long long)c->errors,
 				(double)c->ns / 1e9, us, pct);
 		else
 			fprintf(out, "%6.2f %11.6f %11.3f %9llu %9llu %s\n", pct, (double)c->ns / 1e9,
-				us, (unsigned long long)c->calls, (unsigned long long)c->errors,
-				fw_calls[order[i]].name);
+				us, (unsigned long long)c->calls, (unsigned long long)c->errors, name);
 	}
+	double tus = total.calls ? (double)total.ns / 1e3 / (double)total.calls : 0.0;
 	if (fmt == FW_TEXT)
 		fprintf(out,
 			"------ ----------- ----------- --------- --------- ----------------\n"
-			"100.00 %11.6f %11.3f %9llu %9llu total\n",
-			(double)total.ns / 1e9,
-			total.calls ? (double)total.ns / 1e3 / (double)total.calls : 0.0,
+			"100.00 %11.6f %11.3f %9llu %9llu total\n", (double)total.ns / 1e9, tus,
 			(unsigned long long)total.calls, (unsigned long long)total.errors);
+	if (fmt == FW_JSON) {
+		fprintf(out,
+			"%s],\n \"total\": {\"calls\": %llu, \"errors\": %llu, \"seconds\": %.9f, "
+			"\"usecs_per_call\": %.3f},\n \"logs\": %llu, \"not_recorded\": %llu, "
+			"\"untraced\": [",
+			n ? "\n" : "", (unsigned long long)total.calls, (unsigned long long)total.errors,
+			(double)total.ns / 1e9, tus, (unsigned long long)s->logs,
+			(unsigned long long)s->dropped);
+		for (size_t i = 0; i < s->nuntraced; i++) {
+			fprintf(out, "%s{\"path\": ", i ? ", " : "");
+			fw_put_json(out, s->untraced[i].what, strlen(s->untraced[i].what));
+			fprintf(out, ", \"why\": \"%s\", \"times\": %llu}", fw_why(s->untraced[i].bits),
+				(unsigned long long)s->untraced[i].times);
+		}
+		fprintf(out, "]}\n");
+	}
+	fw_untraced_say(s);
 }

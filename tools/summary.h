@@ -1,5 +1,5 @@
-/* Loading a set of logs and printing the per-function table; shared by
- * fwatch-summary and fwatch-run -c. */
+/* The per-function table (ltrace -c with strace -c's errors column), the
+ * default view of fwatch-summary and what fwatch-run -c prints. */
 #ifndef FWATCH_SUMMARY_H
 #define FWATCH_SUMMARY_H
 
@@ -7,23 +7,50 @@
 #include <stdio.h>
 
 #include "fwatch_calls.h"
+#include "fwatch_reader.h"
 
 struct fw_count {
 	uint64_t calls, errors, ns;
+};
+
+enum fw_format { FW_TEXT, FW_CSV, FW_JSON };
+
+/* -S: the order of the rows of a table. */
+enum fw_sort { FW_SORT_TIME, FW_SORT_CALLS, FW_SORT_ERRORS, FW_SORT_NAME, FW_SORT_AVG };
+
+/* A program that could not be traced, once per (program, reason). */
+struct fw_untraced_row {
+	char *what;      /* the path the exec or spawn named, as given */
+	uint16_t bits;   /* FW_RB_STATIC, FW_RB_SECURE */
+	uint64_t times;
 };
 
 struct fw_summary {
 	struct fw_count by_id[FW_ID_COUNT];
 	uint64_t logs, dropped, incomplete;
 	int failed; /* some input could not be read: exit 1 */
+	enum fw_sort sort;
+	struct fw_untraced_row *untraced;
+	size_t nuntraced;
 };
-
-enum fw_format { FW_TEXT, FW_CSV };
 
 /* Add a log file or every *.fwlog under a directory. Problems are reported
  * on stderr as "PROG: PATH: what is wrong" and set s->failed. */
 void fw_summary_add(struct fw_summary *s, const char *path);
 
+/* The table on `out`; the programs that could not be traced on stderr
+ * (in JSON, in the object too). */
 void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt);
+
+/* One call into the table. */
+void fw_summary_count(struct fw_summary *s, const struct fw_event *ev);
+
+struct fw_proc;
+/* The untraceable programs one image started. */
+void fw_summary_untraced(struct fw_summary *s, const struct fw_proc *p);
+
+/* Order a, b for -S over (count, name) rows: < 0 when a comes first. */
+int fw_sort_cmp(enum fw_sort by, const struct fw_count *a, const char *an, const struct fw_count *b,
+		const char *bn);
 
 #endif

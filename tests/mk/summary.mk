@@ -1,0 +1,32 @@
+# fwatch-summary: every view in every format checked against output written
+# by hand for logs of tests/summary/prog (a known sequence of calls, a fork,
+# an exec and a static program); escaping; bad input. `make bench-summary`
+# times the reader on a log of 10M records (part of `make bench`).
+CHECKS += check-summary
+
+# The traced programs are plain builds: no sanitizer (an ASan program will
+# not start with libfwatch.so first in LD_PRELOAD), no fortification or
+# 64-bit off_t (the calls must reach the symbols the expected output names).
+SUM_PROG_CFLAGS := -std=gnu11 $(WARN) -O1 -g -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS
+
+$(B)/tests/summary/prog: tests/summary/prog.c
+	@mkdir -p $(@D)
+	$(CC) $(SUM_PROG_CFLAGS) -o $@ tests/summary/prog.c
+
+$(B)/tests/summary/static: tests/summary/static.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -static -o $@ tests/summary/static.c
+
+$(B)/tests/summary/stats: tests/summary/stats.c
+	@mkdir -p $(@D)
+	$(CC) $(SUM_PROG_CFLAGS) -O2 -o $@ tests/summary/stats.c
+
+check-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/prog $(B)/tests/summary/static
+	bash tests/summary/run.sh $(B)
+
+bench-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/stats
+	bash tests/summary/bench.sh $(B)
+
+bench: bench-summary
+
+.PHONY: check-summary bench-summary

@@ -1,0 +1,219 @@
+/* A recorded call's arguments and result printed as strace prints them,
+ * driven by the row's shape string (fwatch_calls.def): the shape says what
+ * each recorded value means, these tables say how it reads. Flag values are
+ * Linux's own, written out: a log is decoded as the traced system wrote
+ * it, whatever headers the reader was built with. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "views.h"
+
+struct fw_flag {
+	uint32_t v;
+	const char *name;
+};
+
+/* Bits with several names set at once come first (O_SYNC holds O_DSYNC). */
+static const struct fw_flag fw_open_bits[] = {
+	{0100, "O_CREAT"},       {0200, "O_EXCL"},         {0400, "O_NOCTTY"},
+	{01000, "O_TRUNC"},      {02000, "O_APPEND"},      {04000, "O_NONBLOCK"},
+	{04010000, "O_SYNC"},    {010000, "O_DSYNC"},      {020000, "O_ASYNC"},
+	{040000, "O_DIRECT"},    {0100000, "O_LARGEFILE"}, {020200000, "O_TMPFILE"},
+	{0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"}, {01000000, "O_NOATIME"},
+	{02000000, "O_CLOEXEC"}, {010000000, "O_PATH"},    {0, NULL},
+};
+
+static const struct fw_flag fw_at_bits[] = {
+	{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_EACCESS"},  {0x400, "AT_SYMLINK_FOLLOW"},
+	{0x800, "AT_NO_AUTOMOUNT"},     {0x1000, "AT_EMPTY_PATH"}, {0x2000, "AT_STATX_FORCE_SYNC"},
+	{0x4000, "AT_STATX_DONT_SYNC"}, {0x8000, "AT_RECURSIVE"}, {0, NULL},
+};
+
+/* unlinkat gives 0x200 another name */
+static const struct fw_flag fw_unlink_bits[] = {{0x200, "AT_REMOVEDIR"}, {0, NULL}};
+
+static const struct fw_flag fw_access_bits[] = {
+	{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}, {0, NULL},
+};
+
+static const struct fw_flag fw_rename_bits[] = {
+	{1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"}, {4, "RENAME_WHITEOUT"}, {0, NULL},
+};
+
+static const struct fw_flag fw_statx_bits[] = {
+	{0x7ff, "STATX_BASIC_STATS"}, {0x1, "STATX_TYPE"},   {0x2, "STATX_MODE"},
+	{0x4, "STATX_NLINK"},         {0x8, "STATX_UID"},    {0x10, "STATX_GID"},
+	{0x20, "STATX_ATIME"},        {0x40, "STATX_MTIME"}, {0x80, "STATX_CTIME"},
+	{0x100, "STATX_INO"},         {0x200, "STATX_SIZE"}, {0x400, "STATX_BLOCKS"},
+	{0x800, "STATX_BTIME"},       {0x1000, "STATX_MNT_ID"}, {0x2000, "STATX_DIOALIGN"},
+	{0, NULL},
+};
+
+static const struct fw_flag fw_cloexec_bits[] = {{02000000, "O_CLOEXEC"}, {0, NULL}};
+
+/* NAME|NAME|0x...; `zero` when nothing is set. `sep` starts the list when
+ * something was printed before it (the access mode of open flags). */
+static void fw_put_flags(FILE *f, const struct fw_flag *t, uint32_t v, const char *zero, int sep)
+{
+	int any = sep;
+	for (; t->name; t++) {
+		if ((v & t->v) == t->v) {
+			fprintf(f, "%s%s", any ? "|" : "", t->name);
+			v &= ~t->v;
+			any = 1;
+		}
+	}
+	if (v)
+		fprintf(f, "%s%#x", any ? "|" : "", v);
+	else if (!any)
+		fputs(zero, f);
+}
+
+static void fw_put_open_flags(FILE *f, uint32_t v)
+{
+	static const char *const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
+	fputs(acc[v & 3], f);
+	fw_put_flags(f, fw_open_bits, v & ~3u, "", 1);
+}
+
+static void fw_put_dirfd(FILE *f, int32_t fd)
+{
+	if (fd == -100)
+		fputs("AT_FDCWD", f);
+	else
+		fprintf(f, "%d", fd);
+}
+
+static void fw_put_pathval(FILE *f, const char *p, uint16_t bits, uint16_t trunc)
+{
+	if (!p) {
+		fputs((bits & FW_RB_BADPATH) ? "<unreadable>" : "NULL", f);
+		return;
+	}
+	fw_put_quoted(f, p, strlen(p));
+	if (bits & trunc)
+		fputs("...", f);
+}
+
+void fw_put_args(FILE *f, const struct fw_event *ev)
+{
+	const char *shape = fw_calls[ev->id].shape;
+	/* Which recorded value an argument is: a mode and a second dirfd are
+	 * always a2; the other numbers take a1, then a2, in shape order. A
+	 * lone number with a2 free is 64 bits wide (truncate's length). */
+	int a2_fixed = strchr(shape, 'm') || strchr(shape, 'D');
+	int seq = 0, next = 0;
+	for (const char *c = shape; *c; c++)
+		seq += strchr("oatsrnuxg", *c) != NULL;
+	/* open's mode is an argument only when the flags create a file */
+	int nomode = strchr(shape, 'o') && !(ev->a1 & 0100) && (ev->a1 & 020200000) != 020200000;
+	putc('(', f);
+	for (const char *c = shape; *c; c++) {
+		uint32_t v = 0;
+		if (strchr("oatsrnuxg", *c))
+			v = next++ == 0 ? ev->a1 : ev->a2;
+		if (*c == 'm' && nomode)
+			continue;
+		if (c != shape)
+			fputs(", ", f);
+		switch (*c) {
+		case 'd':
+			fw_put_dirfd(f, ev->fd);
+			break;
+		case 'f':
+			fprintf(f, "%d", ev->fd);
+			break;
+		case 'D':
+			fw_put_dirfd(f, (int32_t)ev->a2);
+			break;
+		case 'p':
+			fw_put_pathval(f, ev->path, ev->bits, FW_RB_TRUNC);
+			break;
+		case 'q':
+			fw_put_pathval(f, ev->path2, ev->bits, FW_RB_TRUNC2);
+			break;
+		case 'o':
+			fw_put_open_flags(f, v);
+			break;
+		case 'm':
+			fprintf(f, "%#03o", ev->a2);
+			break;
+		case 'a':
+			fw_put_flags(f, fw_access_bits, v, "F_OK", 0);
+			break;
+		case 't':
+			fw_put_flags(f, ev->id == FW_ID_unlinkat ? fw_unlink_bits : fw_at_bits, v, "0", 0);
+			break;
+		case 'r':
+			fw_put_flags(f, fw_rename_bits, v, "0", 0);
+			break;
+		case 'x':
+			fw_put_flags(f, fw_statx_bits, v, "0", 0);
+			break;
+		case 'g':
+			fw_put_flags(f, fw_cloexec_bits, v, "0", 0);
+			break;
+		case 's': {
+			char m[5] = {0};
+			for (int i = 0; i < 4; i++)
+				m[i] = (char)(v >> (8 * i));
+			fw_put_quoted(f, m, strlen(m));
+			break;
+		}
+		case 'u':
+			if (v == UINT32_MAX)
+				fputs("-1", f);
+			else
+				fprintf(f, "%u", v);
+			break;
+		case 'n':
+			if (seq == 1 && !a2_fixed)
+				fprintf(f, "%lld", (long long)((uint64_t)ev->a1 | (uint64_t)ev->a2 << 32));
+			else
+				fprintf(f, "%u", v);
+			break;
+		case 'v':
+			if (ev->argv)
+				fw_put_argv(f, FW_TEXT, ev->argv, ev->argc, 0, (ev->bits & FW_RB_TRUNC2) != 0);
+			else
+				fputs("NULL", f);
+			break;
+		case 'P':
+			if (ev->err)
+				fputs("[?]", f);
+			else
+				fprintf(f, "[%d]", ev->ret);
+			break;
+		default:
+			fputc('?', f);
+		}
+	}
+	putc(')', f);
+}
+
+const char *fw_errno_name(int e)
+{
+	return strerrorname_np(e);
+}
+
+void fw_put_result(FILE *f, const struct fw_event *ev)
+{
+	if (ev->err) {
+		const char *n = fw_errno_name(ev->err), *d = strerrordesc_np(ev->err);
+		if (n)
+			fprintf(f, "= -1 %s (%s)", n, d ? d : "?");
+		else
+			fprintf(f, "= -1 errno %u", ev->err);
+		return;
+	}
+	/* a spawn's record holds the child's pid, which the args show; the
+	 * function returned 0 */
+	if (strchr(fw_calls[ev->id].shape, 'P'))
+		fputs("= 0", f);
+	else
+		fprintf(f, "= %d", ev->ret);
+	if (ev->bits & FW_RB_STATIC)
+		fputs(" (static: not traced)", f);
+	else if (ev->bits & FW_RB_SECURE)
+		fputs(" (secure-exec: not traced)", f);
+}

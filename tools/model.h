@@ -1,0 +1,147 @@
+/* What fwatch-summary knows after reading logs: one fw_proc per log (a
+ * process image), the paths its calls named, resolved to absolute paths by
+ * replaying each image's calls, and the filters that select calls. Shared by
+ * the loader, the replay and every view. */
+#ifndef FWATCH_MODEL_H
+#define FWATCH_MODEL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fwatch_reader.h"
+
+/* Paths (paths.c): every string is stored once and named by a number from
+ * 1 up, so that per-path counts are arrays. 0 is "no path". */
+uint32_t fw_path_intern(const char *s, size_t len);
+const char *fw_path_str(uint32_t id, size_t *len);
+uint32_t fw_path_count(void); /* ids are 1 .. count */
+/* `raw` (len bytes) resolved against the directory `base` and normalised
+ * lexically; memoised, so that the same (base, raw) costs one hash. */
+uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len);
+/* "<fd N>": the stand-in for a descriptor whose path the log does not tell. */
+uint32_t fw_path_unknown_fd(int fd);
+
+/* An exec or spawn of a program fwatch could not follow into. */
+struct fw_untraced {
+	const char *path;         /* as given; NULL for fexecve */
+	const char *argv;
+	uint32_t argc;
+	uint16_t bits;            /* FW_RB_STATIC, FW_RB_SECURE */
+	uint8_t spawn;            /* posix_spawn: a new process, not this one's exec */
+	int32_t pid;              /* the new process: the caller's for exec */
+	uint64_t mono_ns;
+};
+
+/* One log, kept mapped for the whole run. */
+struct fw_proc {
+	struct fw_log log;
+	char *file;
+	const char *comm;      /* basename of exe, NUL-terminated copy */
+	uint64_t nrec;
+	uint64_t *order;       /* record offsets by start time, when file order is not */
+	uint64_t first_ns;     /* monotonic start of the first record */
+	int ends_in_exec;      /* the last call is an exec that worked */
+	struct fw_untraced *untraced;
+	uint32_t nuntraced;
+};
+
+struct fw_model {
+	struct fw_proc *procs;
+	size_t n, cap;
+	int failed;            /* some input was bad: exit 1, print nothing */
+	uint64_t dropped, incomplete;
+};
+
+/* Every event of a log goes through this during the loading pass, which
+ * validates it (file order, no resolution). */
+typedef void fw_each_fn(void *ctx, const struct fw_proc *p, const struct fw_event *ev);
+
+/* A log file, or every *.fwlog under a directory. Problems go to stderr as
+ * "PROG: PATH: what is wrong" and set m->failed. */
+void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *ctx);
+void fw_model_free(struct fw_model *m);
+
+/* What one descriptor stands for while a log is replayed. */
+struct fw_fd {
+	uint32_t path;  /* 0: unknown (inherited, or never opened here) */
+	uint16_t call;  /* FW_ID_* + 1 of the call that opened it */
+	uint8_t cloexec, mode; /* mode: 1 read, 2 write, 3 both */
+};
+
+/* The resolved paths of one event: its path argument, or for a call on a
+ * descriptor the descriptor's path; and its second path. */
+struct fw_res {
+	uint32_t path, path2;
+	uint8_t named;  /* path was named by the call (not found through an fd) */
+};
+
+struct fw_replay {
+	struct fw_proc *p;
+	uint32_t cwd;
+	struct fw_fd *fds;
+	uint32_t nfds;
+	uint64_t i;
+};
+
+void fw_replay_start(struct fw_replay *r, struct fw_proc *p);
+/* 1 and the next event by start time with its paths; 0 at the end. */
+int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res);
+void fw_replay_end(struct fw_replay *r);
+
+/* Filters (filter.c): which processes and calls the views count. */
+struct fw_filter {
+	uint32_t *pids;
+	size_t npids;
+	char **comms;
+	size_t ncomms;
+	uint8_t calls[FW_ID_COUNT]; /* 1: selected; all 1 without -e */
+	char **paths;               /* -P, normalised */
+	size_t npaths;
+	int failed_only, ok_only;
+	int calls_given; /* -e seen: the first one replaces "all" */
+};
+
+void fw_filter_init(struct fw_filter *f);
+/* 0, or -1 after a message on stderr (a usage error). */
+int fw_filter_calls(struct fw_filter *f, const char *list);
+int fw_filter_pid(struct fw_filter *f, const char *list);
+void fw_filter_comm(struct fw_filter *f, const char *comm);
+void fw_filter_path(struct fw_filter *f, const char *path);
+int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p);
+/* The call test that needs no paths; then the -P test. */
+int fw_filter_event(const struct fw_filter *f, const struct fw_event *ev);
+int fw_filter_res(const struct fw_filter *f, const struct fw_res *res);
+int fw_filter_needs_paths(const struct fw_filter *f);
+
+/* Each selected event of each selected process, with its resolved paths,
+ * one process after the other; `end` sees each replay before it is freed. */
+typedef void fw_walk_fn(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
+			const struct fw_res *res);
+typedef void fw_walk_end_fn(void *ctx, const struct fw_replay *r);
+void fw_model_walk(struct fw_model *m, const struct fw_filter *f, fw_walk_fn *each,
+		   fw_walk_end_fn *end, void *ctx);
+
+/* What a call did to the path it names (actions.c), for --files -v. */
+#define FW_ACTIONS(X)                                                           \
+	X(READ, "read") X(WRITE, "write") X(CREATE, "create") X(STAT, "stat")  \
+	X(ACCESS, "access") X(DELETE, "delete") X(RENAME, "rename")            \
+	X(LINK, "link") X(CHMOD, "chmod") X(CHOWN, "chown") X(UTIME, "utime") \
+	X(CHDIR, "chdir") X(EXEC, "exec")
+enum {
+#define FW_ACT_ENUM(a, name) FW_ACT_BIT_##a,
+	FW_ACTIONS(FW_ACT_ENUM)
+#undef FW_ACT_ENUM
+	FW_ACT_COUNT
+};
+#define FW_ACT(a) (1u << FW_ACT_BIT_##a)
+extern const char *const fw_action_names[FW_ACT_COUNT];
+/* The actions on the first (which == 0) or second path of a call that worked. */
+unsigned fw_actions(const struct fw_event *ev, int which);
+/* The call names its first path only as a string to store (symlink's
+ * target) or as a name to look up on PATH (execvp("ls")): not a path here. */
+int fw_path_is_literal(const struct fw_event *ev);
+/* Open flags the way the call gives them: fopen's mode string turned into
+ * O_* bits, the others as they are. */
+uint32_t fw_open_flags(const struct fw_event *ev);
+
+#endif

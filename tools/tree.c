@@ -1,0 +1,264 @@
+/* --tree: the process tree the logs describe. Each log is one process
+ * image; an image with the pid of an earlier one was exec'd by it (drawn
+ * with "="), any other is a child of the latest earlier image whose pid is
+ * its ppid (drawn with "-"). Programs that could not be traced appear where
+ * they were started, with the reason. */
+#define _GNU_SOURCE
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "views.h"
+
+struct fw_node {
+	size_t proc;       /* the image, or the image that started the program */
+	long untraced;     /* -1, or the index in that image's untraced list */
+	uint64_t t;        /* start, monotonic */
+	int exec;          /* started by exec (same pid) rather than fork/spawn */
+	long parent;       /* index of the parent node, -1 for a root */
+	long *kids;
+	size_t nkids;
+	struct fw_count c;
+};
+
+struct fw_tree {
+	struct fw_model *m;
+	struct fw_node *nodes;
+	size_t n;
+};
+
+static void fw_tree_each(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
+			 const struct fw_res *res)
+{
+	struct fw_tree *x = ctx;
+	(void)res;
+	struct fw_count *c = &x->nodes[p - x->m->procs].c;
+	c->calls++;
+	c->errors += ev->err != 0;
+	c->ns += ev->dur_ns;
+}
+
+static struct fw_node *fw_tree_nodes;
+
+static int fw_by_start(const void *a, const void *b)
+{
+	const struct fw_node *x = &fw_tree_nodes[*(const long *)a], *y = &fw_tree_nodes[*(const long *)b];
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (*(const long *)a > *(const long *)b) - (*(const long *)a < *(const long *)b);
+}
+
+static void fw_adopt(struct fw_node *nodes, long parent, long kid)
+{
+	struct fw_node *p = &nodes[parent];
+	if (!(p->nkids & (p->nkids + 1)) || !p->kids) {
+		p->kids = realloc(p->kids, (p->nkids * 2 + 1) * sizeof *p->kids);
+		if (!p->kids)
+			err(1, "malloc");
+	}
+	p->kids[p->nkids++] = kid;
+	nodes[kid].parent = parent;
+}
+
+/* The arguments of an image, from its header: NUL-separated strings. */
+static void fw_put_cmdline(FILE *out, enum fw_format fmt, const struct fw_log *l)
+{
+	uint32_t argc = 0, len = l->hdr.argv_len;
+	for (uint32_t i = 0; i < len; i++)
+		argc += l->argv[i] == 0;
+	int cut = len && l->argv[len - 1] != 0;
+	fw_put_argv(out, fmt, l->argv, argc + cut, len, cut);
+}
+
+static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, long i,
+			 const char *prefix, int depth, int first)
+{
+	const struct fw_node *nd = &x->nodes[i];
+	const struct fw_proc *p = &x->m->procs[nd->proc];
+	const struct fw_untraced *u = nd->untraced >= 0 ? &p->untraced[nd->untraced] : NULL;
+	uint32_t pid = u ? (uint32_t)u->pid : p->log.hdr.pid;
+	uint32_t ppid = u ? (nd->exec ? p->log.hdr.ppid : p->log.hdr.pid) : p->log.hdr.ppid;
+	const char *why = !u ? NULL : (u->bits & FW_RB_STATIC) ? "static" : "secure-exec";
+	const char *exe = u ? (u->path ? u->path : "(fexecve)") : p->log.exe;
+	size_t exelen = u ? strlen(exe) : p->log.hdr.exe_len;
+	enum fw_format fmt = o->fmt;
+
+	if (fmt == FW_JSON) {
+		fprintf(out, "%s\n {\"pid\": %u, \"ppid\": %u, \"depth\": %d, \"exec\": %s, \"traced\": %s",
+			first ? "" : ",", pid, ppid, depth, nd->exec ? "true" : "false", u ? "false" : "true");
+		if (u)
+			fprintf(out, ", \"why\": \"%s\", \"calls\": null, \"errors\": null", why);
+		else
+			fprintf(out, ", \"calls\": %llu, \"errors\": %llu", (unsigned long long)nd->c.calls,
+				(unsigned long long)nd->c.errors);
+		fputs(", \"exe\": ", out);
+		fw_put_json(out, exe, exelen);
+		fputs(", \"argv\": ", out);
+		if (u)
+			fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0);
+		else
+			fw_put_cmdline(out, fmt, &p->log);
+		if (!u) {
+			fputs(", \"log\": ", out);
+			fw_put_json(out, p->file, strlen(p->file));
+		}
+		putc('}', out);
+		return;
+	}
+	if (fmt == FW_CSV) {
+		fprintf(out, "%u,%u,%d,%d,%d,", pid, ppid, depth, nd->exec, !u);
+		if (u)
+			fprintf(out, ",,%s,", why);
+		else
+			fprintf(out, "%llu,%llu,,", (unsigned long long)nd->c.calls,
+				(unsigned long long)nd->c.errors);
+		fw_put_csv(out, exe, exelen);
+		putc(',', out);
+		if (u)
+			fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0);
+		else
+			fw_put_cmdline(out, fmt, &p->log);
+		putc('\n', out);
+		return;
+	}
+	if (u)
+		fprintf(out, "%7u %7u %9s %9s %s", pid, ppid, "-", "-", prefix);
+	else
+		fprintf(out, "%7u %7u %9llu %9llu %s", pid, ppid, (unsigned long long)nd->c.calls,
+			(unsigned long long)nd->c.errors, prefix);
+	fw_put_text(out, exe, exelen);
+	putc(' ', out);
+	if (u)
+		fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0);
+	else
+		fw_put_cmdline(out, fmt, &p->log);
+	if (u)
+		fprintf(out, " (not traced: %s)", why);
+	putc('\n', out);
+}
+
+/* Depth first, children by start time: "|- " before a later sibling, "`- "
+ * for the last, "=" instead of "-" for an exec. `lead` holds the
+ * continuation lines of the levels above (llen bytes). */
+static void fw_tree_print(FILE *out, const struct fw_opts *o, struct fw_tree *x, long i, char *lead,
+			  size_t llen, const char *branch, int depth, int *first)
+{
+	size_t bl = strlen(branch);
+	memcpy(lead + llen, branch, bl + 1);
+	fw_tree_line(out, o, x, i, lead, depth, *first);
+	*first = 0;
+	if (bl) {
+		lead[llen] = branch[0] == '`' ? ' ' : '|';
+		memset(lead + llen + 1, ' ', bl - 1);
+	}
+	struct fw_node *nd = &x->nodes[i];
+	fw_tree_nodes = x->nodes;
+	if (nd->nkids)
+		qsort(nd->kids, nd->nkids, sizeof *nd->kids, fw_by_start);
+	for (size_t k = 0; k < nd->nkids; k++) {
+		long kid = nd->kids[k];
+		char b[4] = {k + 1 == nd->nkids ? '`' : '|', x->nodes[kid].exec ? '=' : '-', ' ', 0};
+		fw_tree_print(out, o, x, kid, lead, llen + bl, b, depth + 1, first);
+	}
+	lead[llen] = 0;
+}
+
+void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out)
+{
+	size_t nu = 0;
+	for (size_t i = 0; i < m->n; i++)
+		nu += m->procs[i].nuntraced;
+	struct fw_tree x = {m, calloc(m->n + nu + 1, sizeof *x.nodes), m->n};
+	if (!x.nodes)
+		err(1, "malloc");
+	fw_model_walk(m, &o->filter, fw_tree_each, NULL, &x);
+
+	/* images by start time: a parent starts before its children */
+	long *by = malloc((m->n + 1) * sizeof *by);
+	if (!by)
+		err(1, "malloc");
+	for (size_t i = 0; i < m->n; i++) {
+		x.nodes[i] = (struct fw_node){.proc = i, .untraced = -1, .parent = -1,
+					      .t = m->procs[i].log.hdr.start_mono_ns, .c = x.nodes[i].c};
+		by[i] = (long)i;
+	}
+	fw_tree_nodes = x.nodes;
+	qsort(by, m->n, sizeof *by, fw_by_start);
+	/* who started whom, then who is shown under whom: a process the
+	 * filters leave out hands its children to its nearest shown ancestor */
+	long *up = malloc((m->n + nu + 1) * sizeof *up);
+	if (!up)
+		err(1, "malloc");
+	/* latest[]: pid -> the latest image so far with that pid, in start
+	 * order; open addressing over a power of two at least twice m->n */
+	size_t hcap = 16;
+	while (hcap < 2 * m->n)
+		hcap *= 2;
+	long *latest = malloc(hcap * sizeof *latest);
+	if (!latest)
+		err(1, "malloc");
+	for (size_t k = 0; k < hcap; k++)
+		latest[k] = -1;
+#define FW_SLOT(pid_)                                                                    \
+	({                                                                               \
+		size_t s_ = ((pid_) * 2654435761u) & (hcap - 1);                         \
+		while (latest[s_] >= 0 && m->procs[latest[s_]].log.hdr.pid != (pid_)) \
+			s_ = (s_ + 1) & (hcap - 1);                                      \
+		s_;                                                                      \
+	})
+	for (size_t k = 0; k < m->n; k++) {
+		const struct fw_proc *p = &m->procs[by[k]];
+		size_t me = FW_SLOT(p->log.hdr.pid), dad = FW_SLOT(p->log.hdr.ppid);
+		/* the same pid again is an exec if the earlier image ended in
+		 * one; otherwise the pid was reused */
+		long pred = latest[me] >= 0 && m->procs[latest[me]].ends_in_exec ? latest[me] : -1;
+		x.nodes[by[k]].exec = pred >= 0;
+		up[by[k]] = pred >= 0 ? pred : latest[dad];
+		latest[me] = by[k];
+	}
+#undef FW_SLOT
+	free(latest);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct fw_proc *p = &m->procs[i];
+		for (uint32_t u = 0; u < p->nuntraced; u++) {
+			x.nodes[x.n] = (struct fw_node){.proc = i, .untraced = u, .parent = -1,
+							.t = p->untraced[u].mono_ns,
+							.exec = !p->untraced[u].spawn};
+			up[x.n++] = (long)i;
+		}
+	}
+	for (size_t i = 0; i < x.n; i++) {
+		if (!fw_filter_proc(&o->filter, &m->procs[x.nodes[i].proc])) {
+			x.nodes[i].parent = -2; /* not shown */
+			continue;
+		}
+		long a = up[i];
+		while (a >= 0 && !fw_filter_proc(&o->filter, &m->procs[a]))
+			a = up[a];
+		if (a >= 0)
+			fw_adopt(x.nodes, a, (long)i);
+	}
+	free(up);
+
+	if (o->fmt == FW_CSV)
+		fputs("pid,ppid,depth,exec,traced,calls,errors,why,exe,argv\n", out);
+	else if (o->fmt == FW_JSON)
+		putc('[', out);
+	else
+		fputs("    PID    PPID     CALLS    ERRORS COMMAND\n", out);
+	/* deep enough for any tree: three characters a level */
+	char *lead = calloc(3 * x.n + 4, 1);
+	if (!lead)
+		err(1, "malloc");
+	int first = 1;
+	for (size_t k = 0; k < m->n; k++)
+		if (x.nodes[by[k]].parent == -1)
+			fw_tree_print(out, o, &x, by[k], lead, 0, "", 0, &first);
+	if (o->fmt == FW_JSON)
+		fputs(first ? "]\n" : "\n]\n", out);
+	for (size_t i = 0; i < x.n; i++)
+		free(x.nodes[i].kids);
+	free(x.nodes);
+	free(by);
+	free(lead);
+}

@@ -1,0 +1,56 @@
+/* The views of fwatch-summary and what they share: the options, and the
+ * safe printing of strings from logs. */
+#ifndef FWATCH_VIEWS_H
+#define FWATCH_VIEWS_H
+
+#include <stdio.h>
+
+#include "model.h"
+#include "summary.h"
+
+struct fw_opts {
+	enum fw_format fmt;
+	enum fw_sort sort;
+	int sort_given;
+	int verbose;
+	struct fw_filter filter;
+};
+
+/* escape.c: every string that comes from a log goes out through these. */
+void fw_put_text(FILE *f, const char *s, size_t n);   /* bare, for lines of paths */
+void fw_put_quoted(FILE *f, const char *s, size_t n); /* "..." like strace */
+void fw_put_csv(FILE *f, const char *s, size_t n);    /* one CSV field */
+void fw_put_json(FILE *f, const char *s, size_t n);   /* one JSON string */
+void fw_put_str(FILE *f, enum fw_format fmt, const char *s, size_t n);
+/* Text that went through the escaping already, as a CSV field or as a JSON
+ * string whose value is that text. */
+void fw_put_csv_field(FILE *f, const char *text, size_t n);
+void fw_put_json_text(FILE *f, const char *text, size_t n);
+void fw_put_path(FILE *f, enum fw_format fmt, uint32_t id);
+/* ["a", "b"]; a JSON array in JSON; lim bounds the bytes when nonzero; cut
+ * adds "..." for a vector the log has only the start of. */
+void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, size_t lim,
+		 int cut);
+
+/* The views. */
+enum fw_file_view { FW_VIEW_FILES, FW_VIEW_BY_FILE, FW_VIEW_FAILED };
+void fw_view_files(struct fw_model *m, const struct fw_opts *o, FILE *out, enum fw_file_view v);
+void fw_view_open(struct fw_model *m, const struct fw_opts *o, FILE *out);
+void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out);
+void fw_view_trace(struct fw_model *m, const struct fw_opts *o, FILE *out);
+/* 0, or -1 when the file could not be written (after a message). */
+int fw_view_perfetto(struct fw_model *m, const struct fw_opts *o, const char *file);
+
+/* decode.c: a call's arguments and result as strace prints them. */
+void fw_put_args(FILE *f, const struct fw_event *ev);
+void fw_put_result(FILE *f, const struct fw_event *ev);
+/* "ENOENT", or NULL for a number with no name. */
+const char *fw_errno_name(int e);
+
+/* One merged stream of the selected calls of every selected image, in time
+ * order (trace.c): for --trace and --perfetto. */
+typedef void fw_timeline_fn(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
+			    const struct fw_res *res);
+void fw_timeline(struct fw_model *m, const struct fw_filter *f, fw_timeline_fn *each, void *ctx);
+
+#endif
