@@ -80,6 +80,7 @@ static inline const char *fw_opaque(const char *p)
 	if (!fw_wants(FW_ID_##name))                                           \
 		return real args;                                              \
 	struct fw_call c;                                                      \
+	c.fd = (fd_); /* before the call: fclose's stream is gone after it */  \
 	c.t0 = fw_now();                                                       \
 	R r = real args;                                                       \
 	c.t1 = fw_now();                                                       \
@@ -89,7 +90,6 @@ static inline const char *fw_opaque(const char *p)
 	c.bits = 0;                                                            \
 	c.err = failed ? (uint16_t)e : 0;                                      \
 	c.ret = FW_RET(r);                                                     \
-	c.fd = (fd_);                                                          \
 	c.path = bad ? NULL : fw_opaque(path_);                                \
 	c.path2 = bad ? NULL : fw_opaque(path2_);                              \
 	c.a1 = bad ? 0 : (uint32_t)(a1_);                                      \

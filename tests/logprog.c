@@ -117,23 +117,25 @@ static int mode_seq(int ref)
 	LP_CALL(utimensat(AT_FDCWD, ref ? "f2" : nopath, NULL, 0)); /* 9: EINVAL, NULL path */
 	LP_CALL(access("f2", R_OK | W_OK));                      /* 10 */
 	LP_CALL(file_fd(f = fopen("f2", "r")));                  /* 11: fd 3 */
-	if (f)
-		fclose(f);
-	LP_CALL(mkdir("d", 0700));                               /* 12 */
-	LP_CALL(dir_fd(d = opendir("d")));                       /* 13: fd 3 */
-	if (d)
-		closedir(d);
-	LP_CALL(fstatat(AT_FDCWD, "d", &st, AT_SYMLINK_NOFOLLOW)); /* 14 */
-	LP_CALL(symlink("f2", "ln"));                            /* 15 */
-	LP_CALL(readlink("ln", buf, sizeof buf));                /* 16: 2 bytes */
-	LP_CALL(unlink("ln"));                                   /* 17 */
-	LP_CALL(rmdir("d"));                                     /* 18 */
+	if (!f)
+		die("fopen f2");
+	LP_CALL(fclose(f));                                      /* 12: closes fd 3 */
+	LP_CALL(mkdir("d", 0700));                               /* 13 */
+	LP_CALL(dir_fd(d = opendir("d")));                       /* 14: fd 3 */
+	if (!d)
+		die("opendir d");
+	LP_CALL(closedir(d));                                    /* 15: closes fd 3 */
+	LP_CALL(fstatat(AT_FDCWD, "d", &st, AT_SYMLINK_NOFOLLOW)); /* 16 */
+	LP_CALL(symlink("f2", "ln"));                            /* 17 */
+	LP_CALL(readlink("ln", buf, sizeof buf));                /* 18: 2 bytes */
+	LP_CALL(unlink("ln"));                                   /* 19 */
+	LP_CALL(rmdir("d"));                                     /* 20 */
 	/* A pause so that the (tick, monotonic) pair written at exit is far
 	 * enough from the first one for the reader to use the log's own. */
 	struct timespec pause = {0, LP_PAUSE_NS};
 	nanosleep(&pause, NULL);
-	LP_CALL(chdir("/"));                                     /* 19 */
-	LP_CALL(fstat(1, &st));                                  /* 20 */
+	LP_CALL(chdir("/"));                                     /* 21 */
+	LP_CALL(fstat(1, &st));                                  /* 22 */
 	if (nres != LP_SEQ_CALLS)
 		die("sequence length differs from LP_SEQ_CALLS");
 	put(1, res, sizeof res);

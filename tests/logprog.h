@@ -17,7 +17,7 @@ struct lp_count {
 	uint32_t tid, n;
 };
 
-#define LP_SEQ_CALLS 21
+#define LP_SEQ_CALLS 23
 #define LP_LONG_PATH 20000
 #define LP_ERRNO_SENTINEL 18 /* EXDEV: no call of the sequence sets it */
 #define LP_PAUSE_NS 30000000L

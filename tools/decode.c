@@ -121,6 +121,7 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 			fw_put_dirfd(f, ev->fd);
 			break;
 		case 'f':
+		case 'c':
 			fprintf(f, "%d", ev->fd);
 			break;
 		case 'D':

@@ -93,7 +93,7 @@ static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, cons
 		}
 		break;
 	case FW_CLASS_FD:
-		if (ev->id == FW_ID_close) {
+		if (strchr(fw_calls[ev->id].shape, 'c')) { /* close, fclose, closedir */
 			if ((d = fw_fd_slot(r, ev->fd)))
 				memset(d, 0, sizeof *d);
 		} else if (ev->id == FW_ID_dup) {
@@ -132,7 +132,7 @@ int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res)
 		uint32_t base = ev->fd == FW_NOFD ? r->cwd : fw_fd_path(r, ev->fd);
 		res->path = fw_path_resolve(base, ev->path, strlen(ev->path));
 		res->named = 1;
-	} else if (!ev->path && ev->fd != FW_NOFD && (strchr(shape, 'f') || strchr(shape, 'd'))) {
+	} else if (!ev->path && ev->fd != FW_NOFD && strpbrk(shape, "fcd")) {
 		/* fstat(fd), or utimensat(fd, NULL, ...): the call is on the
 		 * descriptor itself */
 		res->path = fw_fd_path(r, ev->fd);

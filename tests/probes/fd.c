@@ -1,9 +1,10 @@
-/* Probe of the fd and working-directory bookkeeping calls: close, dup, dup2,
- * dup3, chdir and fchdir. Run it in an empty directory;
+/* Probe of the fd and working-directory bookkeeping calls: close, fclose,
+ * closedir, dup, dup2, dup3, chdir and fchdir. Run it in an empty directory;
  * tests/test_families.c compares what fwatch recorded with the "expect"
  * lines it prints. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -11,6 +12,14 @@
 /* Targets for dup2 and dup3, far above anything the probe has open. */
 #define FD2 50
 #define FD3 51
+
+/* A stream whose fd is already closed: fclose must fail with EBADF. */
+static FILE *stale_stream(void)
+{
+	FILE *f = raw_stream();
+	probe_release_fd(fileno(f));
+	return f;
+}
 
 int main(void)
 {
@@ -23,6 +32,16 @@ int main(void)
 	CALLS("close", 3, close(raw_open("f", O_RDONLY)));
 	FAILS("close", 1, EBADF, close(-1));
 	FAILS("close", 1, EBADF, close(999));
+
+	CALLS("fclose", 11, fclose(raw_stream()));
+	FAILS("fclose", 1, EBADF, fclose(stale_stream()));
+
+	/* 16 directory streams: 14 closed, 1 closed after its fd, 1 left open */
+	DIR *dirs[16];
+	CALLS("opendir", 16, (dirs[NTH] = opendir(".")));
+	CALLS("closedir", 14, closedir(dirs[NTH]));
+	probe_release_fd(dirfd(dirs[14]));
+	FAILS("closedir", 1, EBADF, closedir(dirs[14]));
 
 	OPENS("dup", 1, dup(ffd));
 	FAILS("dup", 1, EBADF, dup(-1));

@@ -145,18 +145,17 @@ void probe_release_fd(long fd)
 	errno = e;
 }
 
+/* A stream or directory stream is released by closing its fd directly, so
+ * that no fclose or closedir is recorded; the FILE or DIR itself is left
+ * allocated, which a short-lived probe can afford. */
 void probe_release_file(FILE *f)
 {
-	int e = errno;
-	fclose(f);
-	errno = e;
+	probe_release_fd(fileno(f));
 }
 
 void probe_release_dir(DIR *d)
 {
-	int e = errno;
-	closedir(d);
-	errno = e;
+	probe_release_fd(dirfd(d));
 }
 
 void probe_release_name(char *name)

@@ -65,9 +65,8 @@ static inline int probe_ptr_failed(const void *p)
 	_Generic((r), FILE *: probe_ptr_failed, DIR *: probe_ptr_failed,     \
 		 char *: probe_ptr_failed, default: probe_int_failed)(r)
 
-/* Closing what a successful call opened, without a recorded call: fclose
- * and closedir close through libc's internal, non-interposable close. A
- * name (mkdtemp's) holds nothing open. */
+/* Closing what a successful call opened, without a recorded call: by the
+ * fd, through syscall(2). A name (mkdtemp's) holds nothing open. */
 void probe_release_fd(long fd);
 void probe_release_file(FILE *f);
 void probe_release_dir(DIR *d);
