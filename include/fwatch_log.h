@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define FW_LOG_MAGIC "FWATCHL\n"      /* 8 bytes, no NUL needed */
-#define FW_LOG_VERSION 1u
+#define FW_LOG_VERSION 2u
 
 /* fw_log_header.flags */
 #define FW_LOGF_PARTIAL 0x1u  /* some calls were not recorded (see dropped) */
@@ -41,23 +41,27 @@ struct fw_log_header {
 	uint64_t reserved1[4];
 };
 
-/* One record per call, 8-byte aligned, in 40 bytes plus its paths.
- * The writer stores size first (id 0: "being written"), the body next, and
- * the id last, so a reader skips a record a crash interrupted. A zero
- * 8-byte word is unused space (an abandoned chunk end): skip 8 bytes. */
+/* One record per call, 8-byte aligned: 24 bytes, the optional fields that
+ * differ from their usual value, and the paths. The writer stores size
+ * first (id 0: "being written"), the body next, and the id last, so a
+ * reader skips a record a crash interrupted. A zero 8-byte word is unused
+ * space (an abandoned chunk end): skip 8 bytes. */
 struct fw_rec {
-	uint16_t size;  /* whole record in bytes, a multiple of 8 */
-	uint16_t id;    /* FW_ID_* + 1; 0 while being written */
-	uint16_t err;   /* errno when the call failed, else 0 */
-	uint16_t bits;  /* FW_RB_* */
-	uint32_t tid;
-	uint32_t dur;   /* ticks spent in the real call; see FW_RB_LONG */
-	uint64_t start; /* tick when the real call began */
-	int32_t ret;    /* result; the fd for FILE * and DIR *, -1 for NULL */
-	int32_t fd;     /* the fd or dirfd argument; AT_FDCWD for a path taken
-	                 * relative to the cwd; FW_NOFD when there is neither */
-	uint32_t a1, a2; /* flags, mode, ... as the row in calls.def says */
-	/* then: path bytes and NUL, second path and NUL (for two-path calls),
+	uint16_t size;   /* whole record in bytes, a multiple of 8 */
+	uint8_t id;      /* FW_ID_* + 1; 0 while being written */
+	uint8_t err;     /* errno when the call failed, else 0 */
+	uint32_t dur;    /* ticks spent in the real call; see FW_RB_LONG */
+	uint64_t start;  /* tick when the real call began */
+	int32_t ret;     /* result; the fd for FILE * and DIR *, -1 for NULL */
+	uint16_t bits;   /* FW_RB_*, which also say which fields follow */
+	uint16_t spare;  /* 0 */
+	/* then 4 bytes each, only when its bit is set, in this order:
+	 *   FW_RB_TID  tid; else the process's main thread (tid = pid)
+	 *   FW_RB_FD   fd or dirfd argument; else AT_FDCWD for a call with a
+	 *              path, FW_NOFD for one without
+	 *   FW_RB_A1   a1, FW_RB_A2 a2: flags, mode, ... as the row in
+	 *              fwatch_calls.def says; else 0
+	 * then path bytes and NUL, second path and NUL (for two-path calls),
 	 * zero padding, and for FW_RB_LONG a final uint64_t duration in ticks. */
 };
 
@@ -73,6 +77,10 @@ struct fw_rec {
 #define FW_RB_STATIC 0x40u    /* exec of a program with no PT_INTERP: untraceable */
 #define FW_RB_SECURE 0x80u    /* exec of a set-uid/set-gid/capability program */
 #define FW_RB_ENVFIX 0x100u   /* the environment passed on had lost fwatch: restored */
+#define FW_RB_TID 0x200u      /* optional fields present, see struct fw_rec */
+#define FW_RB_FD 0x400u
+#define FW_RB_A1 0x800u
+#define FW_RB_A2 0x1000u
 
 /* Longest path stored whole; longer ones are cut and flagged. Two of these
  * and the fixed part still fit the 16-bit size. */

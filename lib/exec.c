@@ -262,7 +262,7 @@ static void fw_exec_end(struct fw_rec *r, int e)
 	uint64_t dur = fw_now() - r->start;
 	r->dur = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur; /* no room for FW_RB_LONG now */
 	r->ret = -1;
-	r->err = (uint16_t)e;
+	r->err = (uint8_t)e;
 }
 
 typedef int (*fw_execve_fn)(const char *, char *const *, char *const *);
@@ -404,7 +404,7 @@ static int fw_spawn(enum fw_id id, const char *sym, pid_t *pid, const char *path
 	size_t n = fw_count(envp);
 	char *out[n < 65536 ? n + 4 : 1];
 	char buf[n < 65536 ? PATH_MAX * 4 : 1];
-	struct fw_call c = {.id = id, .fd = FW_NOFD, .path = path, .argv = argv, .paths = 1 | 8};
+	struct fw_call c = {.id = id, .fd = AT_FDCWD, .path = path, .argv = argv, .paths = 1 | 8};
 	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &c.bits) : envp;
 	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(path, NULL)))
 		return (*slot)(pid, path, fa, at, argv, env);

@@ -3,9 +3,11 @@
 #ifndef FWATCH_INTERNAL_H
 #define FWATCH_INTERNAL_H
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <time.h>
@@ -18,7 +20,10 @@
 #define FW_LIKELY(x) __builtin_expect(!!(x), 1)
 #define FW_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+#include "fwatch_calls.h"
 #include "fwatch_log.h"
+
+_Static_assert(FW_ID_COUNT < 255, "a record's id is one byte");
 
 enum fw_state { FW_UNINIT, FW_STARTING, FW_ON, FW_OFF };
 
@@ -135,8 +140,21 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		}
 		l2++;
 	}
+	/* The optional fields: only what differs from the usual value, which
+	 * for most calls is known at compile time and folds away. */
+	if (FW_UNLIKELY(!t->tid))
+		t->tid = (uint32_t)fw_sys(SYS_gettid, 0, 0, 0, 0);
+	if (t->tid != (uint32_t)fw_pid)
+		bits |= FW_RB_TID;
+	if (c->fd != ((c->paths & 1) ? AT_FDCWD : FW_NOFD))
+		bits |= FW_RB_FD;
+	if (c->a1)
+		bits |= FW_RB_A1;
+	if (a2)
+		bits |= FW_RB_A2;
+	size_t opt = 4 * (size_t)__builtin_popcount(bits & (FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2));
 	uint64_t dur = c->t1 - c->t0;
-	uint32_t size = (uint32_t)(sizeof(struct fw_rec) + l1 + l2 + 7) & ~7u;
+	uint32_t size = (uint32_t)(sizeof(struct fw_rec) + opt + l1 + l2 + 7) & ~7u;
 	if (FW_UNLIKELY(dur > UINT32_MAX)) {
 		bits |= FW_RB_LONG;
 		size += 8;
@@ -160,16 +178,21 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		 * zeros from the file, so padding needs no writing. */
 		r->size = (uint16_t)size;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		r->err = c->err;
+		r->err = (uint8_t)c->err;
 		r->bits = bits;
-		r->tid = t->tid;
 		r->dur = (uint32_t)dur;
 		r->start = c->t0;
 		r->ret = c->ret;
-		r->fd = c->fd;
-		r->a1 = c->a1;
-		r->a2 = a2;
-		char *s = (char *)(r + 1);
+		uint32_t *o = (uint32_t *)(r + 1);
+		if (bits & FW_RB_TID)
+			*o++ = t->tid;
+		if (bits & FW_RB_FD)
+			*o++ = (uint32_t)c->fd;
+		if (bits & FW_RB_A1)
+			*o++ = c->a1;
+		if (bits & FW_RB_A2)
+			*o++ = a2;
+		char *s = (char *)o;
 		if (l1 > 1)
 			memcpy(s, c->path, l1 - 1);
 		if (c->paths & 8)
@@ -178,7 +201,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 			memcpy(s + l1, c->path2, l2 - 1);
 		if (FW_UNLIKELY(bits & FW_RB_LONG))
 			memcpy((char *)r + size - 8, &dur, 8);
-		__atomic_store_n(&r->id, (uint16_t)(c->id + 1), __ATOMIC_RELEASE);
+		__atomic_store_n(&r->id, (uint8_t)(c->id + 1), __ATOMIC_RELEASE);
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->writing = nested;

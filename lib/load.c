@@ -18,7 +18,7 @@ static void fw_load_one(const char *path)
 	if (!((fw_mask[FW_ID_load >> 6] >> (FW_ID_load & 63)) & 1) ||
 	    (fw_paths && !fw_path_wanted(path, NULL)))
 		return;
-	struct fw_call c = {.id = FW_ID_load, .fd = FW_NOFD, .path = path, .paths = 1};
+	struct fw_call c = {.id = FW_ID_load, .fd = AT_FDCWD, .path = path, .paths = 1};
 	c.t0 = c.t1 = fw_now();
 	fw_record(&c);
 }

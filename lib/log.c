@@ -221,8 +221,6 @@ static char *fw_take(uint64_t n)
  * interrupted chunk): a fresh chunk from the shared tail. */
 char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested)
 {
-	if (!t->tid)
-		t->tid = (uint32_t)fw_sys(SYS_gettid, 0, 0, 0, 0);
 	uint64_t k = (n + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
 	char *p = fw_take(k);
 	if (!p) {
@@ -447,6 +445,7 @@ int fw_start(void)
 	int on = 0;
 	/* Secure-exec (set-uid and the like): never write where the
 	 * environment says; record nothing. */
+	fw_pid = getpid();
 	if (!getauxval(AT_SECURE)) {
 		fw.limit = fw_max_bytes();
 		fw_filter_init();
@@ -461,7 +460,6 @@ int fw_start(void)
 		atexit(fw_at_exit);
 		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
 	}
-	fw_pid = getpid();
 	fw_self.busy--;
 	errno = e;
 	s = on ? FW_ON : FW_OFF;

@@ -179,9 +179,10 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		const unsigned char *p = log->map + log->pos;
 		struct fw_rec r;
 		uint64_t off = log->pos;
-		uint16_t size, id;
+		uint16_t size;
+		uint8_t id;
 		memcpy(&size, p, 2);
-		memcpy(&id, p + 2, 2);
+		id = p[2];
 		if (size == 0) {
 			/* Unused space is all zeros: a record's size is the
 			 * first thing written, so nothing else can be there. */
@@ -213,6 +214,18 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		const char *lim = (const char *)p + size - ((r.bits & FW_RB_LONG) ? 8 : 0);
 		const char *s = (const char *)p + sizeof r;
 		const char *shape = fw_calls[id - 1].shape;
+		/* The optional fields, in their order; absent, their usual value. */
+		uint32_t opt[4] = {log->hdr.pid, (uint32_t)(strchr(shape, 'p') ? AT_FDCWD : FW_NOFD), 0, 0};
+		static const uint16_t optbit[4] = {FW_RB_TID, FW_RB_FD, FW_RB_A1, FW_RB_A2};
+		for (int i = 0; i < 4; i++) {
+			if (!(r.bits & optbit[i]))
+				continue;
+			if (lim - s < 4)
+				return fw_fail(err, errlen, "record at offset %llu: a field runs past the record",
+					       (unsigned long long)off);
+			memcpy(&opt[i], s, 4);
+			s += 4;
+		}
 		ev->path = ev->path2 = ev->argv = NULL;
 		ev->argc = 0;
 		if (lim < s ||
@@ -224,7 +237,7 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 			/* a2 strings, one after the other */
 			const char *arg;
 			ev->argv = s;
-			for (ev->argc = 0; ev->argc < r.a2; ev->argc++)
+			for (ev->argc = 0; ev->argc < opt[3]; ev->argc++)
 				if (fw_path(s, lim, &arg, &s) < 0)
 					return fw_fail(err, errlen,
 						       "record at offset %llu: argument %u runs past the record",
@@ -234,9 +247,9 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 			ev->path = NULL;
 		if (r.bits & (FW_RB_NOPATH2 | FW_RB_BADPATH))
 			ev->path2 = NULL;
-		if (r.err > 4095)
-			return fw_fail(err, errlen, "record at offset %llu: bad errno %u",
-				       (unsigned long long)off, r.err);
+		if (r.spare)
+			return fw_fail(err, errlen, "record at offset %llu: spare bytes not zero",
+				       (unsigned long long)off);
 		uint64_t dur = r.dur;
 		if (r.bits & FW_RB_LONG)
 			memcpy(&dur, lim, 8);
@@ -244,12 +257,12 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		double rel = ((double)r.start - (double)h->start_tick) * log->ns_per_tick;
 		ev->id = (enum fw_id)(id - 1);
 		ev->err = r.err;
-		ev->bits = r.bits;
-		ev->tid = r.tid;
+		ev->bits = r.bits & ~(FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2); /* layout only */
+		ev->tid = opt[0];
 		ev->ret = r.ret;
-		ev->fd = r.fd;
-		ev->a1 = r.a1;
-		ev->a2 = r.a2;
+		ev->fd = (int32_t)opt[1];
+		ev->a1 = opt[2];
+		ev->a2 = opt[3];
 		ev->mono_ns = fw_add_ns(h->start_mono_ns, rel);
 		ev->wall_ns = fw_add_ns(h->start_wall_ns, rel);
 		ev->dur_ns = fw_add_ns(0, (double)dur * log->ns_per_tick);

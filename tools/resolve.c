@@ -137,9 +137,10 @@ int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res)
 		 * descriptor itself */
 		res->path = fw_fd_path(r, ev->fd);
 	}
-	if (ev->path2)
-		res->path2 = fw_path_resolve(fw_fd_path(r, (int32_t)ev->a2), ev->path2,
-					     strlen(ev->path2));
+	if (ev->path2) /* relative to the second dirfd (D) if the call has one */
+		res->path2 = fw_path_resolve(
+			fw_fd_path(r, strchr(shape, 'D') ? (int32_t)ev->a2 : AT_FDCWD), ev->path2,
+			strlen(ev->path2));
 	if (!ev->err)
 		fw_replay_apply(r, ev, res);
 	return 1;

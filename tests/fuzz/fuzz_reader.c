@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while ((r = fw_log_next(&log, &ev, err, sizeof err)) > 0) {
 		/* every event lies inside the file, after the previous one, and
 		 * its paths are NUL-terminated inside it */
-		fw_fuzz_check(ev.offset >= log.hdr.data_start && ev.offset + 40 <= size);
+		fw_fuzz_check(ev.offset >= log.hdr.data_start && ev.offset + sizeof(struct fw_rec) <= size);
 		fw_fuzz_check(n == 0 || ev.offset > last);
 		fw_fuzz_check((unsigned)ev.id < FW_ID_COUNT);
 		last = ev.offset;
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fw_fuzz_check((const uint8_t *)ev.path + strlen(ev.path) < log.map + size);
 		if (ev.path2)
 			fw_fuzz_check((const uint8_t *)ev.path2 + strlen(ev.path2) < log.map + size);
-		fw_fuzz_check(++n <= size / 40);
+		fw_fuzz_check(++n <= size / sizeof(struct fw_rec));
 	}
 	if (r < 0)
 		fw_fuzz_check(err[0] != 0 && memchr(err, 0, sizeof err));

@@ -28,7 +28,7 @@ def main():
     data_start, tail = h[15], h[16]
     recs, pos = [], data_start
     while pos + 8 <= min(tail, len(b)) and len(recs) < a.records:
-        size, rid = struct.unpack_from("<HH", b, pos)
+        size, rid = struct.unpack_from("<HB", b, pos)
         if size == 0:  # unused space
             pos += 8
             continue
