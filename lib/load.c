@@ -28,7 +28,7 @@ static int fw_load_each(struct dl_phdr_info *info, size_t size, void *seen)
 	unsigned *i = seen;
 	(void)size;
 	struct stat st;
-	if (info->dlpi_addr == getauxval(AT_BASE) && info->dlpi_name[0] == '/' &&
+	if (!fw_env.ld_ino && info->dlpi_addr == getauxval(AT_BASE) && info->dlpi_name[0] == '/' &&
 	    fw_sys(SYS_stat, (long)info->dlpi_name, (long)&st, 0, 0) == 0) {
 		fw_env.ld_dev = st.st_dev;
 		fw_env.ld_ino = st.st_ino;

@@ -151,7 +151,9 @@ static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
 	if (p == MAP_FAILED)
 		p = NULL;
-	else /* fault the pages in at once, not one by one while recording */
+	else if (!create) /* fault the pages in at once, not one by one while
+			   * recording; but not the first segment's: most
+			   * processes are short and use a page or two of it */
 		madvise(p, size, MADV_POPULATE_WRITE);
 out:
 	if (!p) {
