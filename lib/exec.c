@@ -265,30 +265,40 @@ static void fw_exec_end(struct fw_rec *r, int e)
 	r->err = (uint8_t)e;
 }
 
-typedef int (*fw_execve_fn)(const char *, char *const *, char *const *);
+/* The three real functions every exec wrapper ends in. */
+enum fw_how { FW_EXECVE, FW_EXECVPE, FW_FEXECVE };
 
-/* Every exec wrapper ends here: path is what the program named, file the
- * program that will run (after a PATH search), env the environment. */
-static int fw_exec(enum fw_id id, const char *path, const char *file, char *const *argv,
-		   char *const *envp, int search)
+static int fw_exec_real(enum fw_how how, const char *path, int fd, char *const *argv,
+			char *const *env)
 {
-	static fw_execve_fn real, real_p;
-	fw_execve_fn *slot = search ? &real_p : &real;
-	if (!*slot)
-		*slot = (fw_execve_fn)fw_sym(search ? "execvpe" : "execve");
-	if (!*slot) {
+	static const char *const names[] = {"execve", "execvpe", "fexecve"};
+	static void *real[3];
+	if (!real[how])
+		real[how] = fw_sym(names[how]);
+	if (!real[how]) {
 		errno = ENOSYS;
 		return -1;
 	}
+	if (how == FW_FEXECVE)
+		return ((int (*)(int, char *const *, char *const *))real[how])(fd, argv, env);
+	return ((int (*)(const char *, char *const *, char *const *))real[how])(path, argv, env);
+}
+
+/* Every exec wrapper ends here: path is what the program named (or fd, for
+ * fexecve), file the program that will run (after a PATH search), envp the
+ * environment it hands on. */
+static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, const char *file,
+		   char *const *argv, char *const *envp)
+{
 	size_t n = fw_count(envp);
 	char *out[n < 65536 ? n + 4 : 1];
 	char buf[n < 65536 ? PATH_MAX * 4 : 1];
 	uint16_t bits = 0;
 	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &bits) : envp;
 	int e = errno;
-	struct fw_rec *r = fw_exec_begin(id, AT_FDCWD, path, file, argv, bits);
+	struct fw_rec *r = fw_exec_begin(id, fd, path, file, argv, bits);
 	errno = e;
-	int ret = (*slot)(path, argv, env);
+	int ret = fw_exec_real(how, path, fd, argv, env);
 	e = errno;
 	fw_exec_end(r, e);
 	errno = e;
@@ -297,26 +307,26 @@ static int fw_exec(enum fw_id id, const char *path, const char *file, char *cons
 
 FW_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return fw_exec(FW_ID_execve, path, path, argv, envp, 0);
+	return fw_exec(FW_ID_execve, FW_EXECVE, path, AT_FDCWD, path, argv, envp);
 }
 
 FW_EXPORT int execv(const char *path, char *const argv[])
 {
-	return fw_exec(FW_ID_execv, path, path, argv, environ, 0);
+	return fw_exec(FW_ID_execv, FW_EXECVE, path, AT_FDCWD, path, argv, environ);
 }
 
 FW_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	char buf[PATH_MAX];
-	return fw_exec(FW_ID_execvpe, file, fw_which(file, buf, sizeof buf), argv,
-		       envp, 1);
+	return fw_exec(FW_ID_execvpe, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
+		       argv, envp);
 }
 
 FW_EXPORT int execvp(const char *file, char *const argv[])
 {
 	char buf[PATH_MAX];
-	return fw_exec(FW_ID_execvp, file, fw_which(file, buf, sizeof buf), argv,
-		       environ, 1);
+	return fw_exec(FW_ID_execvp, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
+		       argv, environ);
 }
 
 /* execl, execlp and execle: gather the variadic arguments into an array on
@@ -338,7 +348,7 @@ FW_EXPORT int execl(const char *path, const char *arg, ...)
 	va_list ap;
 	FW_GATHER(arg, argv, ap);
 	va_end(ap);
-	return fw_exec(FW_ID_execl, path, path, (char *const *)argv, environ, 0);
+	return fw_exec(FW_ID_execl, FW_EXECVE, path, AT_FDCWD, path, (char *const *)argv, environ);
 }
 
 FW_EXPORT int execlp(const char *file, const char *arg, ...)
@@ -347,8 +357,8 @@ FW_EXPORT int execlp(const char *file, const char *arg, ...)
 	FW_GATHER(arg, argv, ap);
 	va_end(ap);
 	char buf[PATH_MAX];
-	return fw_exec(FW_ID_execlp, file, fw_which(file, buf, sizeof buf),
-		       (char *const *)argv, environ, 1);
+	return fw_exec(FW_ID_execlp, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
+		       (char *const *)argv, environ);
 }
 
 FW_EXPORT int execle(const char *path, const char *arg, ...)
@@ -357,33 +367,14 @@ FW_EXPORT int execle(const char *path, const char *arg, ...)
 	FW_GATHER(arg, argv, ap);
 	char *const *envp = va_arg(ap, char *const *);
 	va_end(ap);
-	return fw_exec(FW_ID_execle, path, path, (char *const *)argv, envp, 0);
+	return fw_exec(FW_ID_execle, FW_EXECVE, path, AT_FDCWD, path, (char *const *)argv, envp);
 }
 
 FW_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	static int (*real)(int, char *const *, char *const *);
-	if (!real)
-		real = (int (*)(int, char *const *, char *const *))fw_sym("fexecve");
-	if (!real) {
-		errno = ENOSYS;
-		return -1;
-	}
-	size_t n = fw_count(envp);
-	char *out[n < 65536 ? n + 4 : 1];
-	char buf[n < 65536 ? PATH_MAX * 4 : 1];
-	uint16_t bits = 0;
-	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &bits) : envp;
-	int e = errno;
 	char self[64];
 	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-	struct fw_rec *r = fw_exec_begin(FW_ID_fexecve, fd, NULL, self, argv, bits);
-	errno = e;
-	int ret = real(fd, argv, env);
-	e = errno;
-	fw_exec_end(r, e);
-	errno = e;
-	return ret;
+	return fw_exec(FW_ID_fexecve, FW_FEXECVE, NULL, fd, self, argv, envp);
 }
 
 typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
