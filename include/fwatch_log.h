@@ -81,6 +81,7 @@ struct fw_rec {
 #define FW_RB_FD 0x400u
 #define FW_RB_A1 0x800u
 #define FW_RB_A2 0x1000u
+#define FW_RB_VFORK 0x2000u   /* exec made by a vfork child: this process goes on */
 
 /* Longest path stored whole; longer ones are cut and flagged. Two of these
  * and the fixed part still fit the 16-bit size. */

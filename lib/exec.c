@@ -242,8 +242,12 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const char *path, con
 {
 	struct fw_rec *r = NULL;
 	if (fw_wants(id) && (!fw_paths || fw_path_wanted(path, NULL))) {
-		struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv, .paths = 1 | 8};
+		/* fexecve's row ("fv") has no path slot */
+		struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv,
+				    .paths = (id == FW_ID_fexecve ? 0 : 1) | 8};
 		c.bits = bits | fw_untraceable(AT_FDCWD, file, 0);
+		if (fw_sys(SYS_getpid, 0, 0, 0, 0) != fw_pid)
+			c.bits |= FW_RB_VFORK;
 		c.t0 = c.t1 = fw_now();
 		r = fw_record(&c);
 	}
@@ -407,7 +411,7 @@ static int fw_spawn(enum fw_id id, const char *sym, pid_t *pid, const char *path
 	c.t0 = fw_now();
 	int r = (*slot)(&child, path, fa, at, argv, env);
 	c.t1 = fw_now();
-	if (pid)
+	if (pid && r == 0)
 		*pid = child;
 	c.ret = r ? -1 : child;
 	c.err = (uint16_t)r;
@@ -426,4 +430,70 @@ FW_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 			   const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
 	return fw_spawn(FW_ID_posix_spawnp, "posix_spawnp", pid, file, fa, at, argv, envp);
+}
+
+/* system() and popen() start "sh -c" through libc's own spawn, which takes
+ * environ as it is: when the program dropped fwatch from it, environ points
+ * at a repaired copy for the duration of the call. Recorded afterwards, as
+ * the argument vector of the shell they start. */
+struct fw_shell {
+	enum fw_id id;
+	const char *cmd, *mode;
+	int ret; /* system's status, popen's fd */
+	FILE *f; /* popen's stream */
+};
+
+static void fw_shell_real(struct fw_shell *sh)
+{
+	static int (*real_system)(const char *);
+	static FILE *(*real_popen)(const char *, const char *);
+	if (sh->id == FW_ID_system) {
+		if (!real_system)
+			real_system = (int (*)(const char *))fw_sym("system");
+		sh->ret = real_system ? real_system(sh->cmd) : (errno = ENOSYS, -1);
+	} else {
+		if (!real_popen)
+			real_popen = (FILE * (*)(const char *, const char *)) fw_sym("popen");
+		sh->f = real_popen ? real_popen(sh->cmd, sh->mode) : (errno = ENOSYS, NULL);
+		sh->ret = sh->f ? fileno(sh->f) : -1;
+	}
+}
+
+static void fw_shell(struct fw_shell *sh)
+{
+	size_t n = fw_count(environ);
+	char *out[n < 65536 ? n + 4 : 1];
+	char buf[n < 65536 ? PATH_MAX * 4 : 1];
+	struct fw_call c = {.id = sh->id, .fd = FW_NOFD, .paths = 8};
+	char **saved = environ;
+	char *const *env = n < 65536 ? fw_env_fix(saved, out, n, buf, sizeof buf, &c.bits) : saved;
+	environ = (char **)env;
+	c.t0 = fw_now();
+	fw_shell_real(sh);
+	c.t1 = fw_now();
+	int e = errno;
+	if (environ == env) /* unless the call changed it meanwhile */
+		environ = saved;
+	if (fw_wants(sh->id)) {
+		char *argv[] = {"sh", "-c", (char *)sh->cmd, NULL};
+		c.argv = argv;
+		c.ret = sh->ret;
+		c.err = sh->ret < 0 ? (uint16_t)e : 0;
+		fw_record(&c);
+	}
+	errno = e;
+}
+
+FW_EXPORT int system(const char *cmd)
+{
+	struct fw_shell sh = {.id = FW_ID_system, .cmd = cmd};
+	fw_shell(&sh);
+	return sh.ret;
+}
+
+FW_EXPORT FILE *popen(const char *cmd, const char *mode)
+{
+	struct fw_shell sh = {.id = FW_ID_popen, .cmd = cmd, .mode = mode};
+	fw_shell(&sh);
+	return sh.f;
 }

@@ -43,6 +43,7 @@ extern pid_t fw_pid; /* getpid() at start; a vfork child still sees this */
 extern uint32_t fw_gen;
 
 int fw_start(void);
+void fw_load_forget(void);
 
 /* Recording is on for this call: fwatch is initialised (starting it if a
  * wrapper runs before our constructor) and this thread is not inside fwatch. */

@@ -1,6 +1,7 @@
 /* The executable and the shared objects mapped into the process are files
  * it reads without calling open itself: record each once, as a load. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <limits.h>
 #include <link.h>
 #include <string.h>
@@ -39,6 +40,46 @@ static int fw_load_each(struct dl_phdr_info *info, size_t size, void *seen)
 	    strcmp(info->dlpi_name, fw_env.lib) != 0 && strcmp(info->dlpi_name, fw_env.given) != 0)
 		fw_load_one(info->dlpi_name);
 	return 0;
+}
+
+static int fw_load_count(struct dl_phdr_info *info, size_t size, void *n)
+{
+	(void)info, (void)size;
+	++*(unsigned *)n;
+	return 0;
+}
+
+/* A fork child read none of the objects it inherits: those its parent
+ * dlopen'd and has not recorded yet are the parent's to record. */
+void fw_load_forget(void)
+{
+	unsigned n = 0;
+	dl_iterate_phdr(fw_load_count, &n);
+	fw_loaded = n;
+}
+
+/* Before an object is unloaded: record it if it is new, and count again
+ * after (the objects after it move down one). */
+FW_EXPORT int dlclose(void *handle)
+{
+	static int (*real)(void *);
+	if (!real)
+		real = (int (*)(void *))fw_sym("dlclose");
+	if (!real)
+		return -1;
+	int on = fw_wants(FW_ID_dlclose);
+	if (fw_on())
+		fw_load_scan(NULL, 0);
+	struct fw_call c = {.id = FW_ID_dlclose, .fd = FW_NOFD};
+	c.t0 = fw_now();
+	c.ret = real(handle);
+	c.t1 = fw_now();
+	int e = errno;
+	fw_load_forget();
+	if (on)
+		fw_record(&c);
+	errno = e;
+	return c.ret;
 }
 
 /* Record the objects loaded since the last scan (at start: all of them, and

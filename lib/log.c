@@ -481,6 +481,7 @@ static void fw_after_fork(void)
 	}
 	fw.hdr = NULL;
 	fw_gen++;
+	fw_load_forget();
 	fw_self.tid = 0;
 	fw_self.cur = fw_self.end = NULL;
 	fw_self.writing = 0;

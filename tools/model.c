@@ -123,8 +123,12 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 		if (p->nrec == 1 || ev.mono_ns < p->first_ns)
 			p->first_ns = ev.mono_ns;
 		if (ev.mono_ns >= last)
+			/* an exec proper (a path or fd and the argument vector,
+			 * not spawn's child pid, nor system's or popen's shell)
+			 * made by this process, not by a vfork child */
 			last_exec = fw_calls[ev.id].cls == FW_CLASS_EXEC && !ev.err &&
-				    !strchr(fw_calls[ev.id].shape, 'P');
+				    strpbrk(fw_calls[ev.id].shape, "pf") &&
+				    !strchr(fw_calls[ev.id].shape, 'P') && !(ev.bits & FW_RB_VFORK);
 		if (each)
 			each(ctx, p, &ev);
 	}

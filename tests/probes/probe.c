@@ -230,7 +230,7 @@ int libc_has(const char *name)
 	void *h = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
 	if (!h)
 		return 0;
-	int has = dlsym(h, name) != NULL;
-	dlclose(h);
-	return has;
+	/* The handle is left open (libc stays loaded anyway): a dlclose would
+	 * be a recorded call the probe did not mean to make. */
+	return dlsym(h, name) != NULL;
 }
