@@ -190,7 +190,8 @@ void fw_view_files(struct fw_model *m, const struct fw_opts *o, FILE *out, enum 
 		     : v == FW_VIEW_FILES ? FW_SORT_NAME
 		     : v == FW_VIEW_FAILED ? FW_SORT_CALLS
 					    : FW_SORT_TIME;
-	qsort(rows, n, sizeof *rows, fw_by_key);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(rows, n, sizeof *rows, fw_by_key);
 
 	if (o->fmt == FW_CSV) {
 		if (v == FW_VIEW_FILES)

@@ -214,7 +214,8 @@ void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *c
 		warnx("%s: no fwatch logs (*.fwlog) in this directory", arg);
 		m->failed = 1;
 	}
-	qsort(fw_found.v, fw_found.n, sizeof *fw_found.v, fw_by_name);
+	if (fw_found.n) /* qsort(NULL, 0) is undefined */
+		qsort(fw_found.v, fw_found.n, sizeof *fw_found.v, fw_by_name);
 	for (size_t i = 0; i < fw_found.n; i++) {
 		fw_add_log(m, fw_found.v[i], each, ctx);
 		free(fw_found.v[i]);

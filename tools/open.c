@@ -66,7 +66,8 @@ void fw_view_open(struct fw_model *m, const struct fw_opts *o, FILE *out)
 	struct fw_open x = {.o = o};
 	fw_model_walk(m, &o->filter, fw_open_each, fw_open_end, &x);
 	if (x.n)
-		qsort(x.rows, x.n, sizeof *x.rows, fw_by_proc);
+		if (x.n) /* qsort(NULL, 0) is undefined */
+			qsort(x.rows, x.n, sizeof *x.rows, fw_by_proc);
 	if (o->fmt == FW_CSV)
 		fputs("pid,command,fd,mode,call,path\n", out);
 	else if (o->fmt == FW_JSON)

@@ -154,7 +154,8 @@ static void fw_tree_print(FILE *out, const struct fw_opts *o, struct fw_tree *x,
 	struct fw_node *nd = &x->nodes[i];
 	fw_tree_nodes = x->nodes;
 	if (nd->nkids)
-		qsort(nd->kids, nd->nkids, sizeof *nd->kids, fw_by_start);
+		if (nd->nkids) /* qsort(NULL, 0) is undefined */
+			qsort(nd->kids, nd->nkids, sizeof *nd->kids, fw_by_start);
 	for (size_t k = 0; k < nd->nkids; k++) {
 		long kid = nd->kids[k];
 		char b[4] = {k + 1 == nd->nkids ? '`' : '|', x->nodes[kid].exec ? '=' : '-', ' ', 0};
