@@ -52,27 +52,7 @@ OPENS="$(fw_class OPEN)$(fw_class STDIO)"
 STATS=$(fw_class STAT)
 EXECS=$(fw_class EXEC)
 
-n=0 passed=0 failed=0
-WRAP=()
-ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - # SKIP $1"; }
-# notok DESC [DETAIL...]: details go out as TAP comments.
-notok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for d in "$@"; do
-		[ -n "$d" ] && printf '%s\n' "$d" | head -n 20 | sed 's/^/#   /'
-	done
-}
-# check DESC EXPECTED ACTUAL: one case, exact comparison of two texts.
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		notok "$1" "expected:" "$2" "got:" "$3"
-	fi
-}
+. "$(dirname "$0")/../tap.sh"
 
 # run DIR MODE CMD...: run CMD with /dev/null as input in the new directory
 # DIR/w, empty but for what the shell code in $SETUP (if any) puts there,
@@ -727,6 +707,4 @@ if [ "$failed" -eq 0 ]; then
 else
 	echo "# the runs are kept in $W"
 fi
-echo "1..$n"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end

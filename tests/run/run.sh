@@ -45,26 +45,7 @@ export TMPDIR=$W/tmp
 mkdir "$TMPDIR"
 trap 'rm -rf "$W"' INT TERM HUP
 
-n=0 passed=0 failed=0
-ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - # SKIP $1"; }
-# notok DESC [DETAIL...]: details go out as comments.
-notok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for d in "$@"; do
-		[ -n "$d" ] && printf '%s\n' "$d" | head -n 20 | sed 's/^/#   /'
-	done
-}
-# check DESC EXPECTED ACTUAL: one case, exact comparison of two texts.
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		notok "$1" "expected:" "$2" "got:" "$3"
-	fi
-}
+. "$(dirname "$0")/../tap.sh"
 
 # run NAME CMD...: run CMD in a fresh directory $W/NAME (cd there first),
 # with /dev/null as input; stdout, stderr and exit status go to files
@@ -460,6 +441,4 @@ if [ "$failed" -eq 0 ]; then
 else
 	echo "# the runs are kept in $W"
 fi
-echo "1..$n"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end

@@ -38,24 +38,7 @@ W=$T/w
 L=$T/logs
 mkdir "$W" "$L"
 
-n=0 passed=0 failed=0
-ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - $1"; }
-notok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for d in "$@"; do
-		[ -n "$d" ] && printf '%s\n' "$d" | head -n 40 | sed 's/^/#   /'
-	done
-}
-# check DESC EXPECTED ACTUAL
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		notok "$1" "expected:" "$2" "got:" "$3" "diff:" "$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3"))"
-	fi
-}
+. "$(dirname "$0")/../tap.sh"
 # golden DESC FILE ACTUAL: against a file of expected/.
 golden() { check "$1" "$(cat "$EXP/$2")" "$3"; }
 
@@ -292,6 +275,4 @@ check "partial log: warning and summary" \
 	"0|fwatch-summary: $D/partial.fwlog: partial log: 5 calls were not recorded (the log could not grow); the numbers below leave them out|27" \
 	"$?|$(head -n 1 "$T/err")|$(tail -n 1 "$T/out" | awk '{ print $4 }')"
 
-echo "1..$n"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+tap_end
