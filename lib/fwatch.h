@@ -165,7 +165,8 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 	t->writing = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	struct fw_rec *r;
-	if (FW_LIKELY(!nested && t->gen == fw_gen && (size_t)(t->end - t->cur) >= size)) {
+	if (FW_LIKELY(!nested && t->gen == __atomic_load_n(&fw_gen, __ATOMIC_RELAXED) &&
+		      (size_t)(t->end - t->cur) >= size)) {
 		r = (struct fw_rec *)t->cur;
 		t->cur += size;
 		/* The next records' lines into the cache now: else each first

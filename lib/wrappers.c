@@ -64,10 +64,14 @@ static inline const char *fw_opaque(const char *p)
 	return p;
 }
 
-/* The body shared by plain and variadic rows. When the call failed with
- * EFAULT, argument memory may be unreadable: record no path and no a1/a2. */
+/* The body shared by plain and variadic rows. The real function is looked
+ * up once; threads that race to do it store the same pointer (relaxed
+ * atomics: plain moves on x86, and no data race for the sanitizers). When
+ * the call failed with EFAULT, argument memory may be unreadable: record no
+ * path and no a1/a2. */
 #define FW_BODY(name, R, params, args, fd_, path_, path2_, a1_, a2_, shape)            \
-	static R(*real) params;                                                  \
+	static R(*real_) params;                                                 \
+	R(*real) params = __atomic_load_n(&real_, __ATOMIC_RELAXED);             \
 	if (FW_UNLIKELY(!real)) {                                              \
 		real = fw_sym(#name);                                          \
 		if (!real)                                                     \
@@ -76,6 +80,7 @@ static inline const char *fw_opaque(const char *p)
 			errno = ENOSYS;                                        \
 			return FW_FAILURE(R);                                  \
 		}                                                              \
+		__atomic_store_n(&real_, real, __ATOMIC_RELAXED);              \
 	}                                                                      \
 	if (!fw_wants(FW_ID_##name))                                           \
 		return real args;                                              \
