@@ -275,17 +275,15 @@ enum fw_how { FW_EXECVE, FW_EXECVPE, FW_FEXECVE };
 static int fw_exec_real(enum fw_how how, const char *path, int fd, char *const *argv,
 			char *const *env)
 {
-	static const char *const names[] = {"execve", "execvpe", "fexecve"};
-	static void *real[3];
-	if (!real[how])
-		real[how] = fw_sym(names[how]);
-	if (!real[how]) {
+	static const enum fw_id ids[] = {FW_ID_execve, FW_ID_execvpe, FW_ID_fexecve};
+	void *real = fw_real_get(ids[how]);
+	if (!real) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (how == FW_FEXECVE)
-		return ((int (*)(int, char *const *, char *const *))real[how])(fd, argv, env);
-	return ((int (*)(const char *, char *const *, char *const *))real[how])(path, argv, env);
+		return ((int (*)(int, char *const *, char *const *))real)(fd, argv, env);
+	return ((int (*)(const char *, char *const *, char *const *))real)(path, argv, env);
 }
 
 /* Every exec wrapper ends here: path is what the program named (or fd, for
@@ -386,15 +384,12 @@ typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions
 
 /* posix_spawn returns when the child has exec'd (or failed to), so it is
  * recorded afterwards like any call; it returns an error number, not -1. */
-static int fw_spawn(enum fw_id id, const char *sym, pid_t *pid, const char *path,
+static int fw_spawn(enum fw_id id, pid_t *pid, const char *path,
 		    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at,
 		    char *const *argv, char *const *envp)
 {
-	static fw_spawn_fn real[2];
-	fw_spawn_fn *slot = &real[id == FW_ID_posix_spawnp];
-	if (!*slot)
-		*slot = (fw_spawn_fn)fw_sym(sym);
-	if (!*slot)
+	fw_spawn_fn real = (fw_spawn_fn)fw_real_get(id);
+	if (!real)
 		return ENOSYS;
 	size_t n = fw_count(envp);
 	char *out[n < 65536 ? n + 4 : 1];
@@ -402,14 +397,14 @@ static int fw_spawn(enum fw_id id, const char *sym, pid_t *pid, const char *path
 	struct fw_call c = {.id = id, .fd = AT_FDCWD, .path = path, .argv = argv, .paths = 1 | 8};
 	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &c.bits) : envp;
 	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(path, NULL)))
-		return (*slot)(pid, path, fa, at, argv, env);
+		return real(pid, path, fa, at, argv, env);
 	char wbuf[PATH_MAX];
 	const char *file = id == FW_ID_posix_spawnp ? fw_which(path, wbuf, sizeof wbuf) : path;
 	c.bits |= fw_untraceable(AT_FDCWD, file, 0);
 	pid_t child = -1;
 	int e = errno;
 	c.t0 = fw_now();
-	int r = (*slot)(&child, path, fa, at, argv, env);
+	int r = real(&child, path, fa, at, argv, env);
 	c.t1 = fw_now();
 	if (pid && r == 0)
 		*pid = child;
@@ -423,13 +418,13 @@ static int fw_spawn(enum fw_id id, const char *sym, pid_t *pid, const char *path
 FW_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return fw_spawn(FW_ID_posix_spawn, "posix_spawn", pid, path, fa, at, argv, envp);
+	return fw_spawn(FW_ID_posix_spawn, pid, path, fa, at, argv, envp);
 }
 
 FW_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			   const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return fw_spawn(FW_ID_posix_spawnp, "posix_spawnp", pid, file, fa, at, argv, envp);
+	return fw_spawn(FW_ID_posix_spawnp, pid, file, fa, at, argv, envp);
 }
 
 /* system() and popen() start "sh -c" through libc's own spawn, which takes
@@ -445,16 +440,14 @@ struct fw_shell {
 
 static void fw_shell_real(struct fw_shell *sh)
 {
-	static int (*real_system)(const char *);
-	static FILE *(*real_popen)(const char *, const char *);
-	if (sh->id == FW_ID_system) {
-		if (!real_system)
-			real_system = (int (*)(const char *))fw_sym("system");
-		sh->ret = real_system ? real_system(sh->cmd) : (errno = ENOSYS, -1);
+	void *real = fw_real_get(sh->id);
+	if (!real) {
+		errno = ENOSYS;
+		sh->ret = -1;
+	} else if (sh->id == FW_ID_system) {
+		sh->ret = ((int (*)(const char *))real)(sh->cmd);
 	} else {
-		if (!real_popen)
-			real_popen = (FILE * (*)(const char *, const char *)) fw_sym("popen");
-		sh->f = real_popen ? real_popen(sh->cmd, sh->mode) : (errno = ENOSYS, NULL);
+		sh->f = ((FILE * (*)(const char *, const char *)) real)(sh->cmd, sh->mode);
 		sh->ret = sh->f ? fileno(sh->f) : -1;
 	}
 }

@@ -43,8 +43,19 @@ void fw_filter_init(void)
 		fw_mask[0] = m[0];
 		fw_mask[1] = m[1];
 	}
+	/* FWATCH_PATHS compares absolute paths: a relative entry would match
+	 * none of them and silently drop everything. */
 	v = getenv("FWATCH_PATHS");
-	fw_paths = v && *v ? v : NULL;
+	fw_paths = NULL;
+	if (v && *v) {
+		for (const char *d = v; *d; d += strcspn(d, ":"), d += *d == ':')
+			if (*d != '/' && *d != ':') {
+				fw_say("FWATCH_PATHS=", v,
+				       ": every directory must be absolute; recording all calls", NULL);
+				return;
+			}
+		fw_paths = v;
+	}
 }
 
 static int fw_under(const char *path)

@@ -229,4 +229,14 @@ struct fw_env {
 extern struct fw_env fw_env;
 void *fw_sym(const char *name);
 
+/* The real function of a row (lib/real.c); NULL when libc lacks it. */
+extern void *fw_real[FW_ID_COUNT];
+void fw_real_init(void);
+void *fw_real_of(enum fw_id id);
+static inline void *fw_real_get(enum fw_id id)
+{
+	void *p = __atomic_load_n(&fw_real[id], __ATOMIC_RELAXED);
+	return FW_LIKELY(p != NULL) ? p : fw_real_of(id);
+}
+
 #endif

@@ -62,9 +62,7 @@ void fw_load_forget(void)
  * after (the objects after it move down one). */
 FW_EXPORT int dlclose(void *handle)
 {
-	static int (*real)(void *);
-	if (!real)
-		real = (int (*)(void *))fw_sym("dlclose");
+	int (*real)(void *) = (int (*)(void *))fw_real_get(FW_ID_dlclose);
 	if (!real)
 		return -1;
 	int on = fw_wants(FW_ID_dlclose);

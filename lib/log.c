@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ uint32_t fw_gen = 1;
 static struct {
 	struct fw_log_header *hdr; /* segment 0 */
 	char *seg[FW_SEGS_MAX];    /* mapped segments, set once each */
+	uint32_t claim[FW_SEGS_MAX]; /* tid of the thread mapping each */
 	uint64_t limit;            /* FWATCH_MAX_MB in bytes */
 	char path[PATH_MAX];       /* the log, reopened by name to grow it */
 	dev_t dev;
@@ -61,10 +63,20 @@ void fw_say(const char *first, ...)
 	size_t n = strlen(buf);
 	va_list ap;
 	va_start(ap, first);
+	/* Paths in it come from the program: control bytes and anything not
+	 * ASCII go out as \xNN, so that no name can drive the terminal. */
 	for (const char *p = first; p; p = va_arg(ap, const char *)) {
-		size_t l = strnlen(p, sizeof buf - 1 - n);
-		memcpy(buf + n, p, l);
-		n += l;
+		for (; *p && n + 5 < sizeof buf; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c >= 0x20 && c < 0x7f) {
+				buf[n++] = (char)c;
+			} else {
+				buf[n++] = '\\';
+				buf[n++] = 'x';
+				buf[n++] = "0123456789abcdef"[c >> 4];
+				buf[n++] = "0123456789abcdef"[c & 15];
+			}
+		}
 	}
 	va_end(ap);
 	buf[n++] = '\n';
@@ -78,7 +90,7 @@ void fw_drop(void)
 		return;
 	__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
 	if (!(__atomic_fetch_or(&h->flags, FW_LOGF_PARTIAL, __ATOMIC_RELAXED) & FW_LOGF_PARTIAL))
-		fw_say(fw.path, ": cannot grow the log (", fw.why,
+		fw_say(fw.path, ": cannot grow the log (", __atomic_load_n(&fw.why, __ATOMIC_RELAXED),
 		       "); calls are no longer recorded, the log is marked partial", NULL);
 }
 
@@ -120,19 +132,50 @@ static uint64_t fw_seg_size(uint32_t i)
  * mapping is used, so a full disk or RLIMIT_FSIZE ends recording instead of
  * raising SIGBUS or SIGXFSZ in the program. The log is reopened by name and
  * checked by inode: fwatch keeps no fd the program could close or dup over. */
+/* Why the log cannot grow; once said, it is not tried again. */
+static void fw_stop(const char *why)
+{
+	__atomic_store_n(&fw.why, why, __ATOMIC_RELAXED);
+}
+
+/* The log, opened for a moment. A program may hold every fd its limit
+ * allows (dup2 over all of them, say): then fwatch lifts the soft limit by
+ * one for this open and puts it back. */
+static int fw_open_log_fd(int flags)
+{
+	int fd = (int)fw_sys(SYS_openat, AT_FDCWD, (long)fw.path, flags, 0600);
+	struct rlimit rl, more;
+	if (fd >= 0 || errno != EMFILE)
+		return fd;
+	if (fw_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl) < 0 || rl.rlim_cur >= rl.rlim_max) {
+		errno = EMFILE;
+		return -1;
+	}
+	more = rl;
+	more.rlim_cur++;
+	if (fw_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&more, 0) < 0) {
+		errno = EMFILE;
+		return -1;
+	}
+	fd = (int)fw_sys(SYS_openat, AT_FDCWD, (long)fw.path, flags, 0600);
+	int e = errno;
+	fw_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&rl, 0);
+	errno = e;
+	return fd;
+}
+
 static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 {
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    off + size > rl.rlim_cur) {
-		fw.why = "RLIMIT_FSIZE reached";
+		fw_stop("RLIMIT_FSIZE reached");
 		errno = EFBIG;
 		return NULL;
 	}
-	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
-	int fd = (int)fw_sys(SYS_openat, AT_FDCWD, (long)fw.path, flags, 0600);
+	int fd = fw_open_log_fd(O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0));
 	if (fd < 0) {
-		fw.why = strerror(errno);
+		fw_stop(strerror(errno));
 		return NULL;
 	}
 	char *p = NULL;
@@ -157,7 +200,7 @@ static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 		madvise(p, size, MADV_POPULATE_WRITE);
 out:
 	if (!p) {
-		fw.why = strerror(errno);
+		fw_stop(strerror(errno));
 		if (create) /* leave no empty file a reader would reject */
 			fw_sys(SYS_unlinkat, AT_FDCWD, (long)fw.path, 0, 0);
 	}
@@ -180,39 +223,71 @@ void fw_sync(void)
 	__atomic_store_n(&h->sync_lock, 0, __ATOMIC_RELEASE);
 }
 
+/* Segment i, mapped once: the first thread to claim it maps it, the others
+ * wait the few hundred microseconds that takes (mapping it each would
+ * reserve, fault in and throw away the same megabyte several times). A
+ * signal handler that interrupts its own thread's mapping maps a copy
+ * instead of waiting for itself; the first copy published wins. */
+static char *fw_segment(uint32_t i)
+{
+	uint64_t start = 0, size = 0;
+	for (uint32_t k = 0; k < i; k++)
+		start += fw_seg_size(k);
+	size = fw_seg_size(i);
+	uint32_t me = fw_self.tid ? fw_self.tid : 1;
+	for (;;) {
+		char *base = __atomic_load_n(&fw.seg[i], __ATOMIC_ACQUIRE);
+		if (base)
+			return base;
+		if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
+			return NULL;
+		uint32_t owner = 0;
+		if (__atomic_compare_exchange_n(&fw.claim[i], &owner, me, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE) ||
+		    owner == me) {
+			char *p = fw_map_segment(start, size, 0);
+			if (!p)
+				return NULL;
+			char *none = NULL;
+			if (!__atomic_compare_exchange_n(&fw.seg[i], &none, p, 0, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE)) {
+				munmap(p, size);
+				return none;
+			}
+			/* Keep resident memory bounded: drop the pages of the
+			 * segment before last from this process (they stay in
+			 * the file; a late writer faults them back in), but
+			 * never the header's. */
+			if (i >= 3)
+				madvise(__atomic_load_n(&fw.seg[i - 2], __ATOMIC_ACQUIRE),
+					fw_seg_size(i - 2), MADV_DONTNEED);
+			return p;
+		}
+		sched_yield();
+	}
+}
+
 /* Take `n` bytes of log (a multiple of FW_LOG_CHUNK) from the shared tail.
- * Returns NULL when the log cannot grow. */
+ * Returns NULL when the log cannot grow. Past the middle of a segment, the
+ * next one is mapped ahead, so that threads seldom wait for one. */
 static char *fw_take(uint64_t n)
 {
 	struct fw_log_header *h = fw.hdr;
 	while (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED)) {
 		uint64_t off = __atomic_fetch_add(&h->tail, n, __ATOMIC_RELAXED), start, size, s2, z2;
 		if (off + n > fw.limit) {
-			fw.why = "FWATCH_MAX_MB reached";
+			fw_stop("FWATCH_MAX_MB reached");
 			return NULL;
 		}
 		uint32_t i = fw_seg(off, &start, &size);
 		if (fw_seg(off + n - 1, &s2, &z2) != i)
 			continue; /* straddles two segments: leave it unused */
-		char *base = __atomic_load_n(&fw.seg[i], __ATOMIC_ACQUIRE);
-		if (!base) {
-			char *p = fw_map_segment(start, size, 0);
-			if (!p)
-				return NULL;
-			char *none = NULL;
-			if (__atomic_compare_exchange_n(&fw.seg[i], &none, p, 0, __ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE)) {
-				base = p;
-				/* Keep resident memory bounded: drop the pages of
-				 * the segment before last from this process (they
-				 * stay in the file; a late writer faults them back). */
-				if (i >= 3) /* but never the header's */
-					madvise(fw.seg[i - 2], fw_seg_size(i - 2), MADV_DONTNEED);
-			} else {
-				munmap(p, size);
-				base = none;
-			}
-		}
+		char *base = fw_segment(i);
+		if (!base)
+			return NULL;
+		if (off - start >= size / 2 && i + 1 < FW_SEGS_MAX && start + 2 * size <= fw.limit &&
+		    !__atomic_load_n(&fw.claim[i + 1], __ATOMIC_RELAXED))
+			fw_segment(i + 1);
 		return base + (off - start);
 	}
 	return NULL;
@@ -376,7 +451,8 @@ static int fw_open_log(void)
 			break;
 	}
 	if (!p) {
-		fw_say(fw.path, ": cannot create the log (", fw.why, "); not recording", NULL);
+		fw_say(fw.path, ": cannot create the log (", __atomic_load_n(&fw.why, __ATOMIC_RELAXED),
+		       "); not recording", NULL);
 		return -1;
 	}
 
@@ -429,7 +505,8 @@ static int fw_open_log(void)
 
 	fw.hdr = h;
 	fw.seg[0] = p;
-	fw.why = NULL; /* a name already taken on the way is no reason to stop */
+	fw.claim[0] = 1;
+	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
 	return 0;
 }
 
@@ -458,6 +535,7 @@ int fw_start(void)
 	static int hooked;
 	if (on && !hooked) {
 		hooked = 1;
+		fw_real_init();
 		pthread_atfork(NULL, NULL, fw_after_fork);
 		atexit(fw_at_exit);
 		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
@@ -475,9 +553,11 @@ int fw_start(void)
  * thread held, and learns its new tid. */
 static void fw_after_fork(void)
 {
-	for (uint32_t i = 0; i < FW_SEGS_MAX && fw.seg[i]; i++) {
-		munmap(fw.seg[i], fw_seg_size(i));
+	for (uint32_t i = 0; i < FW_SEGS_MAX && (fw.seg[i] || fw.claim[i]); i++) {
+		if (fw.seg[i])
+			munmap(fw.seg[i], fw_seg_size(i));
 		fw.seg[i] = NULL;
+		fw.claim[i] = 0;
 	}
 	fw.hdr = NULL;
 	fw_gen++;
@@ -508,6 +588,33 @@ void fw_close(int closing)
 static void fw_at_exit(void)
 {
 	fw_close(1);
+}
+
+/* _exit skips the atexit handlers: mark the log closed here, but only in
+ * the process that owns it (a vfork child shares its parent's memory), and
+ * without looking for dlopen'd objects (the loader's lock may be held). */
+__attribute__((noreturn)) static void fw_quick_exit(enum fw_id id, int status)
+{
+	void (*real)(int) = (void (*)(int))fw_real_get(id);
+	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid && fw.hdr &&
+	    __atomic_load_n(&fw_state, __ATOMIC_ACQUIRE) == FW_ON) {
+		fw_sync();
+		__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
+	}
+	if (real)
+		real(status);
+	fw_sys(SYS_exit_group, status, 0, 0, 0);
+	__builtin_unreachable();
+}
+
+FW_EXPORT void _exit(int status)
+{
+	fw_quick_exit(FW_ID__exit, status);
+}
+
+FW_EXPORT void _Exit(int status)
+{
+	fw_quick_exit(FW_ID__Exit, status);
 }
 
 __attribute__((constructor)) static void fw_init(void)

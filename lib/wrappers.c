@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fwatch.h"
@@ -40,19 +39,6 @@ static inline int32_t fw_ret_int(long r) { return (int32_t)r; }
 
 #define FW_UNPAREN(...) __VA_ARGS__
 
-/* openat2 is exported whether or not this libc has it (glibc has since
- * 2.43), so a program that looks for it finds ours: make it work then, as
- * the system call it is. Any other missing function fails with ENOSYS. */
-static int fw_openat2_syscall(int dirfd, const char *path, const struct open_how *how, size_t size)
-{
-	return (int)syscall(SYS_openat2, dirfd, path, how, size);
-}
-
-static void *fw_fallback(const char *name)
-{
-	return strcmp(name, "openat2") ? NULL : (void *)fw_openat2_syscall;
-}
-
 /* glibc declares most path parameters nonnull, and GCC then takes them for
  * non-NULL inside our definitions too, and drops fw_record's NULL test; but
  * NULL does reach us: utimensat(fd, NULL, ...) fails with EINVAL, and
@@ -64,23 +50,13 @@ static inline const char *fw_opaque(const char *p)
 	return p;
 }
 
-/* The body shared by plain and variadic rows. The real function is looked
- * up once; threads that race to do it store the same pointer (relaxed
- * atomics: plain moves on x86, and no data race for the sanitizers). When
- * the call failed with EFAULT, argument memory may be unreadable: record no
- * path and no a1/a2. */
+/* The body shared by plain and variadic rows. When the call failed with
+ * EFAULT, argument memory may be unreadable: record no path and no a1/a2. */
 #define FW_BODY(name, R, params, args, fd_, path_, path2_, a1_, a2_, shape)            \
-	static R(*real_) params;                                                 \
-	R(*real) params = __atomic_load_n(&real_, __ATOMIC_RELAXED);             \
+	R(*real) params = (R(*) params)fw_real_get(FW_ID_##name);                 \
 	if (FW_UNLIKELY(!real)) {                                              \
-		real = fw_sym(#name);                                          \
-		if (!real)                                                     \
-			real = fw_fallback(#name);                             \
-		if (!real) {                                                   \
-			errno = ENOSYS;                                        \
-			return FW_FAILURE(R);                                  \
-		}                                                              \
-		__atomic_store_n(&real_, real, __ATOMIC_RELAXED);              \
+		errno = ENOSYS;                                                \
+		return FW_FAILURE(R);                                          \
 	}                                                                      \
 	if (!fw_wants(FW_ID_##name))                                           \
 		return real args;                                              \

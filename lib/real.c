@@ -1,0 +1,44 @@
+/* The real functions behind the wrappers, looked up once when fwatch
+ * starts: a first lookup later could happen in a signal handler or a vfork
+ * child, where dlsym (which may call malloc) is not safe. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "fwatch.h"
+#include "fwatch_calls.h"
+
+void *fw_real[FW_ID_COUNT];
+
+/* openat2 is exported whether or not this libc has it (glibc has since
+ * 2.43), so a program that looks for it finds ours: make it work then, as
+ * the system call it is. Any other missing function fails with ENOSYS. */
+static int fw_openat2_syscall(int dirfd, const char *path, const void *how, size_t size)
+{
+	return (int)syscall(SYS_openat2, dirfd, path, how, size);
+}
+
+void *fw_real_of(enum fw_id id)
+{
+	void *p = __atomic_load_n(&fw_real[id], __ATOMIC_RELAXED);
+	if (p)
+		return p;
+	p = fw_sym(fw_calls[id].name);
+	if (!p && id == FW_ID_openat2)
+		p = (void *)fw_openat2_syscall;
+	__atomic_store_n(&fw_real[id], p, __ATOMIC_RELAXED);
+	return p;
+}
+
+void fw_real_init(void)
+{
+#define FW_CALL(name, ...) fw_real_of(FW_ID_##name);
+#define FW_CALLV FW_CALL
+#define FW_HAND FW_CALL
+#define FW_EVENT(...)
+#include "fwatch_calls.def"
+#undef FW_CALL
+#undef FW_CALLV
+#undef FW_HAND
+#undef FW_EVENT
+}
