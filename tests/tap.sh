@@ -6,6 +6,7 @@ ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - $1"; }
 skip() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - # SKIP $1"; }
 # notok DESC [DETAIL...]: the details go out as TAP comments.
 notok() {
+	local d
 	n=$((n + 1)) failed=$((failed + 1))
 	echo "not ok $n - $1"
 	shift

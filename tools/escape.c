@@ -104,6 +104,23 @@ static char *fw_scratch(size_t n)
 	return buf;
 }
 
+/* s escaped, for a message on stderr: a name from a log or the command line
+ * must not drive the terminal either. Four rotating buffers, so that one
+ * message can hold several. */
+const char *fw_safe(const char *s)
+{
+	static char *buf[4];
+	static unsigned next;
+	size_t n = strlen(s);
+	char **b = &buf[next++ % 4];
+	char *p = realloc(*b, 4 * n + 2);
+	if (!p)
+		err(1, "malloc");
+	*b = p;
+	p[fw_escape(p, s, n, 0)] = 0;
+	return p;
+}
+
 void fw_put_text(FILE *f, const char *s, size_t n)
 {
 	char *b = fw_scratch(4 * n + 2);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "summary.h"
+#include "views.h"
 
 #ifndef FW_LIBDIR
 #define FW_LIBDIR "/usr/local/lib"
@@ -315,7 +316,7 @@ static char **fw_logs(const char *dir, int *n)
 	struct dirent **ents;
 	*n = scandir(dir, &ents, fw_is_log, alphasort);
 	if (*n < 0) {
-		warn("%s", dir);
+		warn("%s", fw_safe(dir));
 		*n = 0;
 		return NULL;
 	}
@@ -528,11 +529,11 @@ static void fw_warn_untraceable(const char *cmd)
 		if (via)
 			warnx("%s runs %s, which %s: libfwatch.so cannot be preloaded into it, so "
 			      "none of its file calls will be recorded%s",
-			      file, via, why, fix);
+			      fw_safe(file), fw_safe(via), why, fix);
 		else
 			warnx("%s %s: libfwatch.so cannot be preloaded into it, so none of its "
 			      "file calls will be recorded%s",
-			      file, why, fix);
+			      fw_safe(file), why, fix);
 	}
 	free(why);
 	free(via);
@@ -658,14 +659,14 @@ static void fw_report(const char *dir, char **before, int nbefore, int table, in
 	if (line && !table && untraced)
 		warnx("%llu process%s could not be traced (statically linked or set-uid); "
 		      "fwatch-summary --tree %s shows which", (unsigned long long)untraced,
-		      untraced == 1 ? "" : "es", dir);
+		      untraced == 1 ? "" : "es", fw_safe(dir));
 	if (line) {
 		uint64_t calls = 0;
 		for (int i = 0; i < FW_ID_COUNT; i++)
 			calls += s.by_id[i].calls;
 		fprintf(stderr, "fwatch-run: %llu process%s, %llu call%s recorded in %s\n",
 			(unsigned long long)s.logs, s.logs == 1 ? "" : "es",
-			(unsigned long long)calls, calls == 1 ? "" : "s", dir);
+			(unsigned long long)calls, calls == 1 ? "" : "s", fw_safe(dir));
 	}
 }
 
@@ -754,9 +755,9 @@ int main(int argc, char **argv)
 	pid_t pid = fw_spawn(cmd, &exec_errno);
 	if (!pid) {
 		if (exec_errno == ENOENT && !strchr(cmd[0], '/'))
-			warnx("%s: command not found", cmd[0]);
+			warnx("%s: command not found", fw_safe(cmd[0]));
 		else
-			warnx("%s: %s", cmd[0], strerror(exec_errno));
+			warnx("%s: %s", fw_safe(cmd[0]), strerror(exec_errno));
 		/* Nothing ran: leave no empty directory behind. */
 		if (made)
 			rmdir(dir);

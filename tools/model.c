@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "model.h"
+#include "views.h"
 
 static struct fw_proc *fw_model_new(struct fw_model *m)
 {
@@ -91,7 +92,7 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 	struct fw_proc *p = fw_model_new(m);
 	char msg[256];
 	if (fw_log_open(&p->log, path, msg, sizeof msg) < 0) {
-		warnx("%s: %s", path, msg);
+		warnx("%s: %s", fw_safe(path), msg);
 		m->failed = 1;
 		return;
 	}
@@ -103,7 +104,7 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 	if (!p->file || !p->comm)
 		err(1, "malloc");
 	if (p->log.truncated) {
-		warnx("%s: truncated log: the file ends at byte %zu, the log at byte %llu", path,
+		warnx("%s: truncated log: the file ends at byte %zu, the log at byte %llu", fw_safe(path),
 		      p->log.size, (unsigned long long)h->tail);
 		fw_proc_drop(m, p);
 		return;
@@ -133,7 +134,7 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 			each(ctx, p, &ev);
 	}
 	if (r < 0) {
-		warnx("%s: %s", path, msg);
+		warnx("%s: %s", fw_safe(path), msg);
 		fw_proc_drop(m, p);
 		return;
 	}
@@ -144,9 +145,9 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 		fw_sort_records(p);
 	if (h->flags & FW_LOGF_PARTIAL)
 		warnx("%s: partial log: %llu calls were not recorded (the log could not grow); "
-		      "the numbers below leave them out", path, (unsigned long long)h->dropped);
+		      "the numbers below leave them out", fw_safe(path), (unsigned long long)h->dropped);
 	if (p->log.incomplete)
-		warnx("%s: %llu calls were cut short while being recorded and are left out", path,
+		warnx("%s: %llu calls were cut short while being recorded and are left out", fw_safe(path),
 		      (unsigned long long)p->log.incomplete);
 	m->dropped += h->dropped;
 	m->incomplete += p->log.incomplete;
@@ -166,7 +167,7 @@ static int fw_walk_one(const char *path, const struct stat *st, int type, struct
 	(void)st;
 	(void)ftw;
 	if (type == FTW_DNR) {
-		warnx("%s: cannot read directory", path);
+		warnx("%s: cannot read directory", fw_safe(path));
 		fw_found.failed = 1;
 	} else if (type == FTW_F) {
 		size_t n = strlen(path);
@@ -193,7 +194,7 @@ void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *c
 {
 	struct stat st;
 	if (stat(arg, &st) < 0) {
-		warn("%s", arg);
+		warn("%s", fw_safe(arg));
 		m->failed = 1;
 		return;
 	}
@@ -204,14 +205,14 @@ void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *c
 	fw_found.n = 0;
 	fw_found.failed = 0;
 	if (nftw(arg, fw_walk_one, 32, FTW_PHYS) < 0) {
-		warn("%s", arg);
+		warn("%s", fw_safe(arg));
 		m->failed = 1;
 		return;
 	}
 	if (fw_found.failed)
 		m->failed = 1;
 	if (!fw_found.n && !fw_found.failed) {
-		warnx("%s: no fwatch logs (*.fwlog) in this directory", arg);
+		warnx("%s: no fwatch logs (*.fwlog) in this directory", fw_safe(arg));
 		m->failed = 1;
 	}
 	if (fw_found.n) /* qsort(NULL, 0) is undefined */

@@ -18,6 +18,7 @@ struct fw_opts {
 
 /* escape.c: every string that comes from a log goes out through these. */
 void fw_put_text(FILE *f, const char *s, size_t n);   /* bare, for lines of paths */
+const char *fw_safe(const char *s);                   /* escaped, for messages */
 void fw_put_quoted(FILE *f, const char *s, size_t n); /* "..." like strace */
 void fw_put_csv(FILE *f, const char *s, size_t n);    /* one CSV field */
 void fw_put_json(FILE *f, const char *s, size_t n);   /* one JSON string */

@@ -1,11 +1,10 @@
-/* The program the reliability suite runs under fwatch. Each mode makes
+/* The program the reliability suite runs under fwatch: each mode makes
  * intercepted calls under some stress (threads, a signal handler, SIGKILL,
  * fd games, fork and exec in threaded programs, odd paths) and prints how
- * many it made, so that the checker (reltest.c) can hold the log to the
- * program's own count. Its reports go out through write(2), which fwatch
- * does not intercept, and are made before exit. Built like a user's program:
- * no sanitizer, no fortification, no 64-bit off_t, so that the calls reach
- * the plain libc symbols the checker counts. */
+ * many it made through write(2), which fwatch does not intercept, for
+ * reltest.c to hold the log to. Built like a user's program (no sanitizer,
+ * fortification or 64-bit off_t), so that the calls reach the plain libc
+ * symbols the checker counts. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -214,6 +213,10 @@ static int mode_alarm(long want, long us)
 	long m_calls = 0, m_bad = 0;
 	struct stat st;
 	uint64_t end = mono_ns() + 20000000000ull; /* a safety net: 20 s */
+	/* The handler's stat is the first stat of the process: fwatch looks
+	 * the function up in a signal handler, which must be safe too. */
+	while (h_calls == 0 && mono_ns() < end)
+		;
 	/* main's stat works, and must leave errno as it was */
 	while (h_calls < want && mono_ns() < end) {
 		errno = EXDEV;
@@ -465,16 +468,17 @@ static int mode_paths(void)
 
 /* ---- small modes -------------------------------------------------------- */
 
-/* BYTES of known output, CALLS stat calls, a line on stderr, exit STATUS:
- * for comparing a traced run with an untraced one. */
+/* BYTES (a multiple of 10) of known output in lines of 10 bytes, CALLS
+ * stat calls, a line on stderr, exit STATUS: for comparing a traced run
+ * with an untraced one. */
 static int mode_out(long bytes, long calls, int status)
 {
-	char line[64];
-	for (long i = 0; i < bytes;) {
-		int l = snprintf(line, sizeof line, "%ld\n", i);
-		long k = bytes - i < l ? bytes - i : l;
-		put(1, line, (size_t)k);
-		i += k;
+	char line[32];
+	if (bytes % 10)
+		die("out: BYTES must be a multiple of 10");
+	for (long i = 0; i < bytes; i += 10) {
+		snprintf(line, sizeof line, "%09ld\n", i);
+		put(1, line, 10);
 	}
 	long bad = stat_loop(".", calls);
 	say("calls %ld %ld\n", calls, bad);
