@@ -1,6 +1,8 @@
-# `make bench-overhead` (part of `make bench`): builds the library and the
-# benchmark programs into $(B) and runs bench/bench.sh, which measures what
-# tracing costs, prints the tables and rewrites docs/BENCHMARKS.md.
+# `make bench-overhead` (part of `make bench`): builds the library, the
+# reader and the benchmark programs into $(B) and runs bench/bench.sh, which
+# measures what tracing costs, times fwatch-summary on a 10M-record log (with
+# tests/summary/bench.sh, whose programs come from tests/mk/summary.mk),
+# prints the tables and rewrites docs/BENCHMARKS.md, the one report.
 # Included from the Makefile (it uses $(B), $(CC), $(WARN), $(CFLAGS),
 # $(ALL_CFLAGS) and $(HDRS) from there). BENCH_REPS=N sets the number of
 # interleaved traced/untraced pairs; bench/bench.sh lists the other settings.
@@ -8,12 +10,13 @@
 # The loop and the timer are built without SAN=1's sanitizers (an ASan
 # program refuses to start when libfwatch.so comes first in LD_PRELOAD), and
 # without fortification or 64-bit off_t, so that the loop calls exactly
-# stat, open and close, the symbols whose records bench.sh counts.
+# stat, open and close, the symbols whose records bench.sh counts. -pthread
+# for its threaded mode (-t).
 BENCH_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS
 BENCH_PROGS := $(B)/bench-loop $(B)/bench-count $(B)/bench-timeit
 
 $(B)/bench-loop: bench/loop.c | $(B)
-	$(CC) $(BENCH_CFLAGS) -o $@ bench/loop.c $(LDFLAGS)
+	$(CC) $(BENCH_CFLAGS) -pthread -o $@ bench/loop.c $(LDFLAGS)
 
 $(B)/bench-count: bench/count.c $(B)/libfwatch-reader.a $(HDRS)
 	$(CC) $(ALL_CFLAGS) -o $@ bench/count.c $(B)/libfwatch-reader.a $(LDFLAGS)
@@ -21,7 +24,7 @@ $(B)/bench-count: bench/count.c $(B)/libfwatch-reader.a $(HDRS)
 $(B)/bench-timeit: bench/timeit.c | $(B)
 	$(CC) $(BENCH_CFLAGS) -o $@ bench/timeit.c $(LDFLAGS)
 
-bench-overhead: $(B)/libfwatch.so $(BENCH_PROGS)
+bench-overhead: $(B)/libfwatch.so $(BENCH_PROGS) $(B)/fwatch-summary $(B)/tests/summary/stats
 	bash bench/bench.sh $(B)
 
 bench: bench-overhead

@@ -1,32 +1,55 @@
 #!/bin/bash
 # bench.sh BUILD_DIR: measures what fwatch costs a traced program (wall time,
 # log bytes, resident memory, instructions per call) against the targets in
-# the design, compares with strace, prints the tables and writes them to
-# docs/BENCHMARKS.md. `make bench` builds the programs and runs it.
+# the design, compares with strace and ltrace, times fwatch-summary on a log
+# of 10M records, prints the tables and writes them to docs/BENCHMARKS.md.
+# `make bench` builds the programs and runs it.
 #
 # Times are only reported, never asserted: the machine is shared and noisy.
-# The one check that fails the run is correctness: a traced loop must leave
-# exactly one record per call it made, or its numbers mean nothing.
+# The one check that fails the run is correctness: a traced run must leave
+# exactly one record per call it made (where that number is known), the same
+# records in every run (where it is not), and nothing dropped, partial or
+# half-written, or its numbers mean nothing.
 #
 # Settings (environment): BENCH_REPS interleaved pairs per workload (21),
-# BENCH_STRACE_REPS pairs under strace (3), BENCH_OUT the report
-# (docs/BENCHMARKS.md, "-" for none), BENCH_NSTAT (1000000),
-# BENCH_NOPEN (200000), BENCH_FIND_ROOT (/usr).
+# BENCH_STRACE_REPS pairs under strace (3), BENCH_LTRACE_REPS pairs under
+# ltrace for the workloads that take it in a few seconds (3),
+# BENCH_LTRACE_SLOW_REPS for the others (1), BENCH_OUT the report
+# (docs/BENCHMARKS.md, "-" for none), BENCH_NSTAT (1000000), BENCH_NOPEN
+# (200000), BENCH_THREADS (8) and BENCH_NTSTAT (125000 stat calls per thread),
+# BENCH_FIND_ROOT (/usr), BENCH_LTRACE_FIND_ROOT (/usr/include),
+# BENCH_TAR_DIR (/usr/include), BENCH_SUMMARY (1; 0 skips the 10M-record
+# fwatch-summary benchmark).
 set -eu
 
 B=${1:-build}
 REPS=${BENCH_REPS:-21}
 SREPS=${BENCH_STRACE_REPS:-3}
+LREPS=${BENCH_LTRACE_REPS:-3}
+LSLOWREPS=${BENCH_LTRACE_SLOW_REPS:-1}
 OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
 NSTAT=${BENCH_NSTAT:-1000000}
 NOPEN=${BENCH_NOPEN:-200000}
+NTHREADS=${BENCH_THREADS:-8}
+NTSTAT=${BENCH_NTSTAT:-125000}
 FIND_ROOT=${BENCH_FIND_ROOT:-/usr}
+LFIND_ROOT=${BENCH_LTRACE_FIND_ROOT:-/usr/include}
+TAR_DIR=${BENCH_TAR_DIR:-/usr/include}
+SUMMARY=${BENCH_SUMMARY:-1}
+# strace and ltrace stop the traced program at every call: the loops run
+# under them at 1/10 and 1/100 of their size, and their ratios are worked
+# out per call so that they compare with the full-size runs.
+SDIV=10
+LDIV=100
 
 # Nothing but the measured command may be traced, whatever the caller's
-# environment says.
-unset LD_PRELOAD FWATCH_DIR FWATCH_MAX_MB
+# environment says; and the make build must not join the jobserver of the
+# `make bench` that runs this script, nor take its command-line variables.
+unset LD_PRELOAD FWATCH_DIR FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS
 export LC_ALL=C
 
+ROOT=$(pwd)
 B=$(cd "$B" && pwd)
 LIB=$B/libfwatch.so
 LOOP=$B/bench-loop
@@ -88,41 +111,60 @@ dirlabel() {
 	*) echo "$SHMLABEL" ;;
 	esac
 }
+# COUNTLINE without what is not a count of records by function.
+NOTCALLS='^(logs|records|used|size|dropped|incomplete|partial|closed|errors)='
 # percall COUNTLINE: "open 200,000, close 200,000": the records per function.
 percall() {
-	printf '%s\n' "$1" | tr ' ' '\n' |
-		grep -Ev '^(logs|records|used|size|dropped|incomplete|partial|closed|errors)=' |
+	printf '%s\n' "$1" | tr ' ' '\n' | grep -Ev "$NOTCALLS" |
 		while IFS='=' read -r k v; do printf '%s %s, ' "$k" "$(grouped "$v")"; done | sed 's/, $//'
 }
+# shape COUNTLINE: what must be the same in every traced run of a command:
+# the processes (logs), the records, and the records by function.
+shape() { printf '%s\n' "$1" | tr ' ' '\n' | grep -Ev '^(used|size|dropped|incomplete|partial|closed|errors)=' | tr '\n' ' '; }
 
-# timed OUT [ENV=VALUE...] -- CMD...: run once, print "wall_ns maxrss_kb ...".
+# timed OUT [-e ENV=VALUE...] -- CMD...: run once, print "wall_ns maxrss_kb
+# user_us sys_us". The command's output goes to OUT and its messages to a
+# file, shown if it fails (tar, for one, says it removes the leading `/').
 timed() {
 	local out=$1
 	shift
-	"$TIMEIT" -o "$out" "$@"
+	"$TIMEIT" -o "$out" "$@" 2> "$WORK/stderr" || {
+		say "bench.sh: failed: ${*##*-- }"
+		cat "$WORK/stderr" >&2
+		return 1
+	}
 }
 
-# run_pairs ID LOGDIR EXPECT CMD...: REPS interleaved runs untraced and
+# The make workload: a copy of the example project, so that the tree's is
+# never built in, cleaned (untimed) before every run so that each builds it
+# all.
+CPROJ=$WORK/cproject
+cp -R "$ROOT/examples/cproject" "$CPROJ"
+make_clean() { make -s -C "$CPROJ" clean > /dev/null; }
+
+# run_pairs ID LOGDIR EXPECT PREP CMD...: REPS interleaved runs untraced and
 # traced, after one pair that only warms the caches; which of the two goes
 # first alternates, so that neither always runs on the other's leftovers.
-# Each traced run starts with an empty log directory and is checked with
-# bench-count. EXPECT is the calls the command makes, as "name=N ..." (the
-# log must hold exactly N records of each; records of other kinds, such as
-# the objects a process loads, may come in addition), or "-" when they are
-# not known in advance (then every run must record the same number).
+# PREP ("-" for none) is run, untimed, before every run. Each traced run
+# starts with an empty log directory and is checked with bench-count:
+# nothing dropped, no log partial or left unclosed, no record incomplete;
+# the same processes, records and records per function as the first traced
+# run; and, where EXPECT gives "name=N ...", exactly N of each (records of
+# other kinds, such as the objects a process loads, may come in addition).
 # One line per pair goes to res/ID:
 #   u_ns t_ns u_rss_kb t_rss_kb u_anon_kb t_anon_kb records used size
 # and the last bench-count line to res/ID.count.
 run_pairs() {
-	local id=$1 logdir=$2 expect=$3
-	shift 3
-	local res=$WORK/res/$id out=$WORK/out i r u='' t='' c='' n ua='' ta='' firstn='' e bad
+	local id=$1 logdir=$2 expect=$3 prep=$4
+	shift 4
+	local res=$WORK/res/$id out=$WORK/out i r u='' t='' c='' ua='' ta='' first='' e bad
 	: > "$res"
 	rm -f "$res.bad"
 	for i in $(seq 0 "$REPS"); do
 		for r in $(if [ $((i % 2)) = 0 ]; then echo u t; else echo t u; fi); do
 			rm -rf "$logdir"
 			mkdir "$logdir"
+			[ "$prep" = - ] || "$prep"
 			# Only the loops, given "mem", print their memory.
 			if [ "$r" = u ]; then
 				u=$(timed "$out" -- "$@")
@@ -132,24 +174,21 @@ run_pairs() {
 			t=$(timed "$out" -e "LD_PRELOAD=$LIB" -e "FWATCH_DIR=$logdir" -- "$@")
 			[ "${*: -1}" = mem ] && ta=$(kv "$(cat "$out")" RssAnon)
 			c=$("$COUNT" "$logdir"/*.fwlog) || { say "$id: a log could not be read"; FAILED=1; }
-			n=$(kv "$c" records)
 			bad=
-			if [ "$(kv "$c" logs)" != 1 ] || [ "$(kv "$c" dropped)" != 0 ] ||
-				[ "$(kv "$c" incomplete)" != 0 ] || [ "$(kv "$c" partial)" != 0 ] ||
-				{ [ -n "$firstn" ] && [ "$n" != "$firstn" ]; }; then
+			if [ "$(kv "$c" dropped)" != 0 ] || [ "$(kv "$c" incomplete)" != 0 ] ||
+				[ "$(kv "$c" partial)" != 0 ] || [ "$(kv "$c" closed)" != "$(kv "$c" logs)" ] ||
+				{ [ -n "$first" ] && [ "$(shape "$c")" != "$first" ]; }; then
 				bad=1
 			fi
-			if [ "$expect" != - ]; then
-				for e in $expect; do
-					[ "$(kv "$c" "${e%%=*}")" = "${e#*=}" ] || bad=1
-				done
-			fi
+			for e in $expect; do
+				[ "$(kv "$c" "${e%%=*}")" = "${e#*=}" ] || bad=1
+			done
 			if [ -n "$bad" ]; then
-				say "$id: calls recorded do not match calls made (${expect/-/the same number in every run}): $c"
+				say "$id: calls recorded do not match calls made (${expect:-the same in every run}): $c"
 				FAILED=1
 				touch "$res.bad"
 			fi
-			firstn=${firstn:-$n}
+			first=${first:-$(shape "$c")}
 			echo "$c" > "$res.count"
 		done
 		rm -rf "$logdir"
@@ -160,18 +199,30 @@ run_pairs() {
 	done
 }
 
-# strace_pairs ID CMD...: SREPS interleaved runs untraced and under
-# `strace -f -o FILE`, one line per pair in res/ID: u_ns s_ns.
-strace_pairs() {
-	local id=$1
+# tool_pairs ID N PREP TOOL... -- CMD...: N interleaved runs of CMD untraced
+# and under TOOL (strace or ltrace, which write to a file, not to the
+# terminal), one line per pair in res/ID: u_ns x_ns.
+tool_pairs() {
+	local id=$1 n=$2 prep=$3
+	shift 3
+	local tool=() res=$WORK/res/$id out=$WORK/out i r u x
+	while [ "$1" != -- ]; do
+		tool+=("$1")
+		shift
+	done
 	shift
-	local res=$WORK/res/$id out=$WORK/out i u s
 	: > "$res"
-	for i in $(seq 1 "$SREPS"); do
-		u=$(timed "$out" -- "$@")
-		s=$(timed "$out" -- strace -f -o "$WORK/strace.out" "$@")
-		rm -f "$WORK/strace.out"
-		echo "${u%% *} ${s%% *}" >> "$res"
+	for i in $(seq 1 "$n"); do
+		for r in $(if [ $((i % 2)) = 1 ]; then echo u x; else echo x u; fi); do
+			[ "$prep" = - ] || "$prep"
+			if [ "$r" = u ]; then
+				u=$(timed "$out" -- "$@")
+			else
+				x=$(timed "$out" -- "${tool[@]}" "$@")
+			fi
+		done
+		rm -f "$WORK/tool.out"
+		echo "${u%% *} ${x%% *}" >> "$res"
 	done
 }
 
@@ -221,40 +272,149 @@ iper() {
 		'BEGIN { printf "%.1f %.1f\n", ((tl - ts) - (ul - us)) / n / k, (ul - us) / n / k }'
 }
 
+################################################################ workloads
+# Each workload: its command (an array CMD_id), its name in the tables, the
+# target its ratio is held to, what its traced runs must record (EXP[id]),
+# and what runs before each run (PREP[id]). The loops also have a smaller
+# size for strace (SCMD_id, 1/SDIV) and ltrace (LCMD_id, 1/LDIV).
+WORKLOADS=
+add() { WORKLOADS="$WORKLOADS $1"; NAME[$1]=$2; TGT[$1]=$3; EXP[$1]=$4; PREP[$1]=$5; }
+declare -A NAME TGT EXP PREP CALLS SCALLS LCALLS LNOTE
+
+CMD_stat=("$LOOP" stat "$NSTAT" "$TARGET" mem)
+SCMD_stat=("$LOOP" stat $((NSTAT / SDIV)) "$TARGET")
+LCMD_stat=("$LOOP" stat $((NSTAT / LDIV)) "$TARGET")
+add stat "\`stat()\` loop, $(grouped "$NSTAT") calls" 1.20 "logs=1 stat=$NSTAT" -
+CALLS[stat]=$NSTAT SCALLS[stat]=$((NSTAT / SDIV)) LCALLS[stat]=$((NSTAT / LDIV))
+
+CMD_open=("$LOOP" open "$NOPEN" "$TARGET" mem)
+SCMD_open=("$LOOP" open $((NOPEN / SDIV)) "$TARGET")
+LCMD_open=("$LOOP" open $((NOPEN / LDIV)) "$TARGET")
+add open "\`open()+close()\` loop, $(grouped "$NOPEN") pairs" 1.20 "logs=1 open=$NOPEN close=$NOPEN" -
+CALLS[open]=$((2 * NOPEN)) SCALLS[open]=$((2 * NOPEN / SDIV)) LCALLS[open]=$((2 * NOPEN / LDIV))
+
+# Contention: the threads of one process recording into one log at once.
+CMD_tstat=("$LOOP" -t "$NTHREADS" stat "$NTSTAT" "$TARGET" mem)
+SCMD_tstat=("$LOOP" -t "$NTHREADS" stat $((NTSTAT / SDIV)) "$TARGET")
+LCMD_tstat=("$LOOP" -t "$NTHREADS" stat $((NTSTAT / LDIV)) "$TARGET")
+add tstat "\`stat()\` loop in $NTHREADS threads at once, $NTHREADS × $(grouped "$NTSTAT") calls" 1.20 \
+	"logs=1 stat=$((NTHREADS * NTSTAT))" -
+CALLS[tstat]=$((NTHREADS * NTSTAT)) SCALLS[tstat]=$((NTHREADS * NTSTAT / SDIV))
+LCALLS[tstat]=$((NTHREADS * NTSTAT / LDIV))
+
+CMD_find=(find "$FIND_ROOT" -name '*.h')
+LCMD_find=(find "$LFIND_ROOT" -name '*.h')
+add find "\`find $FIND_ROOT -name '*.h'\`" 1.10 "logs=1" -
+if [ "$LFIND_ROOT" != "$FIND_ROOT" ]; then LNOTE[find]="on $LFIND_ROOT"; fi
+
+# GNU tar recognises /dev/null as the archive and then reads no file's
+# contents: it still walks the tree, stats every entry and opens every
+# directory, which is what fwatch records.
+CMD_tar=(tar cf /dev/null "$TAR_DIR")
+add tar "\`tar cf /dev/null $TAR_DIR\`" 1.10 "logs=1" -
+
+# python3 on PATH may be a script (a pyenv shim runs bash and a few more
+# processes before the interpreter): what is timed is the interpreter
+# itself, as it names itself.
+PYSHIM=$(type -P python3 || true)
+PYEXE=
+if [ -n "$PYSHIM" ]; then
+	PYEXE=$(python3 -c 'import sys; print(sys.executable)' 2> /dev/null || true)
+fi
+PYIMPORT='import json, email, http.client, asyncio, decimal'
+if [ -n "$PYEXE" ] && [ -x "$PYEXE" ]; then
+	PYVER=$("$PYEXE" -c 'import platform; print(platform.python_version())')
+	CMD_python=("$PYEXE" -c "$PYIMPORT")
+	add python "\`python3 -c '$PYIMPORT'\`" 1.10 "logs=1" -
+	# ltrace follows only the calls of the executable itself; an
+	# interpreter built on a shared libpython makes one (Py_BytesMain), its
+	# file calls being libpython's, which ltrace does not see by default.
+	if ldd "$PYEXE" 2> /dev/null | grep -q libpython; then
+		LNOTE[python]="sees 1 call"
+	fi
+fi
+
+CMD_make=(make -C "$CPROJ" -j2)
+add make "\`make -j2\` of examples/cproject (whole build)" 1.10 "" make_clean
+
+# What each traced process pays once, to start (load the library, create
+# and map its log) and to end, whatever calls it makes: it is most of the
+# cost for builds and scripts that run many small programs.
+TRUE=$(type -P true)
+CMD_true=("$TRUE")
+add true "\`$TRUE\` (one process: start and exit)" - "logs=1" -
+CALLS[true]=1
+
+# The workloads strace and ltrace run, the slow ones under ltrace once.
+STRACED="stat open tstat find tar python make"
+LTRACED="stat open tstat true python find tar make"
+LSLOW="find tar make"
+
 ################################################################ measure
 say "fwatch benchmark: $REPS interleaved pairs per workload (after one warm-up pair), logs in $LOGDIRS"
 START=$(date +%s)
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo unknown)
-FINDCMD=(find "$FIND_ROOT" -name '*.h')
-FINDNAME="\`find $FIND_ROOT -name '*.h'\`"
-TRUE=$(type -P true)
 i=0
 for d in $LOGDIRS; do
 	i=$((i + 1))
-	say "[$(dirlabel "$d")] stat() loop, $NSTAT calls"
-	run_pairs "stat.$i" "$d" "stat=$NSTAT" "$LOOP" stat "$NSTAT" "$TARGET" mem
-	say "[$(dirlabel "$d")] open()+close() loop, $NOPEN pairs"
-	run_pairs "open.$i" "$d" "open=$NOPEN close=$NOPEN" "$LOOP" open "$NOPEN" "$TARGET" mem
-	say "[$(dirlabel "$d")] $FINDNAME"
-	run_pairs "find.$i" "$d" - "${FINDCMD[@]}"
-	# What each traced process pays once, to start (load the library,
-	# create and map its log) and to end, whatever calls it makes: it is
-	# most of the cost for builds and scripts that run many small programs.
-	say "[$(dirlabel "$d")] true"
-	run_pairs "true.$i" "$d" - "$TRUE"
+	for w in $WORKLOADS; do
+		say "[$(dirlabel "$d")] ${NAME[$w]}"
+		declare -n cmd=CMD_$w
+		run_pairs "$w.$i" "$d" "${EXP[$w]}" "${PREP[$w]}" "${cmd[@]}"
+		unset -n cmd
+	done
 done
-STRACE=no
+
+STRACE=
 if command -v strace > /dev/null && strace -f -o /dev/null true 2> /dev/null; then
-	STRACE=yes
+	STRACE=$(strace -V | head -1)
 	say "strace -f -o FILE: $SREPS interleaved pairs each"
-	strace_pairs strace.stat "$LOOP" stat "$NSTAT" "$TARGET"
-	strace_pairs strace.open "$LOOP" open "$NOPEN" "$TARGET"
-	strace_pairs strace.find "${FINDCMD[@]}"
+	for w in $STRACED; do
+		[ -n "${NAME[$w]:-}" ] || continue
+		say "  ${NAME[$w]}"
+		if declare -p "SCMD_$w" > /dev/null 2>&1; then declare -n cmd=SCMD_$w; else declare -n cmd=CMD_$w; fi
+		tool_pairs "strace.$w" "$SREPS" "${PREP[$w]}" strace -f -o "$WORK/tool.out" -- "${cmd[@]}"
+		unset -n cmd
+	done
 fi
+
+LTRACE=
+if command -v ltrace > /dev/null && ltrace -f -c -o /dev/null true 2> /dev/null; then
+	LTRACE=$(ltrace -V | head -1)
+	say "ltrace -f -c: $LREPS interleaved pairs each, $LSLOWREPS for the slowest"
+	for w in $LTRACED; do
+		[ -n "${NAME[$w]:-}" ] || continue
+		n=$LREPS
+		case " $LSLOW " in *" $w "*) n=$LSLOWREPS ;; esac
+		say "  ${NAME[$w]}"
+		if declare -p "LCMD_$w" > /dev/null 2>&1; then declare -n cmd=LCMD_$w; else declare -n cmd=CMD_$w; fi
+		tool_pairs "ltrace.$w" "$n" "${PREP[$w]}" ltrace -f -c -o "$WORK/tool.out" -- "${cmd[@]}"
+		unset -n cmd
+	done
+else
+	say "ltrace is not installed or cannot trace here (apt-get install ltrace): its column is left empty"
+fi
+
 if [ "$IMETHOD" != none ]; then
 	say "instructions per call ($IMETHOD)"
 	IN_STAT=$(iper stat 1)
 	IN_OPEN=$(iper open 2)
+fi
+
+# The reader's benchmark, tests/summary/bench.sh, makes its own log of 10M
+# records and prints the best time of each view; its lines are taken as
+# they are ("  --files     1234 ms").
+SUMOUT=$WORK/summary.out
+SUMOK=skipped
+if [ "$SUMMARY" != 0 ]; then
+	say "fwatch-summary on a 10M-record log (tests/summary/bench.sh)"
+	if bash "$ROOT/tests/summary/bench.sh" "$B" > "$SUMOUT"; then
+		SUMOK=yes
+	else
+		SUMOK=no
+		FAILED=1
+	fi
+	cat "$SUMOUT" >&2
 fi
 ELAPSED=$(($(date +%s) - START))
 
@@ -262,77 +422,267 @@ ELAPSED=$(($(date +%s) - START))
 # yes/no against a target: informational, the run does not fail on it.
 meets() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "yes" : "**no**" }'; }
 
+# ratio_of ID: the median ratio of the pairs in res/ID.
+ratio_of() { col "$WORK/res/$1" '$2 / $1' | mmm | cut -d' ' -f1; }
+
+# sig2 NUMBER: 1.4, 36, 390
+sig2() { awk -v x="$1" 'BEGIN { if (x < 10) printf "%.1f", x; else printf "%.0f", x }'; }
+# expected EXPECT: what a workload's runs must record, in words.
+expected() {
+	local e out=
+	for e in $1; do
+		case $e in
+		logs=1) out="$out, 1 process" ;;
+		logs=*) out="$out, ${e#*=} processes" ;;
+		*) out="$out, ${e%%=*} $(grouped "${e#*=}")" ;;
+		esac
+	done
+	echo "${out#, }"
+}
+
+# toolcell ID W: the strace or ltrace column for workload W: the median
+# ratio and its range; for the loops, run smaller, per call: 1 + the time
+# added per call / the time of an untraced call in the full-size runs.
+toolcell() {
+	local f=$WORK/res/$1 w=$2 small base r rmin rmax n
+	[ -s "$f" ] || { echo -; return; }
+	n=$(wc -l < "$f")
+	small=
+	case $1 in
+	strace.*) small=${SCALLS[$w]:-} ;;
+	ltrace.*) small=${LCALLS[$w]:-} ;;
+	esac
+	if [ -n "$small" ]; then
+		base=$(col "$WORK/res/$w.1" "\$1 / ${CALLS[$w]}" | mmm | cut -d' ' -f1)
+		read -r r rmin rmax _ <<< "$(col "$f" "1 + (\$2 - \$1) / $small / $base" | mmm)"
+	else
+		read -r r rmin rmax _ <<< "$(col "$f" '$2 / $1' | mmm)"
+	fi
+	# Two significant figures are all these few runs can claim.
+	if [ "$n" -gt 1 ]; then
+		printf '%s× (%s–%s' "$(sig2 "$r")" "$(sig2 "$rmin")" "$(sig2 "$rmax")"
+	else
+		printf '%s× (1 run' "$(sig2 "$r")"
+	fi
+	[ -n "$small" ] && printf ', per call'
+	[[ $1 == ltrace.* ]] && [ -n "${LNOTE[$w]:-}" ] && printf ', %s' "${LNOTE[$w]}"
+	printf ')'
+}
+
+# The extra peak resident memory of a row: "median min max" in MiB.
+extra_rss() { col "$WORK/res/$1" '($4 - $3) / 1024' | mmm | cut -d' ' -f1-3; }
+
+# The table of targets: one line per target, a column per log directory.
+targets() {
+	local w d i cells v met line what t
+	echo "## Targets"
+	echo
+	echo "Each measured value is the median over the interleaved pairs (details"
+	echo "below). The loops' target is 1.20, the thread loop's included (contention"
+	echo "is a loop); the real workloads' is 1.10."
+	echo
+	printf '| target | what |'
+	for d in $LOGDIRS; do printf ' logs in %s |' "$(dirlabel "$d")"; done
+	echo " met |"
+	printf '| --- | --- |'
+	for d in $LOGDIRS; do printf ' --- |'; done
+	echo " --- |"
+	for w in $WORKLOADS; do
+		[ "${TGT[$w]}" = - ] && continue
+		line="| ≤ ${TGT[$w]}× untraced | ${NAME[$w]} |"
+		met=yes
+		i=0
+		for d in $LOGDIRS; do
+			i=$((i + 1))
+			v=$(ratio_of "$w.$i")
+			line="$line $(fmt '%.3f' "$v") |"
+			[ "$(meets "$v" "${TGT[$w]}")" = yes ] || met=**no**
+			[ -e "$WORK/res/$w.$i.bad" ] && met="**no** (records do not match calls)"
+		done
+		echo "$line $met |"
+	done
+	line="| ≤ 48 log bytes per record | \`find\`, the span the records took |"
+	met=yes
+	i=0
+	for d in $LOGDIRS; do
+		i=$((i + 1))
+		c=$(cat "$WORK/res/find.$i.count")
+		v=$(awk -v s="$(kv "$c" used)" -v n="$(kv "$c" records)" 'BEGIN { printf "%.1f", s / n }')
+		line="$line $v |"
+		[ "$(meets "$v" 48)" = yes ] || met=**no**
+	done
+	echo "$line $met |"
+	line="| ≤ 4 MiB extra resident memory per traced process | the largest over the workloads (which: see below) |"
+	met=yes
+	i=0
+	for d in $LOGDIRS; do
+		i=$((i + 1))
+		v=0
+		what=
+		for w in $WORKLOADS; do
+			t=$(extra_rss "$w.$i" | cut -d' ' -f1)
+			if awk -v a="$t" -v b="$v" 'BEGIN { exit !(a > b) }'; then v=$t; what=$w; fi
+		done
+		line="$line $(fmt '%+.1f MiB' "$v") ($what) |"
+		[ "$(meets "$v" 4)" = yes ] || met=**no**
+	done
+	echo "$line $met |"
+	if [ "$SUMOK" != skipped ]; then
+		t=$(awk '$1 == "(table)" { print $2 }' "$SUMOUT")
+		printf '| ≤ 1 s | `fwatch-summary` (the table) on a log of %s records |' \
+			"$(grouped "$(sed -n 's/^fwatch-summary on \([0-9]*\) records.*/\1/p' "$SUMOUT")")"
+		# One log, on /dev/shm where there is one: its time goes in the
+		# column of that filesystem.
+		on=$(sed -n '1s/.* of log on \([^)]*\)).*/\1/p' "$SUMOUT")
+		for d in $LOGDIRS; do
+			case $d in
+			"$on"/*) printf ' %s |' "$(fmt '%.3f s' "$(awk "BEGIN { print ${t:-0} / 1000 }")")" ;;
+			*) printf ' - |' ;;
+			esac
+		done
+		if [ "$SUMOK" = yes ] && [ -n "$t" ]; then echo " $(meets "$t" 1000) |"; else echo " **no** (the run failed) |"; fi
+	fi
+	echo
+}
+
 report() {
-	local d i id calls name u t r ns recs
+	local d i id calls u t r rmin rmax rq1 rq3 ns check
 
 	echo "## Machine"
 	echo
 	echo "| | |"
 	echo "| --- | --- |"
 	echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
-	echo "| fwatch | $(git describe --always --dirty 2> /dev/null || echo unknown) |"
+	echo "| fwatch | $(git -C "$ROOT" describe --always --dirty 2> /dev/null || echo unknown) |"
 	echo "| CPU | $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')$(
 		lscpu 2> /dev/null | sed -n 's/^Hypervisor vendor: *\(.*\)/, virtual machine (\1)/p') |"
 	echo "| cores | $(nproc) |"
+	echo "| memory | $(awk '$1 == "MemTotal:" { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
 	echo "| kernel | $(uname -sr), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2> /dev/null || echo unknown) |"
 	echo "| C library | $(getconf GNU_LIBC_VERSION 2> /dev/null || echo unknown) |"
+	echo "| programs | $(find --version | head -1); $(tar --version | head -1); $(make --version | head -1); $(cc --version | head -1)${PYEXE:+; Python $PYVER} |"
+	if [ -n "$PYEXE" ]; then
+		if [ "$(head -c2 "$PYSHIM")" = '#!' ]; then
+			echo "| python3 | \`$PYSHIM\` is a script (it starts a shell and more before the interpreter); timed: the interpreter it runs, \`$PYEXE\` |"
+		else
+			echo "| python3 | \`$PYEXE\` |"
+		fi
+	fi
+	echo "| tar | GNU tar writing to /dev/null reads no file's contents: it walks the tree, stats each entry, opens each directory (see the records below) |"
 	echo "| log directories | $(for d in $LOGDIRS; do printf '%s; ' "$(dirlabel "$d")"; done | sed 's/; $//') |"
 	echo "| loop file | $(wc -c < "$TARGET") bytes, in the run's temporary directory; its path, which every loop record stores, is $(printf %s "$TARGET" | wc -c) bytes long |"
-	echo "| repetitions | $REPS interleaved pairs per row after a warm-up pair; strace $SREPS pairs |"
+	echo "| repetitions | $REPS interleaved pairs per row after a warm-up pair; strace $SREPS pairs; ltrace $LREPS pairs, $LSLOWREPS for $(echo $LSLOW | sed 's/ /, /g') |"
+	echo "| tracers | ${STRACE:-strace: not available}; ${LTRACE:-ltrace: not installed} |"
 	echo "| load average | $LOAD at the start (other work on the machine shows in the spread) |"
 	echo "| run time | $ELAPSED s |"
 	echo
+
+	targets
 
 	echo "## Wall time, traced / untraced"
 	echo
 	echo "\"ratio\" is the median over the pairs of traced / untraced, \"middle half\""
 	echo "its interquartile range and \"range\" its smallest and largest value; the"
 	echo "times are the medians of each side. \"+ns/call\" is the median difference"
-	echo "divided by the calls the command makes (for the loops, open and close each"
-	echo "count as a call; for \`true\`, the difference per process). The last column"
-	echo "lists the records of the last traced run by kind; records other than the"
-	echo "loop's calls (\`load\`: an object the process loaded) come in addition."
+	echo "divided by the calls made: for the loops, the calls of the loop (open and"
+	echo "close each count as one); for the other commands, the records of the"
+	echo "traced run; for \`true\`, the difference per process. \"strace -f\""
+	echo "(\`-o FILE\`) and \"ltrace -f -c\" are their own interleaved pairs with the"
+	echo "untraced command (median, range). The loops run under strace at 1/$SDIV and"
+	echo "under ltrace at 1/$LDIV of their size, so their ratio is per call: 1 + the"
+	echo "time added per call / the time of an untraced call in the full-size runs."
+	if [ -n "$LTRACE" ]; then
+		if [ -n "${LNOTE[find]:-}" ]; then
+			echo "ltrace runs \`find\` ${LNOTE[find]} (1/$(
+				awk -v a="$(find "$FIND_ROOT" 2> /dev/null | wc -l)" -v b="$(find "$LFIND_ROOT" 2> /dev/null | wc -l)" \
+					'BEGIN { printf "%.0f", a / b }') of the entries), a plain ratio."
+		fi
+		echo "ltrace traces the calls an executable makes to libraries, all of them (not"
+		echo "only file calls: \`find\` and \`tar\` make mostly \`strlen\`, \`malloc\`,"
+		echo "\`memcpy\`)."
+		if [ -n "${LNOTE[python]:-}" ]; then
+			echo "This python interpreter is built on a shared libpython: its only such"
+			echo "call is \`Py_BytesMain\`, and its file calls, made by libpython, are not"
+			echo "traced, so ltrace's ratio for it measures next to nothing."
+		fi
+	fi
 	echo
-	echo "| workload | log dir | untraced | fwatch | ratio | middle half | range | +ns/call | target | met | calls recorded = made |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| workload | log dir | untraced | fwatch | ratio | middle half | range | +ns/call | strace -f | ltrace -f -c | target | met | records = calls |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	i=0
 	for d in $LOGDIRS; do
 		i=$((i + 1))
-		for w in stat open find true; do
+		for w in $WORKLOADS; do
 			id=$w.$i
 			f=$WORK/res/$id
-			recs=$(kv "$(cat "$f.count")" records)
-			case $w in
-			stat) name="\`stat()\` loop, $(grouped "$NSTAT") calls"; calls=$NSTAT; target=1.20 ;;
-			open) name="\`open()+close()\` loop, $(grouped "$NOPEN") pairs"; calls=$((2 * NOPEN)); target=1.20 ;;
-			find) name="$FINDNAME"; calls=$recs; target=1.10 ;;
-			true) name="\`$TRUE\` (one process: start and exit)"; calls=1; target=- ;;
-			esac
+			calls=${CALLS[$w]:-$(kv "$(cat "$f.count")" records)}
 			read -r u _ <<< "$(col "$f" '$1' | mmm)"
 			read -r t _ <<< "$(col "$f" '$2' | mmm)"
 			read -r r rmin rmax rq1 rq3 <<< "$(col "$f" '$2 / $1' | mmm)"
 			read -r ns _ <<< "$(col "$f" "(\$2 - \$1) / $calls" | mmm)"
 			if [ -e "$f.bad" ]; then
-				check="**NO**, in some run (see the output of make bench); last: $(percall "$(cat "$f.count")")"
-			elif [ $w = find ] || [ $w = true ]; then
-				check="$(grouped "$recs") in every run: $(percall "$(cat "$f.count")")"
+				check="**NO** (see the output of make bench)"
+			elif [ -n "${EXP[$w]#logs=1}" ]; then
+				check="yes"
 			else
-				check="yes: $(percall "$(cat "$f.count")")"
+				check="same in every run"
 			fi
-			echo "| $name | $(dirlabel "$d") | $(secs "$u") | $(secs "$t") |" \
+			echo "| ${NAME[$w]} | $(dirlabel "$d") | $(secs "$u") | $(secs "$t") |" \
 				"$(fmt '**%.3f** | %.3f–%.3f | %.3f–%.3f' "$r" "$rq1" "$rq3" "$rmin" "$rmax") |" \
-				"$(if [ $w = true ]; then fmt '%+.0f µs/process' "$(awk "BEGIN { print $ns / 1000 }")"
+				"$(if [ "$w" = true ]; then fmt '%+.0f µs/process' "$(awk "BEGIN { print $ns / 1000 }")"
 				else fmt '%+.0f' "$ns"; fi) |" \
-				"$(if [ $w = true ]; then echo '- | -'; else echo "≤ $target | $(meets "$r" "$target")"; fi) |" \
+				"$(if [ $i = 1 ]; then toolcell "strace.$w" "$w"; else echo '(above)'; fi) |" \
+				"$(if [ $i = 1 ]; then toolcell "ltrace.$w" "$w"; else echo '(above)'; fi) |" \
+				"$(if [ "${TGT[$w]}" = - ]; then echo '- | -'; else echo "≤ ${TGT[$w]} | $(meets "$r" "${TGT[$w]}")"; fi) |" \
 				"$check |"
 		done
+	done
+	echo
+
+	echo "## What the traced runs recorded"
+	echo
+	echo "From the last traced run of each workload (logs in ${TMPDIR:-/tmp}; the"
+	echo "runs with their logs elsewhere must have recorded the same). Every traced"
+	echo "run is checked: no record dropped, no log partial or left unclosed, no"
+	echo "record half-written, and the same processes, records and records per"
+	echo "function as the first traced run of the workload; for the loops, also"
+	echo "exactly one record per call made. Records other than the calls (\`load\`:"
+	echo "an object a process loaded) come in addition."
+	echo
+	echo "| workload | processes | records | by function | checked |"
+	echo "| --- | --- | --- | --- | --- |"
+	for w in $WORKLOADS; do
+		c=$(cat "$WORK/res/$w.1.count")
+		bad=no
+		i=0
+		for d in $LOGDIRS; do
+			i=$((i + 1))
+			[ -e "$WORK/res/$w.$i.bad" ] && bad=yes
+			# Where the log is must not change what is recorded.
+			[ "$(shape "$(cat "$WORK/res/$w.$i.count")")" = "$(shape "$c")" ] || bad=differs
+		done
+		case $bad in
+		yes) check="**failed** (see the output of make bench)" ;;
+		differs)
+			check="**the log directories recorded different calls**"
+			FAILED=1
+			;;
+		*)
+			check="every run: nothing lost, the same records"
+			case ${EXP[$w]} in
+			*' '*) check="$check, exactly $(expected "${EXP[$w]}")" ;;
+			*) check="$check${EXP[$w]:+, $(expected "${EXP[$w]}")}" ;;
+			esac
+			;;
+		esac
+		echo "| $w | $(kv "$c" logs) | $(grouped "$(kv "$c" records)") | $(percall "$c") | $check |"
 	done
 	echo
 
 	echo "## Log bytes per record"
 	echo
 	echo "\"used\" is the span the records took, header \`tail\` minus \`data_start\`"
-	echo "(it includes the unused ends of 4 KiB chunks); \"file\" is the log's size on"
+	echo "(it includes the unused ends of 4 KiB chunks); \"file\" is the logs' size on"
 	echo "disk (header, strings, and space reserved ahead of use, segment by segment)."
 	echo
 	echo "| workload | log dir | records | used bytes / record | file bytes / record | target (find) | met |"
@@ -340,14 +690,14 @@ report() {
 	i=0
 	for d in $LOGDIRS; do
 		i=$((i + 1))
-		for w in stat open find; do
-			f=$WORK/res/$w.$i
-			c=$(cat "$f.count")
+		for w in $WORKLOADS; do
+			[ "$w" = true ] && continue
+			c=$(cat "$WORK/res/$w.$i.count")
 			recs=$(kv "$c" records)
 			used=$(awk -v s="$(kv "$c" used)" -v n="$recs" 'BEGIN { printf "%.1f", s / n }')
 			size=$(awk -v s="$(kv "$c" size)" -v n="$recs" 'BEGIN { printf "%.1f", s / n }')
 			tgt=-; met=-
-			[ $w = find ] && tgt="≤ 48" && met=$(meets "$used" 48)
+			[ "$w" = find ] && tgt="≤ 48" && met=$(meets "$used" 48)
 			echo "| $w | $(dirlabel "$d") | $(grouped "$recs") | $used | $size | $tgt | $met |"
 		done
 	done
@@ -356,27 +706,29 @@ report() {
 	echo "## Resident memory"
 	echo
 	echo "Peak resident set (\`ru_maxrss\`, as \`/usr/bin/time -f %M\` reports it),"
-	echo "traced minus untraced, median over the pairs. For the loops, which report"
-	echo "their own \`/proc/self/status\` at exit, the private part (\`RssAnon\`) is"
-	echo "shown apart: the rest is log pages mapped into the process (\`RssFile\` on"
-	echo "a disk filesystem, \`RssShmem\` on tmpfs)."
+	echo "traced minus untraced, median over the pairs. For a command of several"
+	echo "processes (make) it is the largest peak of any one of them. For the loops,"
+	echo "which report their own \`/proc/self/status\` at exit, the private part"
+	echo "(\`RssAnon\`) is shown apart: the rest is log pages mapped into the process"
+	echo "(\`RssFile\` on a disk filesystem, \`RssShmem\` on tmpfs)."
 	echo
 	echo "| workload | log dir | untraced peak | traced peak | extra (min–max) | extra private | target | met |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	i=0
 	for d in $LOGDIRS; do
 		i=$((i + 1))
-		for w in stat open find true; do
+		for w in $WORKLOADS; do
 			f=$WORK/res/$w.$i
 			read -r u _ <<< "$(col "$f" '$3' | mmm)"
 			read -r t _ <<< "$(col "$f" '$4' | mmm)"
-			read -r x xmin xmax _ <<< "$(col "$f" '($4 - $3) / 1024' | mmm)"
-			if [ $w = find ] || [ $w = true ]; then
-				p=-
-			else
+			read -r x xmin xmax <<< "$(extra_rss "$w.$i")"
+			case $w in
+			stat | open | tstat)
 				read -r p _ <<< "$(col "$f" '($6 - $5)' | mmm)"
 				p="$(fmt '%+.0f KiB' "$p")"
-			fi
+				;;
+			*) p=- ;;
+			esac
 			echo "| $w | $(dirlabel "$d") | $(fmt '%.1f MiB' "$(awk "BEGIN { print $u / 1024 }")") |" \
 				"$(fmt '%.1f MiB' "$(awk "BEGIN { print $t / 1024 }")") |" \
 				"$(fmt '**%+.1f MiB** (%+.1f–%+.1f)' "$x" "$xmin" "$xmax") | $p | ≤ 4 MiB |" \
@@ -385,25 +737,32 @@ report() {
 	done
 	echo
 
-	echo "## strace -f for comparison"
-	echo
-	if [ "$STRACE" = yes ]; then
-		echo "\`strace -f -o FILE\`, $SREPS interleaved pairs with the untraced command;"
-		echo "the fwatch column repeats the ratio above (logs in ${TMPDIR:-/tmp})."
-		echo
-		echo "| workload | untraced | strace -f | strace ratio | fwatch ratio |"
-		echo "| --- | --- | --- | --- | --- |"
-		for w in stat open find; do
-			f=$WORK/res/strace.$w
-			read -r u _ <<< "$(col "$f" '$1' | mmm)"
-			read -r t _ <<< "$(col "$f" '$2' | mmm)"
-			read -r r rmin rmax _ <<< "$(col "$f" '$2 / $1' | mmm)"
-			read -r fr _ <<< "$(col "$WORK/res/$w.1" '$2 / $1' | mmm)"
-			echo "| $w | $(secs "$u") | $(secs "$t") |" \
-				"$(fmt '%.1f× (%.1f–%.1f)' "$r" "$rmin" "$rmax") | $(fmt '%.3f×' "$fr") |"
-		done
+	if [ "$SUMOK" = skipped ]; then
+		echo "## fwatch-summary on a log of 10M records"
 	else
-		echo "strace is not installed or cannot trace here: not measured."
+		echo "## fwatch-summary on a log of $(grouped "$(sed -n 's/^fwatch-summary on \([0-9]*\) records.*/\1/p' "$SUMOUT")") records"
+	fi
+	echo
+	if [ "$SUMOK" = skipped ]; then
+		echo "Not run (BENCH_SUMMARY=0)."
+	else
+		echo "tests/summary/bench.sh (\`make bench-summary\` alone): a loop makes the"
+		echo "stat calls under libfwatch.so, the log is checked to hold every one, and"
+		echo "each view of \`fwatch-summary\` is timed (output to /dev/null), the best of"
+		echo "its runs. The design's 1 s target is for the default view, the table."
+		echo
+		echo "    $(head -1 "$SUMOUT")"
+		echo
+		echo "| view | time | target | met |"
+		echo "| --- | --- | --- | --- |"
+		awk '$NF == "ms" { print $1, $(NF - 1) }' "$SUMOUT" | while read -r v ms; do
+			if [ "$v" = "(table)" ]; then
+				echo "| table (default) | $(fmt '%.3f s' "$(awk "BEGIN { print $ms / 1000 }")") | ≤ 1 s | $(meets "$ms" 1000) |"
+			else
+				echo "| \`$v\` | $(fmt '%.3f s' "$(awk "BEGIN { print $ms / 1000 }")") | - | - |"
+			fi
+		done
+		[ "$SUMOK" = yes ] || echo "| **the benchmark failed** (see the output of make bench) | | | |"
 	fi
 	echo
 
@@ -420,6 +779,7 @@ report() {
 		fi
 		echo "loops of $(grouped $ISHORT) and $(grouped $ILONG) iterations, traced and untraced:"
 		echo "(traced long − traced short − (untraced long − untraced short)) / calls."
+		echo "Unlike the times, these do not depend on what else the machine is doing."
 		echo
 		echo "| loop | untraced per call | added per call |"
 		echo "| --- | --- | --- |"
@@ -453,19 +813,23 @@ if [ "$OUT" != - ]; then
 		echo "pairs, alternating which goes first, after one warm-up pair that is not"
 		echo "counted. \`bench-timeit\` (bench/timeit.c) forks and execs the command"
 		echo "directly and reports its wall time and peak RSS, so neither a shell nor"
-		echo "the timer is traced. Logs are deleted between runs, outside the timed"
-		echo "interval. After every traced run \`bench-count\` (bench/count.c, the"
-		echo "reader library) reads the log and checks that it holds one record per"
-		echo "call made, none dropped or half-written; the run fails if not. Timings"
-		echo "are reported, never asserted: compare the ratios, which are taken within"
-		echo "one run, not the absolute times between machines. Other settings:"
-		echo "\`BENCH_STRACE_REPS\`, \`BENCH_NSTAT\`, \`BENCH_NOPEN\`, \`BENCH_FIND_ROOT\`."
+		echo "the timer is traced. Logs are deleted, and the make build cleaned,"
+		echo "between runs, outside the timed interval. After every traced run"
+		echo "\`bench-count\` (bench/count.c, the reader library) reads the logs and"
+		echo "checks them (see \"What the traced runs recorded\"); the run fails if a"
+		echo "check does. Timings are reported, never asserted: compare the ratios,"
+		echo "which are taken within one run, not the absolute times between machines."
+		echo "The strace and ltrace columns come from their own, fewer pairs; ltrace is"
+		echo "left out when it is not installed. Other settings: \`BENCH_STRACE_REPS\`,"
+		echo "\`BENCH_LTRACE_REPS\`, \`BENCH_LTRACE_SLOW_REPS\`, \`BENCH_NSTAT\`,"
+		echo "\`BENCH_NOPEN\`, \`BENCH_THREADS\`, \`BENCH_NTSTAT\`, \`BENCH_FIND_ROOT\`,"
+		echo "\`BENCH_LTRACE_FIND_ROOT\`, \`BENCH_TAR_DIR\`, \`BENCH_SUMMARY\` (bench/bench.sh)."
 		echo
 		cat "$WORK/report.md"
 	} > "$OUT"
 	say "bench.sh: wrote $OUT"
 fi
 if [ "$FAILED" != 0 ]; then
-	say "bench.sh: some traced runs did not record every call (see above)"
+	say "bench.sh: some traced runs did not record every call, or a benchmark failed (see above)"
 	exit 1
 fi

@@ -1,10 +1,14 @@
 /* The benchmark loops: N stat() calls, or N open()+close() pairs, on a
  * cached file. Prints nothing unless asked; time it from outside.
- * With a fourth argument "mem", prints the process's memory use at the end
+ * With -t T, T threads each run the loop of N calls at once (after a
+ * barrier, so that they overlap), to measure what tracing costs when threads
+ * of one process record into the same log at the same time.
+ * With a last argument "mem", prints the process's memory use at the end
  * (VmHWM, RssAnon, RssFile, RssShmem from /proc/self/status, in kB) on one
  * line, so that the benchmark can tell private memory from mapped log pages. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,16 +40,16 @@ static void print_mem(void)
 	printf("\n");
 }
 
-int main(int argc, char **argv)
+static int use_stat;
+static long n;
+static const char *path;
+static pthread_barrier_t start;
+
+/* 0 when every call succeeded. */
+static int loop(void)
 {
-	if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "mem"))) {
-		fprintf(stderr, "usage: loop stat|open N PATH [mem]\n");
-		return 2;
-	}
-	long n = atol(argv[2]);
-	const char *path = argv[3];
 	struct stat st;
-	if (!strcmp(argv[1], "stat")) {
+	if (use_stat) {
 		for (long i = 0; i < n; i++)
 			if (stat(path, &st) < 0)
 				return 1;
@@ -56,7 +60,55 @@ int main(int argc, char **argv)
 				return 1;
 		}
 	}
-	if (argc == 5)
-		print_mem();
 	return 0;
+}
+
+static void *thread(void *arg)
+{
+	pthread_barrier_wait(&start);
+	return (void *)(long)loop();
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: loop [-t THREADS] stat|open N PATH [mem]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	long threads = 0;
+	int opt;
+	while ((opt = getopt(argc, argv, "+t:")) != -1) {
+		if (opt != 't' || (threads = atol(optarg)) < 1 || threads > 1024)
+			usage();
+	}
+	argc -= optind;
+	argv += optind;
+	if (!(argc == 3 || (argc == 4 && !strcmp(argv[3], "mem"))) ||
+	    (strcmp(argv[0], "stat") && strcmp(argv[0], "open")))
+		usage();
+	use_stat = !strcmp(argv[0], "stat");
+	n = atol(argv[1]);
+	path = argv[2];
+	int status = 0;
+	if (!threads) {
+		status = loop();
+	} else {
+		/* The main thread only waits: T threads make the calls. */
+		pthread_t *t = calloc((size_t)threads, sizeof *t);
+		if (!t || pthread_barrier_init(&start, NULL, (unsigned)threads) != 0)
+			return 1;
+		for (long i = 0; i < threads; i++)
+			if (pthread_create(&t[i], NULL, thread, NULL) != 0)
+				return 1;
+		for (long i = 0; i < threads; i++) {
+			void *r;
+			pthread_join(t[i], &r);
+			status |= r != NULL;
+		}
+	}
+	if (argc == 4)
+		print_mem();
+	return status;
 }

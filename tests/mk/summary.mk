@@ -27,6 +27,5 @@ check-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/prog $(B
 bench-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/stats
 	bash tests/summary/bench.sh $(B)
 
-bench: bench-summary
 
 .PHONY: check-summary bench-summary
