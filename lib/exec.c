@@ -95,32 +95,28 @@ static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
 	    (st.st_dev == fw_env.ld_dev && st.st_ino == fw_env.ld_ino))
 		return why;
 	/* The program headers normally follow the ELF header in the first
-	 * page; if they do not, say nothing rather than guess. */
-	int interp = 0, known = 0;
+	 * page; if they do not, say nothing rather than guess. p_type is the
+	 * first field of a program header in both classes. */
+	uint64_t phoff, phsize;
+	unsigned phnum;
 	if (buf[EI_CLASS] == ELFCLASS64) {
 		Elf64_Ehdr eh;
 		memcpy(&eh, buf, sizeof eh);
-		if (eh.e_phentsize == sizeof(Elf64_Phdr) &&
-		    eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) <= (uint64_t)n) {
-			known = 1;
-			for (int i = 0; i < eh.e_phnum; i++) {
-				Elf64_Phdr ph;
-				memcpy(&ph, buf + eh.e_phoff + i * sizeof ph, sizeof ph);
-				interp |= ph.p_type == PT_INTERP;
-			}
-		}
-	} else if (buf[EI_CLASS] == ELFCLASS32) {
+		phoff = eh.e_phoff, phnum = eh.e_phnum;
+		phsize = eh.e_phentsize == sizeof(Elf64_Phdr) ? sizeof(Elf64_Phdr) : 0;
+	} else {
 		Elf32_Ehdr eh;
 		memcpy(&eh, buf, sizeof eh);
-		if (eh.e_phentsize == sizeof(Elf32_Phdr) &&
-		    eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf32_Phdr) <= (uint64_t)n) {
-			known = 1;
-			for (int i = 0; i < eh.e_phnum; i++) {
-				Elf32_Phdr ph;
-				memcpy(&ph, buf + eh.e_phoff + i * sizeof ph, sizeof ph);
-				interp |= ph.p_type == PT_INTERP;
-			}
-		}
+		phoff = eh.e_phoff, phnum = eh.e_phnum;
+		phsize = eh.e_phentsize == sizeof(Elf32_Phdr) && buf[EI_CLASS] == ELFCLASS32
+				 ? sizeof(Elf32_Phdr)
+				 : 0;
+	}
+	int interp = 0, known = phsize && phoff + phnum * phsize <= (uint64_t)n;
+	for (unsigned i = 0; known && i < phnum; i++) {
+		uint32_t type;
+		memcpy(&type, buf + phoff + i * phsize, sizeof type);
+		interp |= type == PT_INTERP;
 	}
 	return known && !interp ? why | FW_RB_STATIC : why;
 }
