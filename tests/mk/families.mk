@@ -21,15 +21,15 @@ FAM_TESTS := $(B)/tests/test_table $(B)/tests/test_families
 FAM_PROBE_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Itests/probes -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS
 FAM_FORTIFY := -O2 -D_FORTIFY_SOURCE=2 -D_FILE_OFFSET_BITS=64
 # This file too: a change of flags rebuilds what they build.
-FAM_PROBE_DEPS := tests/probes/probe.c tests/probes/probe.h tests/mk/families.mk
+FAM_PROBE_DEPS := tests/probes/probe.c tests/probes/probe.h tests/loads.c tests/loads.h tests/mk/families.mk
 
 $(B)/tests/probe-%-fortify: tests/probes/%.c $(FAM_PROBE_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(FAM_PROBE_CFLAGS) $(FAM_FORTIFY) -o $@ $< tests/probes/probe.c $(LDFLAGS)
+	$(CC) $(FAM_PROBE_CFLAGS) $(FAM_FORTIFY) -o $@ $< tests/probes/probe.c tests/loads.c $(LDFLAGS)
 
 $(B)/tests/probe-%: tests/probes/%.c $(FAM_PROBE_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(FAM_PROBE_CFLAGS) -o $@ $< tests/probes/probe.c $(LDFLAGS)
+	$(CC) $(FAM_PROBE_CFLAGS) -o $@ $< tests/probes/probe.c tests/loads.c $(LDFLAGS)
 
 # FWT_LIB_SANITIZED: the library under test carries the UBSan runtime.
 FAM_TEST_CFLAGS = $(ALL_CFLAGS) -Itests -DFWT_BUILD_DIR='"$(B)"' $(if $(SAN_LIB),-DFWT_LIB_SANITIZED)

@@ -10,20 +10,20 @@ CHECKS += check-tree
 # reports name (stat, not stat64).
 TREE_PROBE_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -Itests/tree -U_FORTIFY_SOURCE \
 	-U_FILE_OFFSET_BITS
-TREE_REPORT := tests/tree/report.c tests/tree/report.h
+TREE_REPORT := tests/tree/report.c tests/tree/report.h tests/loads.c tests/loads.h
 TREE_DEPS := include/fwatch_log.h tests/mk/tree.mk Makefile
 
 $(B)/tests/tree/probe-tree: tests/tree/tree.c $(TREE_REPORT) $(TREE_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(TREE_PROBE_CFLAGS) -o $@ tests/tree/tree.c tests/tree/report.c $(LDFLAGS)
+	$(CC) $(TREE_PROBE_CFLAGS) -o $@ tests/tree/tree.c tests/tree/report.c tests/loads.c $(LDFLAGS)
 
 $(B)/tests/tree/probe-threads: tests/tree/threads.c $(TREE_REPORT) $(TREE_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(TREE_PROBE_CFLAGS) -pthread -o $@ tests/tree/threads.c tests/tree/report.c $(LDFLAGS)
+	$(CC) $(TREE_PROBE_CFLAGS) -pthread -o $@ tests/tree/threads.c tests/tree/report.c tests/loads.c $(LDFLAGS)
 
 $(B)/tests/tree/probe-dl: tests/tree/dl.c $(TREE_REPORT) $(TREE_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(TREE_PROBE_CFLAGS) -o $@ tests/tree/dl.c tests/tree/report.c -ldl $(LDFLAGS)
+	$(CC) $(TREE_PROBE_CFLAGS) -o $@ tests/tree/dl.c tests/tree/report.c tests/loads.c -ldl $(LDFLAGS)
 
 $(B)/tests/tree/libtreeplug.so: tests/tree/plug.c $(TREE_DEPS)
 	@mkdir -p $(@D)

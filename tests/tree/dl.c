@@ -38,7 +38,7 @@ static void plug_calls(const char *role, int (*fn)(int), int n)
 
 int main(int argc, char **argv)
 {
-	int loads = rep_start_loads(); /* before the dlopen */
+	int loads = fwt_start_loads(); /* before the dlopen */
 	int (*fn)(int);
 	if (argc == 3 && !strcmp(argv[1], "again")) {
 		rep_proc("again", argv);

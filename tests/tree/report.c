@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,36 +85,6 @@ void rep_check(const char *name, int ok, const char *fmt, ...)
 	rep_line("check\t%s\t%s", name, ok ? "ok" : what);
 }
 
-/* Whether path is one of the libraries in LD_PRELOAD. */
-static int rep_preloaded(const char *path)
-{
-	const char *p = getenv("LD_PRELOAD");
-	size_t l = strlen(path);
-	while (p && *p) {
-		size_t n = strcspn(p, ": ");
-		if (n == l && !memcmp(p, path, l))
-			return 1;
-		p += n;
-		p += strspn(p, ": ");
-	}
-	return 0;
-}
-
-static int rep_count_object(struct dl_phdr_info *info, size_t size, void *count)
-{
-	(void)size;
-	/* The main program has no name here, the vDSO no path. */
-	if (info->dlpi_name[0] == '/' && !rep_preloaded(info->dlpi_name))
-		++*(int *)count;
-	return 0;
-}
-
-int rep_start_loads(void)
-{
-	int n = 1; /* the executable */
-	dl_iterate_phdr(rep_count_object, &n);
-	return n;
-}
 
 void rep_stats(const char *role, int n)
 {

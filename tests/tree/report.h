@@ -19,6 +19,8 @@
 #ifndef TREE_REPORT_H
 #define TREE_REPORT_H
 
+#include "../loads.h"
+
 #define REP_ANYFD (-2000000) /* prints as "*" */
 
 void rep_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -27,10 +29,6 @@ void rep_rec(const char *role, const char *func, int fd, const char *path, long 
 	     unsigned bits, char *const *argv);
 void rep_loads(const char *role, int n);
 void rep_check(const char *name, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The "load" records fwatch writes when an image starts: the executable and
- * each shared object with an absolute name, not the preloaded libraries
- * (the same count as tests/probes/probe.c). */
-int rep_start_loads(void);
 /* n stat(".") calls, each reported as a record of role; exits on failure. */
 void rep_stats(const char *role, int n);
 /* This program's own path, from /proc/self/exe without a recorded call. */

@@ -52,7 +52,7 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	int loads = rep_start_loads();
+	int loads = fwt_start_loads();
 	struct stat st;
 	pid_t kids[NCHILDREN];
 	rep_proc("main", argv);

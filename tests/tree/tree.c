@@ -529,7 +529,7 @@ static int run_main(char **argv)
 int main(int argc, char **argv)
 {
 	/* before anything is dlopen'd: what fwatch found at start */
-	start_loads = rep_start_loads();
+	start_loads = fwt_start_loads();
 	self = rep_self();
 	base = strrchr(self, '/') + 1;
 	main_argv = argv;
