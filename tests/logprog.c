@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "logprog.h"
+#include "put.h"
 
 static uint64_t mono_ns(void)
 {
@@ -30,22 +31,6 @@ static uint64_t mono_ns(void)
 static uint32_t gettid_raw(void)
 {
 	return (uint32_t)syscall(SYS_gettid);
-}
-
-/* Everything leaves through write(2) in one piece: stdio would call nothing
- * fwatch records, but a partial write would confuse the reader side. */
-static void put(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(99);
-		c += w;
-		n -= (size_t)w;
-	}
 }
 
 static void die(const char *what)

@@ -8,7 +8,7 @@ LOG_CMOCKA_LIBS := -lcmocka
 # fortification or 64-bit off_t so that it calls the plain symbols.
 LOG_PROG_CFLAGS := -std=gnu11 $(WARN) -O2 -g -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -Iinclude -Itests
 
-$(B)/tests/logprog: tests/logprog.c tests/logprog.h
+$(B)/tests/logprog: tests/logprog.c tests/logprog.h tests/put.h
 	@mkdir -p $(@D)
 	$(CC) $(LOG_PROG_CFLAGS) -o $@ tests/logprog.c -pthread $(LDFLAGS)
 

@@ -12,7 +12,7 @@ REL := $(B)/tests/reliability
 # first among the loaded objects, which a preload is not), no fortification
 # or 64-bit off_t, so that the calls reach the plain symbols counted.
 REL_PROG_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -Itests/reliability
-REL_PROG_DEPS := tests/reliability/relprog.c tests/reliability/rel.h tests/mk/reliability.mk
+REL_PROG_DEPS := tests/reliability/relprog.c tests/reliability/rel.h tests/put.h tests/mk/reliability.mk
 
 $(REL)/relprog: $(REL_PROG_DEPS)
 	@mkdir -p $(@D)

@@ -26,20 +26,7 @@
 #include <unistd.h>
 
 #include "rel.h"
-
-static void put(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(99);
-		c += w;
-		n -= (size_t)w;
-	}
-}
+#include "../put.h"
 
 /* One report line on stdout, in one write(2): threads and fork children
  * share the file and must not interleave within a line. */
