@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define FW_LOG_MAGIC "FWATCHL\n"      /* 8 bytes, no NUL needed */
-#define FW_LOG_VERSION 2u
+#define FW_LOG_VERSION 3u
 
 /* fw_log_header.flags */
 #define FW_LOGF_PARTIAL 0x1u  /* some calls were not recorded (see dropped) */
@@ -82,6 +82,14 @@ struct fw_rec {
 #define FW_RB_A1 0x800u
 #define FW_RB_A2 0x1000u
 #define FW_RB_VFORK 0x2000u   /* exec made by a vfork child: this process goes on */
+#define FW_RB_SAME 0x4000u    /* no bytes for the (first) path: it is the path of
+                               * the last record before it in its chunk that
+                               * stored one */
+
+/* Threads take the log in chunks of this size (or a multiple, for a record
+ * that needs more), each starting at a file offset that is a multiple of
+ * it; a chunk holds one thread's records, in the order it made them. */
+#define FW_LOG_CHUNK 4096u
 
 /* Longest path stored whole; longer ones are cut and flagged. Two of these
  * and the fixed part still fit the 16-bit size. */

@@ -16,6 +16,7 @@ struct fw_log {
 	struct fw_log_header hdr; /* validated copy */
 	const char *exe, *argv, *cwd, *host; /* not NUL-terminated: see hdr.*_len */
 	uint64_t pos, end;        /* next record; end of what can be read */
+	const char *last;         /* the path a FW_RB_SAME record repeats */
 	uint64_t incomplete;      /* records a crash left half written */
 	double ns_per_tick;
 	int clock_estimated;      /* no usable sync pair: this machine's TSC rate used */

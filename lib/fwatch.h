@@ -35,6 +35,8 @@ struct fw_thread {
 	uint32_t gen;    /* fw_gen when the chunk was taken */
 	int busy;        /* inside fwatch's own code: pass calls through */
 	int writing;     /* between reserving and committing a record */
+	const char *last;  /* the path of the chunk's last record that stored */
+	uint32_t last_len; /* one, and its length with the NUL; 0: none */
 };
 
 extern FW_TLS struct fw_thread fw_self;
@@ -153,26 +155,38 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		bits |= FW_RB_A1;
 	if (a2)
 		bits |= FW_RB_A2;
-	size_t opt = 4 * (size_t)__builtin_popcount(bits & (FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2));
+	size_t opt = 4 * (size_t)(!!(bits & FW_RB_TID) + !!(bits & FW_RB_FD) + !!(bits & FW_RB_A1) +
+				  !!(bits & FW_RB_A2));
 	uint64_t dur = c->t1 - c->t0;
-	uint32_t size = (uint32_t)(sizeof(struct fw_rec) + opt + l1 + l2 + 7) & ~7u;
-	if (FW_UNLIKELY(dur > UINT32_MAX)) {
+	if (FW_UNLIKELY(dur > UINT32_MAX))
 		bits |= FW_RB_LONG;
-		size += 8;
-	}
+	size_t tail = (bits & FW_RB_LONG) ? 8 : 0;
 
 	int nested = t->writing;
 	t->writing = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* A path the chunk's previous path record stored is not stored again
+	 * (stat then open of one file; a loop on one path): the log pages the
+	 * kernel must supply are most of what a record costs. Decided inside
+	 * the window, so a signal handler cannot change the previous record;
+	 * a nested record goes to a chunk of its own and never repeats. */
+	int fast = !nested && t->gen == __atomic_load_n(&fw_gen, __ATOMIC_RELAXED);
+	if (fast && (c->paths & 1) && l1 == t->last_len && (l1 == 1 || !memcmp(t->last, c->path, l1 - 1)))
+		bits |= FW_RB_SAME;
+	size_t l1s = (bits & FW_RB_SAME) ? 0 : l1; /* path bytes stored */
+	uint32_t size = (uint32_t)(sizeof(struct fw_rec) + opt + l1s + l2 + tail + 7) & ~7u;
 	struct fw_rec *r;
-	if (FW_LIKELY(!nested && t->gen == __atomic_load_n(&fw_gen, __ATOMIC_RELAXED) &&
-		      (size_t)(t->end - t->cur) >= size)) {
+	if (FW_LIKELY(fast && (size_t)(t->end - t->cur) >= size)) {
 		r = (struct fw_rec *)t->cur;
 		t->cur += size;
 		/* The next records' lines into the cache now: else each first
 		 * store misses, and the next system call waits for it. */
 		__builtin_prefetch(t->cur + 192, 1, 3);
 	} else {
+		/* A new chunk: it has no previous record. */
+		bits &= (uint16_t)~FW_RB_SAME;
+		l1s = l1;
+		size = (uint32_t)(sizeof(struct fw_rec) + opt + l1 + l2 + tail + 7) & ~7u;
 		r = (struct fw_rec *)fw_reserve_slow(t, size, nested);
 	}
 	if (FW_LIKELY(r != NULL)) {
@@ -195,12 +209,18 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		if (bits & FW_RB_A2)
 			*o++ = a2;
 		char *s = (char *)o;
-		if (l1 > 1)
-			memcpy(s, c->path, l1 - 1);
+		if (l1s) {
+			if (l1s > 1)
+				memcpy(s, c->path, l1s - 1);
+			if (!nested) {
+				t->last = s;
+				t->last_len = (uint32_t)l1s;
+			}
+		}
 		if (c->paths & 8)
-			fw_argv_copy(s + l1, c->argv, a2, l2);
+			fw_argv_copy(s + l1s, c->argv, a2, l2);
 		else if (l2 > 1)
-			memcpy(s + l1, c->path2, l2 - 1);
+			memcpy(s + l1s, c->path2, l2 - 1);
 		if (FW_UNLIKELY(bits & FW_RB_LONG))
 			memcpy((char *)r + size - 8, &dur, 8);
 		__atomic_store_n(&r->id, (uint8_t)(c->id + 1), __ATOMIC_RELEASE);

@@ -41,7 +41,6 @@ uint32_t fw_gen = 1;
 #define FW_SEG_LAST (1u << 20)
 #define FW_SEG_DOUBLINGS 4 /* segments 1..4 are 64K, 128K, 256K, 512K */
 #define FW_SEGS_MAX (1 + FW_SEG_DOUBLINGS + FW_MAX_MB_LIMIT)
-#define FW_LOG_CHUNK 4096u
 
 static struct {
 	struct fw_log_header *hdr; /* segment 0 */
@@ -308,6 +307,7 @@ char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested)
 		t->cur = p + n;
 		t->end = p + k;
 		t->gen = fw_gen;
+		t->last_len = 0;
 		/* The chunk's first lines; fw_record keeps prefetching
 		 * ahead as it goes (see there). */
 		for (uint64_t i = 0; i < 256; i += 64)
@@ -564,6 +564,7 @@ static void fw_after_fork(void)
 	fw_load_forget();
 	fw_self.tid = 0;
 	fw_self.cur = fw_self.end = NULL;
+	fw_self.last_len = 0;
 	fw_self.writing = 0;
 	__atomic_store_n(&fw_state, FW_UNINIT, __ATOMIC_RELEASE);
 	fw_start();

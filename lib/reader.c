@@ -203,8 +203,11 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 			return fw_fail(err, errlen, "record at offset %llu: bad length %u",
 				       (unsigned long long)off, size);
 		log->pos += size;
+		if (off % FW_LOG_CHUNK == 0)
+			log->last = NULL; /* a chunk's first record repeats nothing */
 		if (id == 0) {
 			log->incomplete++;
+			log->last = NULL; /* what it stored is unknown */
 			continue;
 		}
 		if (id > FW_ID_COUNT)
@@ -228,11 +231,20 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		}
 		ev->path = ev->path2 = ev->argv = NULL;
 		ev->argc = 0;
+		if (r.bits & FW_RB_SAME) {
+			if (!strchr(shape, 'p') || !log->last)
+				return fw_fail(err, errlen,
+					       "record at offset %llu: repeats a path, and no record before it in its chunk has one",
+					       (unsigned long long)off);
+			ev->path = log->last;
+		}
 		if (lim < s ||
-		    (strchr(shape, 'p') && fw_path(s, lim, &ev->path, &s) < 0) ||
+		    (strchr(shape, 'p') && !(r.bits & FW_RB_SAME) && fw_path(s, lim, &ev->path, &s) < 0) ||
 		    (strchr(shape, 'q') && fw_path(s, lim, &ev->path2, &s) < 0))
 			return fw_fail(err, errlen, "record at offset %llu: path runs past the record",
 				       (unsigned long long)off);
+		if (strchr(shape, 'p'))
+			log->last = ev->path;
 		if (strchr(shape, 'v')) {
 			/* a2 strings, one after the other */
 			const char *arg;
@@ -257,7 +269,7 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		double rel = ((double)r.start - (double)h->start_tick) * log->ns_per_tick;
 		ev->id = (enum fw_id)(id - 1);
 		ev->err = r.err;
-		ev->bits = r.bits & ~(FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2); /* layout only */
+		ev->bits = r.bits & ~(FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2 | FW_RB_SAME); /* layout only */
 		ev->tid = opt[0];
 		ev->ret = r.ret;
 		ev->fd = (int32_t)opt[1];

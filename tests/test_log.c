@@ -445,6 +445,40 @@ static size_t calls_only(struct loaded *L)
 	return loads;
 }
 
+/* Each record's stored size: the fixed part, the optional fields that
+ * differ from their usual value, the paths with their NULs (a NULL path is
+ * stored as ""), padding to 8. A first path equal to the one the last
+ * record before it in its chunk stored is not stored again; a chunk begins
+ * with a record at a multiple of FW_LOG_CHUNK. */
+static void assert_record_sizes(const struct loaded *L, pid_t pid)
+{
+	const char *prev = NULL;
+	for (size_t i = 0; i < L->n; i++) {
+		const struct fw_event *e = &L->ev[i];
+		const char *shape = fw_calls[e->id].shape;
+		uint16_t size;
+		memcpy(&size, L->log.map + e->offset, 2);
+		int32_t usual_fd = strchr(shape, 'p') ? AT_FDCWD : FW_NOFD;
+		size_t want = sizeof(struct fw_rec) +
+			      4 * (size_t)((e->tid != (uint32_t)pid) + (e->fd != usual_fd) + (e->a1 != 0) +
+					   (e->a2 != 0));
+		if (e->offset % FW_LOG_CHUNK == 0)
+			prev = NULL;
+		if (strchr(shape, 'p')) {
+			const char *stored = e->path ? e->path : "";
+			if (!prev || strcmp(prev, stored))
+				want += strlen(stored) + 1;
+			prev = stored;
+		}
+		if (strchr(shape, 'q'))
+			want += (e->path2 ? strlen(e->path2) : 0) + 1;
+		if (size != ((want + 7) & ~(size_t)7))
+			fail_msg("record %zu (%s %s) at offset %llu: size %u, expected %zu", i,
+				 fw_calls[e->id].name, e->path ? e->path : "(null)",
+				 (unsigned long long)e->offset, size, (want + 7) & ~(size_t)7);
+	}
+}
+
 static void load_ok(struct loaded *L, const char *path)
 {
 	if (load(L, path) < 0)
@@ -646,6 +680,7 @@ static void test_seq_records(void **state)
 		assert_in_range(e->mono_ns, r.mono0, res[0].t0 + 500000);
 	}
 	assert_string_equal(L.ev[0].path, exe);
+	assert_record_sizes(&L, p.pid);
 	assert_int_equal(calls_only(&L), nload);
 
 	/* records, one per call, in order, with what the program saw */
@@ -665,19 +700,6 @@ static void test_seq_records(void **state)
 		assert_true(e->mono_ns + e->dur_ns <= res[i].t1 + slack);
 		assert_true(e->offset > prev_off && e->offset >= h->data_start);
 		prev_off = e->offset;
-		/* the stored size: fixed part, paths with their NULs, padding */
-		uint16_t size;
-		memcpy(&size, L.log.map + e->offset, 2);
-		size_t want = sizeof(struct fw_rec);
-		/* optional fields: those that differ from their usual value */
-		int32_t usual_fd = strchr(fw_calls[e->id].shape, 'p') ? AT_FDCWD : FW_NOFD;
-		want += 4 * (size_t)((e->tid != (uint32_t)p.pid) + (e->fd != usual_fd) + (e->a1 != 0) +
-				     (e->a2 != 0));
-		if (strchr(fw_calls[e->id].shape, 'p'))
-			want += (e->path ? strlen(e->path) : 0) + 1;
-		if (strchr(fw_calls[e->id].shape, 'q'))
-			want += (e->path2 ? strlen(e->path2) : 0) + 1;
-		assert_int_equal(size, (want + 7) & ~(size_t)7);
 	}
 	for (int i = 1; i < LP_SEQ_CALLS; i++)
 		assert_true(L.ev[i].mono_ns >= L.ev[i - 1].mono_ns + L.ev[i - 1].dur_ns);
@@ -1598,10 +1620,26 @@ struct model {
 	int kind; /* 0 event, 1 skipped (id 0), 2 error, 3 garbage follows */
 	const char *kw;
 	struct fw_event ev;
+	const char *stored; /* the first path as stored, before NOPATH hides it */
 };
 
+/* The path a FW_RB_SAME record at good event ri would repeat: the last one
+ * stored before it in its chunk, or NULL. */
+static const char *chunk_path_before(size_t ri)
+{
+	const char *last = NULL;
+	for (size_t i = 0; i <= ri; i++) {
+		if (good_L.ev[i].offset % FW_LOG_CHUNK == 0)
+			last = NULL;
+		if (i < ri && strchr(fw_calls[good_L.ev[i].id].shape, 'p'))
+			last = good_L.ev[i].path ? good_L.ev[i].path : "";
+	}
+	return last;
+}
+
+/* prev: what chunk_path_before gives for the record. */
 static struct model model_record(const unsigned char *rec, uint64_t off, uint64_t avail,
-				 uint16_t good_size)
+				 uint16_t good_size, const char *prev)
 {
 	struct model m = {0};
 	struct fw_rec r;
@@ -1646,8 +1684,21 @@ static struct model model_record(const unsigned char *rec, uint64_t off, uint64_
 		memcpy(&opt[k], rec + p, 4);
 		p += 4;
 	}
+	if (r.bits & FW_RB_SAME) {
+		if (!strchr(shape, 'p') || !prev) {
+			m.kind = 2;
+			m.kw = "repeats a path";
+			return m;
+		}
+		path = prev;
+	}
+	if (p > lim) { /* a LONG duration that overlaps the fixed part */
+		m.kind = 2;
+		m.kw = "runs past";
+		return m;
+	}
 	for (int k = 0; k < 2; k++) {
-		if (!strchr(shape, k ? 'q' : 'p'))
+		if (!strchr(shape, k ? 'q' : 'p') || (!k && (r.bits & FW_RB_SAME)))
 			continue;
 		const unsigned char *z = p < lim ? memchr(rec + p, 0, lim - p) : NULL;
 		if (!z) {
@@ -1671,6 +1722,7 @@ static struct model model_record(const unsigned char *rec, uint64_t off, uint64_
 			p = (size_t)(z - rec) + 1;
 		}
 	}
+	m.stored = path;
 	if (r.bits & (FW_RB_NOPATH | FW_RB_BADPATH))
 		path = NULL;
 	if (r.bits & (FW_RB_NOPATH2 | FW_RB_BADPATH))
@@ -1682,7 +1734,7 @@ static struct model model_record(const unsigned char *rec, uint64_t off, uint64_
 	}
 	m.ev.id = (enum fw_id)(r.id - 1);
 	m.ev.err = r.err;
-	m.ev.bits = r.bits & ~(FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2);
+	m.ev.bits = r.bits & ~(FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2 | FW_RB_SAME);
 	m.ev.tid = opt[0];
 	m.ev.ret = r.ret;
 	m.ev.fd = (int32_t)opt[1];
@@ -1813,16 +1865,64 @@ static void test_reader_header_flips(void **state)
 	assert_tallies(t, sizeof t / sizeof *t);
 }
 
+/* A log whose record ri became what the model says (an event, or one a
+ * crash left half written): the good events, with that one changed or left
+ * out, and the records after it in its chunk that repeat a path repeating
+ * `after` instead (an error, when there is none). */
+static int check_flipped(const char *path, int ri, const struct model *m, const char *after,
+			 char *why, size_t whylen)
+{
+	struct loaded L;
+	case_name = path;
+	alarm(20);
+	load(&L, path);
+	alarm(0);
+	int ok = L.open_rc == 0, chain = 1, failed_at = -1;
+	size_t k = 0;
+	for (size_t i = 0; ok && i < good_L.n; i++) {
+		struct fw_event want = good_L.ev[i];
+		if (i == (size_t)ri) {
+			if (m->kind == 1)
+				continue;
+			want = m->ev;
+		} else if (i > (size_t)ri && chain) {
+			uint16_t bits;
+			memcpy(&bits, good + want.offset + offsetof(struct fw_rec, bits), 2);
+			if (want.offset % FW_LOG_CHUNK == 0 || !strchr(fw_calls[want.id].shape, 'p') ||
+			    !(bits & FW_RB_SAME)) {
+				chain = want.offset % FW_LOG_CHUNK && !strchr(fw_calls[want.id].shape, 'p');
+			} else if (!after) {
+				failed_at = (int)i;
+				break;
+			} else if (want.path) {
+				want.path = after;
+			}
+		}
+		ok = k < L.n && same_event(&L.ev[k], &want, i != (size_t)ri);
+		k++;
+	}
+	if (ok && failed_at >= 0)
+		ok = L.n == k && L.rc < 0 && strstr(L.err, "repeats a path");
+	else if (ok)
+		ok = L.n == k && L.rc == 0;
+	if (!ok)
+		snprintf(why, whylen, "open %d, next %d (%s), %zu events, %zu expected", L.open_rc, L.rc,
+			 L.err, L.n, k);
+	unload(&L);
+	return ok;
+}
+
 /* Every single-bit flip in the fixed part of some records: a load, the
- * empty path, the open with a mode, the exact-fit path "missing", the
- * two-path rename and the utimensat. */
+ * empty path, the open with a mode, the second open of its file (which
+ * repeats its path), the exact-fit path "missing", the two-path rename,
+ * the utimensat and the access that repeats its path. */
 static void test_reader_record_flips(void **state)
 {
 	(void)state;
 	char path[PATH_MAX];
 	pathf(path, "%s/rflip.fwlog", scratch);
-	const int which[] = {0, (int)seq0, (int)seq0 + 1, (int)seq0 + 4, (int)seq0 + 8,
-			     (int)seq0 + 9};
+	const int which[] = {0, (int)seq0, (int)seq0 + 1, (int)seq0 + 3, (int)seq0 + 4,
+			     (int)seq0 + 8, (int)seq0 + 9, (int)seq0 + 10};
 	unsigned char *b = malloc(good_len);
 	struct tally t[] = {{"size", 0, 0, ""}, {"id", 0, 0, ""},    {"err", 0, 0, ""},
 			    {"dur", 0, 0, ""},  {"start", 0, 0, ""}, {"ret", 0, 0, ""},
@@ -1838,7 +1938,8 @@ static void test_reader_record_flips(void **state)
 			size_t byte = bit / 8;
 			int cls = byte < 2 ? 0 : byte < 3 ? 1 : byte < 4 ? 2 : byte < 8 ? 3 : byte < 16 ? 4
 				  : byte < 20 ? 5 : 6;
-			struct model m = model_record(b + off, off, good_len - off, gsize);
+			const char *prev = chunk_path_before((size_t)ri);
+			struct model m = model_record(b + off, off, good_len - off, gsize, prev);
 			struct want w = {.skip = -1, .prefix = (size_t)ri, .times = 1};
 			char why[300] = "";
 			int ok;
@@ -1849,28 +1950,10 @@ static void test_reader_record_flips(void **state)
 			} else if (m.kind == 3) {
 				w.any_after_prefix = 1;
 				ok = check(path, &w, why, sizeof why);
-			} else if (m.kind == 1) {
-				w.prefix = good_L.n;
-				w.skip = ri;
-				ok = check(path, &w, why, sizeof why);
 			} else {
-				/* the prefix, the model's event, then the rest as before */
-				w.prefix = good_L.n;
-				w.skip = ri;
-				struct loaded L;
-				case_name = path;
-				alarm(20);
-				load(&L, path);
-				alarm(0);
-				ok = L.open_rc == 0 && L.rc == 0 && L.n == good_L.n;
-				for (size_t i = 0; ok && i < L.n; i++) {
-					const struct fw_event *want = i == (size_t)ri ? &m.ev : &good_L.ev[i];
-					ok = same_event(&L.ev[i], want, i != (size_t)ri);
-				}
-				if (!ok)
-					snprintf(why, sizeof why, "open %d, next %d (%s), %zu events",
-						 L.open_rc, L.rc, L.err, L.n);
-				unload(&L);
+				const char *after = m.kind == 1 ? NULL
+						    : strchr(fw_calls[m.ev.id].shape, 'p') ? m.stored : prev;
+				ok = check_flipped(path, ri, &m, after, why, sizeof why);
 			}
 			tally(&t[cls], ok, why, "record %d bit %zu (byte %zu)", ri, bit % 8, byte);
 		}
@@ -1999,10 +2082,10 @@ static void test_reader_absurd(void **state)
 			w.open_fails = 1, w.kw = "header size";
 			break;
 		case 19:
-			what = "version 3";
-			h.version = 3;
+			what = "the next version";
+			h.version = FW_LOG_VERSION + 1;
 			memcpy(b, &h, sizeof h);
-			w.open_fails = 1, w.kw = "version 3";
+			w.open_fails = 1, w.kw = "log format version";
 			break;
 		case 20:
 			what = "sync_lock held";
