@@ -157,21 +157,35 @@ static int mode_out(void)
 struct lp_thread {
 	pthread_t th;
 	long n;
+	int k;
 	uint32_t tid;
 };
 
+/* Thread k's path: "." behind k "./", so that each thread's differs. */
+static void lp_thread_path(char *buf, int k)
+{
+	buf[0] = 0;
+	for (int i = 0; i < k; i++)
+		strcat(buf, "./");
+	strcat(buf, ".");
+}
+
+/* Calls i % 5 == 4 stat "/", the others the thread's own path: runs of
+ * one path that a log stores once per chunk, and changes. */
 static void *stat_thread(void *arg)
 {
 	struct lp_thread *t = arg;
 	struct stat st;
+	char path[200];
+	lp_thread_path(path, t->k);
 	t->tid = gettid_raw();
 	for (long i = 0; i < t->n; i++)
-		if (stat(".", &st) != 0)
-			die("stat . failed");
+		if (stat(i % 5 == 4 ? "/" : path, &st) != 0)
+			die("stat failed");
 	return NULL;
 }
 
-/* T threads of N stat calls each; prints their tids. */
+/* T threads of N stat calls each (see stat_thread); prints their tids. */
 static int mode_threads(int nt, long n)
 {
 	struct lp_thread t[64];
@@ -179,6 +193,7 @@ static int mode_threads(int nt, long n)
 		die("bad thread count");
 	for (int i = 0; i < nt; i++) {
 		t[i].n = n;
+		t[i].k = i;
 		if (pthread_create(&t[i].th, NULL, stat_thread, &t[i]))
 			die("pthread_create");
 	}

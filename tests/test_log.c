@@ -1207,10 +1207,13 @@ static void test_threads(void **state)
 	pathf(log, "%s/%s", d, names[0]);
 	struct loaded L;
 	load_ok(&L, log);
+	assert_record_sizes(&L, (pid_t)L.log.hdr.pid);
 	calls_only(&L);
 	assert_int_equal(L.n, T * N);
 	assert_int_equal(L.log.incomplete, 0);
 	assert_int_equal(L.log.hdr.dropped, 0);
+	/* each thread's calls in its order: every fifth of "/", the others of
+	 * its own path (so a path repeated across threads or chunks shows) */
 	size_t per[T] = {0};
 	for (size_t i = 0; i < L.n; i++) {
 		assert_int_equal(L.ev[i].id, FW_ID_stat);
@@ -1219,6 +1222,16 @@ static void test_threads(void **state)
 			;
 		if (k == T)
 			fail_msg("record %zu has tid %u, not one of the threads'", i, L.ev[i].tid);
+		char want[200] = "/";
+		if (per[k] % 5 != 4) {
+			want[0] = 0;
+			for (int j = 0; j < k; j++)
+				strcat(want, "./");
+			strcat(want, ".");
+		}
+		if (!L.ev[i].path || strcmp(L.ev[i].path, want))
+			fail_msg("record %zu, call %zu of thread %d: path \"%s\", expected \"%s\"", i,
+				 per[k], k, L.ev[i].path ? L.ev[i].path : "(null)", want);
 		per[k]++;
 	}
 	for (int k = 0; k < T; k++)
