@@ -40,12 +40,15 @@ uint32_t fw_gen = 1;
 #define FW_SEG_FIRST (64u << 10)
 #define FW_SEG_LAST (1u << 20)
 #define FW_SEG_DOUBLINGS 4 /* segments 1..4 are 64K, 128K, 256K, 512K */
+#define FW_WINDOW (128u << 10) /* reserved and faulted in at a time */
 #define FW_SEGS_MAX (1 + FW_SEG_DOUBLINGS + FW_MAX_MB_LIMIT)
 
 static struct {
 	struct fw_log_header *hdr; /* segment 0 */
 	char *seg[FW_SEGS_MAX];    /* mapped segments, set once each */
 	uint32_t claim[FW_SEGS_MAX]; /* tid of the thread mapping each */
+	uint64_t ready;            /* [0, ready) is reserved on disk */
+	uint32_t preparing;        /* tid of the thread reserving more */
 	uint64_t limit;            /* FWATCH_MAX_MB in bytes */
 	char path[PATH_MAX];       /* the log, reopened by name to grow it */
 	dev_t dev;
@@ -127,10 +130,6 @@ static uint64_t fw_seg_size(uint32_t i)
 	return i == 0 ? FW_SEG_FIRST : i <= FW_SEG_DOUBLINGS ? (uint64_t)FW_SEG_FIRST << (i - 1) : FW_SEG_LAST;
 }
 
-/* Reserve segment i on disk and map it. Disk space is allocated before the
- * mapping is used, so a full disk or RLIMIT_FSIZE ends recording instead of
- * raising SIGBUS or SIGXFSZ in the program. The log is reopened by name and
- * checked by inode: fwatch keeps no fd the program could close or dup over. */
 /* Why the log cannot grow; once said, it is not tried again. */
 static void fw_stop(const char *why)
 {
@@ -163,41 +162,66 @@ static int fw_open_log_fd(int flags)
 	return fd;
 }
 
-static char *fw_map_segment(uint64_t off, uint64_t size, int create)
+/* The log is reopened by name and checked by inode each time it grows:
+ * fwatch keeps no fd the program could close or dup over. */
+static int fw_log_fd(int create)
+{
+	int fd = fw_open_log_fd(O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0));
+	struct stat st;
+	if (fd >= 0 && fw_sys(SYS_fstat, fd, (long)&st, 0, 0) == 0) {
+		if (create) {
+			fw.dev = st.st_dev;
+			fw.ino = st.st_ino;
+			return fd;
+		}
+		if (st.st_dev == fw.dev && st.st_ino == fw.ino)
+			return fd;
+		errno = ESTALE;
+	}
+	int e = errno;
+	if (fd >= 0)
+		fw_sys(SYS_close, fd, 0, 0, 0);
+	errno = e;
+	return -1;
+}
+
+/* Reserve [off, off + size) of the log on disk before anything is written
+ * there, so that a full disk or RLIMIT_FSIZE ends recording instead of
+ * raising SIGBUS or SIGXFSZ in the program; with p (where it is mapped),
+ * fault its pages in at once rather than one by one while recording. */
+static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
 {
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    off + size > rl.rlim_cur) {
 		fw_stop("RLIMIT_FSIZE reached");
 		errno = EFBIG;
-		return NULL;
+		return -1;
 	}
-	int fd = fw_open_log_fd(O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0));
+	if (fw_sys(SYS_fallocate, fd, 0, (long)off, (long)size) < 0)
+		return -1;
+	if (p)
+		madvise(p, size, MADV_POPULATE_WRITE);
+	return 0;
+}
+
+/* Map [off, off + size) of the log; with create, first create the log and
+ * reserve that much of it (the first segment, which holds the header). Its
+ * pages are not faulted in: most processes are short and use a page or two
+ * of it. Other segments are reserved window by window (fw_ready). */
+static char *fw_map_segment(uint64_t off, uint64_t size, int create)
+{
+	int fd = fw_log_fd(create);
 	if (fd < 0) {
 		fw_stop(strerror(errno));
 		return NULL;
 	}
 	char *p = NULL;
-	struct stat st;
-	if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) < 0)
-		goto out;
-	if (create) {
-		fw.dev = st.st_dev;
-		fw.ino = st.st_ino;
-	} else if (st.st_dev != fw.dev || st.st_ino != fw.ino) {
-		errno = ESTALE;
-		goto out;
+	if (!create || fw_reserve_space(fd, off, size, NULL) == 0) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+		if (p == MAP_FAILED)
+			p = NULL;
 	}
-	if (fw_sys(SYS_fallocate, fd, 0, (long)off, (long)size) < 0)
-		goto out;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
-	if (p == MAP_FAILED)
-		p = NULL;
-	else if (!create) /* fault the pages in at once, not one by one while
-			   * recording; but not the first segment's: most
-			   * processes are short and use a page or two of it */
-		madvise(p, size, MADV_POPULATE_WRITE);
-out:
 	if (!p) {
 		fw_stop(strerror(errno));
 		if (create) /* leave no empty file a reader would reject */
@@ -223,10 +247,9 @@ void fw_sync(void)
 }
 
 /* Segment i, mapped once: the first thread to claim it maps it, the others
- * wait the few hundred microseconds that takes (mapping it each would
- * reserve, fault in and throw away the same megabyte several times). A
- * signal handler that interrupts its own thread's mapping maps a copy
- * instead of waiting for itself; the first copy published wins. */
+ * wait the few microseconds that takes. A signal handler that interrupts
+ * its own thread's mapping maps a copy instead of waiting for itself; the
+ * first copy published wins. */
 static char *fw_segment(uint32_t i)
 {
 	uint64_t start = 0, size = 0;
@@ -266,9 +289,62 @@ static char *fw_segment(uint32_t i)
 	}
 }
 
+/* Make [0, end) of the log ready to write: past the first segment, the log
+ * is reserved and faulted in one window at a time (FW_WINDOW, or a smaller
+ * segment whole), each just before it is needed, so that a process never
+ * pays for much more log than it writes. One thread at a time does it (the
+ * others wait); a signal handler that interrupts its own thread doing it
+ * does the same again, which changes nothing. 0 when the log cannot grow. */
+static int fw_ready(uint64_t end)
+{
+	uint32_t me = fw_self.tid ? fw_self.tid : 1;
+	for (;;) {
+		uint64_t r = __atomic_load_n(&fw.ready, __ATOMIC_ACQUIRE);
+		if (r >= end)
+			return 1;
+		if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
+			return 0;
+		uint32_t owner = 0;
+		int took = __atomic_compare_exchange_n(&fw.preparing, &owner, me, 0, __ATOMIC_ACQ_REL,
+						       __ATOMIC_ACQUIRE);
+		if (!took && owner != me) {
+			sched_yield();
+			continue;
+		}
+		int ok = 1;
+		while (ok && r < end) {
+			uint64_t start, size;
+			uint32_t i = fw_seg(r, &start, &size);
+			uint64_t n = size < FW_WINDOW ? size : FW_WINDOW;
+			char *base = fw_segment(i);
+			int fd = base ? fw_log_fd(0) : -1;
+			ok = fd >= 0 && fw_reserve_space(fd, r, n, base + (r - start)) == 0;
+			if (fd >= 0) {
+				int e = errno;
+				fw_sys(SYS_close, fd, 0, 0, 0);
+				errno = e;
+			}
+			if (!ok) {
+				if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
+					fw_stop(strerror(errno));
+				break;
+			}
+			r += n;
+			/* raise, never lower: an interrupting handler may be ahead */
+			uint64_t cur = __atomic_load_n(&fw.ready, __ATOMIC_RELAXED);
+			while (cur < r && !__atomic_compare_exchange_n(&fw.ready, &cur, r, 1, __ATOMIC_RELEASE,
+								       __ATOMIC_RELAXED))
+				;
+		}
+		if (took)
+			__atomic_store_n(&fw.preparing, 0, __ATOMIC_RELEASE);
+		return ok;
+	}
+}
+
 /* Take `n` bytes of log (a multiple of FW_LOG_CHUNK) from the shared tail.
- * Returns NULL when the log cannot grow. Past the middle of a segment, the
- * next one is mapped ahead, so that threads seldom wait for one. */
+ * Returns NULL when the log cannot grow. Past the middle of the last ready
+ * window, the next one is made ready, so that threads seldom wait. */
 static char *fw_take(uint64_t n)
 {
 	struct fw_log_header *h = fw.hdr;
@@ -282,11 +358,12 @@ static char *fw_take(uint64_t n)
 		if (fw_seg(off + n - 1, &s2, &z2) != i)
 			continue; /* straddles two segments: leave it unused */
 		char *base = fw_segment(i);
-		if (!base)
+		if (!base || !fw_ready(off + n))
 			return NULL;
-		if (off - start >= size / 2 && i + 1 < FW_SEGS_MAX && start + 2 * size <= fw.limit &&
-		    !__atomic_load_n(&fw.claim[i + 1], __ATOMIC_RELAXED))
-			fw_segment(i + 1);
+		uint64_t r = __atomic_load_n(&fw.ready, __ATOMIC_ACQUIRE);
+		if (off + n + FW_WINDOW / 2 > r && r + FW_WINDOW <= fw.limit &&
+		    !__atomic_load_n(&fw.preparing, __ATOMIC_RELAXED))
+			fw_ready(r + 1);
 		return base + (off - start);
 	}
 	return NULL;
@@ -506,6 +583,7 @@ static int fw_open_log(void)
 	fw.hdr = h;
 	fw.seg[0] = p;
 	fw.claim[0] = 1;
+	fw.ready = FW_SEG_FIRST;
 	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
 	return 0;
 }
@@ -559,6 +637,7 @@ static void fw_after_fork(void)
 		fw.seg[i] = NULL;
 		fw.claim[i] = 0;
 	}
+	fw.preparing = 0;
 	fw.hdr = NULL;
 	fw_gen++;
 	fw_load_forget();
