@@ -3,6 +3,8 @@
 #ifndef FWATCH_CALLS_H
 #define FWATCH_CALLS_H
 
+#include <stdint.h>
+
 /* The classes a call belongs to, and the name `-e %class` selects them by. */
 #define FW_CLASSES(X)                                                         \
 	X(OPEN, "open") X(DIR, "dir") X(STDIO, "stdio") X(STAT, "stat")        \
@@ -37,5 +39,18 @@ struct fw_call_info {
 
 extern const struct fw_call_info fw_calls[FW_ID_COUNT];
 extern const char *const fw_class_names[FW_CLASS_COUNT]; /* "open", "stat", ... */
+
+/* Whether row id's shape has letter c (a-z, A-Z): what strchr(shape, c)
+ * says, from a table of bits, since readers ask for every record. */
+extern uint64_t fw_shape_bits[FW_ID_COUNT];
+extern int fw_shape_ready;
+void fw_shape_init(void);
+#define FW_SHAPE_BIT(c) (1ull << ((c) >= 'a' ? (c) - 'a' : (c) - 'A' + 26))
+static inline int fw_shape_has(unsigned id, char c)
+{
+	if (!fw_shape_ready)
+		fw_shape_init();
+	return (fw_shape_bits[id] & FW_SHAPE_BIT(c)) != 0;
+}
 
 #endif

@@ -19,3 +19,14 @@ const char *const fw_class_names[FW_CLASS_COUNT] = {
 	FW_CLASSES(FW_CLASS_NAME)
 #undef FW_CLASS_NAME
 };
+
+uint64_t fw_shape_bits[FW_ID_COUNT];
+int fw_shape_ready;
+
+void fw_shape_init(void)
+{
+	for (unsigned id = 0; id < FW_ID_COUNT; id++)
+		for (const char *c = fw_calls[id].shape; *c; c++)
+			fw_shape_bits[id] |= FW_SHAPE_BIT(*c);
+	fw_shape_ready = 1;
+}

@@ -152,7 +152,7 @@ void fw_log_close(struct fw_log *log)
  * added in integers (a double holds today's wall-clock nanoseconds only to
  * 256 ns), and a damaged log may hold any ticks: converting an
  * out-of-range double to an integer is undefined. */
-static uint64_t fw_add_ns(uint64_t base, double rel)
+static inline __attribute__((always_inline)) uint64_t fw_add_ns(uint64_t base, double rel)
 {
 	if (!(rel > -1.8e19 && rel < 1.8e19)) /* NaN too */
 		return rel > 0 ? UINT64_MAX : 0;
@@ -216,9 +216,9 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		memcpy(&r, p, sizeof r);
 		const char *lim = (const char *)p + size - ((r.bits & FW_RB_LONG) ? 8 : 0);
 		const char *s = (const char *)p + sizeof r;
-		const char *shape = fw_calls[id - 1].shape;
+		int has_p = fw_shape_has(id - 1, 'p');
 		/* The optional fields, in their order; absent, their usual value. */
-		uint32_t opt[4] = {log->hdr.pid, (uint32_t)(strchr(shape, 'p') ? AT_FDCWD : FW_NOFD), 0, 0};
+		uint32_t opt[4] = {log->hdr.pid, (uint32_t)(has_p ? AT_FDCWD : FW_NOFD), 0, 0};
 		static const uint16_t optbit[4] = {FW_RB_TID, FW_RB_FD, FW_RB_A1, FW_RB_A2};
 		for (int i = 0; i < 4; i++) {
 			if (!(r.bits & optbit[i]))
@@ -232,20 +232,20 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		ev->path = ev->path2 = ev->argv = NULL;
 		ev->argc = 0;
 		if (r.bits & FW_RB_SAME) {
-			if (!strchr(shape, 'p') || !log->last)
+			if (!has_p || !log->last)
 				return fw_fail(err, errlen,
 					       "record at offset %llu: repeats a path, and no record before it in its chunk has one",
 					       (unsigned long long)off);
 			ev->path = log->last;
 		}
 		if (lim < s ||
-		    (strchr(shape, 'p') && !(r.bits & FW_RB_SAME) && fw_path(s, lim, &ev->path, &s) < 0) ||
-		    (strchr(shape, 'q') && fw_path(s, lim, &ev->path2, &s) < 0))
+		    (has_p && !(r.bits & FW_RB_SAME) && fw_path(s, lim, &ev->path, &s) < 0) ||
+		    (fw_shape_has(id - 1, 'q') && fw_path(s, lim, &ev->path2, &s) < 0))
 			return fw_fail(err, errlen, "record at offset %llu: path runs past the record",
 				       (unsigned long long)off);
-		if (strchr(shape, 'p'))
+		if (has_p)
 			log->last = ev->path;
-		if (strchr(shape, 'v')) {
+		if (fw_shape_has(id - 1, 'v')) {
 			/* a2 strings, one after the other */
 			const char *arg;
 			ev->argv = s;
@@ -266,7 +266,10 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		if (r.bits & FW_RB_LONG)
 			memcpy(&dur, lim, 8);
 		const struct fw_log_header *h = &log->hdr;
-		double rel = ((double)r.start - (double)h->start_tick) * log->ns_per_tick;
+		/* ticks since the start, as a signed 64-bit number: one cheap
+		 * conversion to double, where two unsigned ones cost more
+		 * than the rest of the record */
+		double rel = (double)(int64_t)(r.start - h->start_tick) * log->ns_per_tick;
 		ev->id = (enum fw_id)(id - 1);
 		ev->err = r.err;
 		ev->bits = r.bits & ~(FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2 | FW_RB_SAME); /* layout only */
@@ -277,7 +280,7 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		ev->a2 = opt[3];
 		ev->mono_ns = fw_add_ns(h->start_mono_ns, rel);
 		ev->wall_ns = fw_add_ns(h->start_wall_ns, rel);
-		ev->dur_ns = fw_add_ns(0, (double)dur * log->ns_per_tick);
+		ev->dur_ns = fw_add_ns(0, (dur >> 63 ? (double)dur : (double)(int64_t)dur) * log->ns_per_tick);
 		ev->offset = off;
 		return 1;
 	}

@@ -101,12 +101,12 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 	/* Which recorded value an argument is: a mode and a second dirfd are
 	 * always a2; the other numbers take a1, then a2, in shape order. A
 	 * lone number with a2 free is 64 bits wide (truncate's length). */
-	int a2_fixed = strchr(shape, 'm') || strchr(shape, 'D');
+	int a2_fixed = fw_shape_has(ev->id, 'm') || fw_shape_has(ev->id, 'D');
 	int seq = 0, next = 0;
 	for (const char *c = shape; *c; c++)
 		seq += strchr("oatsrnuxg", *c) != NULL;
 	/* open's mode is an argument only when the flags create a file */
-	int nomode = strchr(shape, 'o') && !(ev->a1 & 0100) && (ev->a1 & 020200000) != 020200000;
+	int nomode = fw_shape_has(ev->id, 'o') && !(ev->a1 & 0100) && (ev->a1 & 020200000) != 020200000;
 	putc('(', f);
 	for (const char *c = shape; *c; c++) {
 		uint32_t v = 0;
@@ -209,7 +209,7 @@ void fw_put_result(FILE *f, const struct fw_event *ev)
 	}
 	/* a spawn's record holds the child's pid, which the args show; the
 	 * function returned 0 */
-	if (strchr(fw_calls[ev->id].shape, 'P'))
+	if (fw_shape_has(ev->id, 'P'))
 		fputs("= 0", f);
 	else
 		fprintf(f, "= %d", ev->ret);

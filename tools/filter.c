@@ -116,11 +116,13 @@ int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p)
 		ok = p->log.hdr.pid == f->pids[i];
 	if (!ok)
 		return 0;
-	ok = !f->ncomms;
+	if (!f->ncomms)
+		return 1;
 	/* the program's file name, or the name it was started by */
 	const char *a0 = p->log.hdr.argv_len ? memrchr(p->log.argv, '/', strnlen(p->log.argv, p->log.hdr.argv_len)) : NULL;
 	const char *arg0 = a0 ? a0 + 1 : p->log.argv;
 	size_t l0 = p->log.hdr.argv_len ? strnlen(arg0, p->log.hdr.argv_len - (size_t)(arg0 - p->log.argv)) : 0;
+	ok = 0;
 	for (size_t i = 0; i < f->ncomms && !ok; i++)
 		ok = !strcmp(p->comm, f->comms[i]) ||
 		     (strlen(f->comms[i]) == l0 && !memcmp(arg0, f->comms[i], l0));

@@ -37,7 +37,7 @@ static void fw_note_untraced(struct fw_proc *p, const struct fw_event *ev)
 	}
 	/* posix_spawn records the child's pid as its result; an exec goes on
 	 * in the caller's process */
-	int spawn = strchr(fw_calls[ev->id].shape, 'P') != NULL;
+	int spawn = fw_shape_has(ev->id, 'P');
 	p->untraced[p->nuntraced++] = (struct fw_untraced){
 		.path = ev->path, .argv = ev->argv, .argc = ev->argc, .bits = ev->bits, .spawn = spawn,
 		.pid = spawn ? ev->ret : (int32_t)p->log.hdr.pid, .mono_ns = ev->mono_ns};
@@ -128,8 +128,8 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 			 * not spawn's child pid, nor system's or popen's shell)
 			 * made by this process, not by a vfork child */
 			last_exec = fw_calls[ev.id].cls == FW_CLASS_EXEC && !ev.err &&
-				    strpbrk(fw_calls[ev.id].shape, "pf") &&
-				    !strchr(fw_calls[ev.id].shape, 'P') && !(ev.bits & FW_RB_VFORK);
+				    (fw_shape_has(ev.id, 'p') || fw_shape_has(ev.id, 'f')) &&
+				    !fw_shape_has(ev.id, 'P') && !(ev.bits & FW_RB_VFORK);
 		if (each)
 			each(ctx, p, &ev);
 	}

@@ -191,7 +191,7 @@ static size_t fw_normalise(char *out, const char *in, size_t n)
 	return o;
 }
 
-uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len)
+static uint32_t fw_path_lookup(uint32_t base, const char *raw, size_t len)
 {
 	if (len && *raw == '/')
 		base = 0; /* absolute: the directory does not matter */
@@ -216,6 +216,24 @@ uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len)
 	*slot = (struct fw_slot){h, raw, (uint32_t)len, base, id};
 	fw_memo.used++;
 	return id;
+}
+
+uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len)
+{
+	/* The bytes at one address stay the same for the whole run (the logs
+	 * stay mapped, as the memo's keys need), and a record that repeats
+	 * its chunk's previous path hands over the same address: the last
+	 * answer, without hashing. */
+	static struct {
+		const char *raw;
+		size_t len;
+		uint32_t base, id;
+	} last;
+	if (raw == last.raw && len == last.len && base == last.base && raw)
+		return last.id;
+	last.raw = raw, last.len = len, last.base = base;
+	last.id = fw_path_lookup(base, raw, len);
+	return last.id;
 }
 
 uint32_t fw_path_unknown_fd(int fd)

@@ -84,7 +84,7 @@ static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, cons
 	case FW_CLASS_DIR:
 	case FW_CLASS_STDIO:
 		/* fdopendir keeps the descriptor it was given */
-		if (ev->ret >= 0 && !strchr(fw_calls[ev->id].shape, 'f') && (d = fw_fd_slot(r, ev->ret))) {
+		if (ev->ret >= 0 && !fw_shape_has(ev->id, 'f') && (d = fw_fd_slot(r, ev->ret))) {
 			uint32_t f = fw_open_flags(ev);
 			d->path = res->path;
 			d->call = (uint16_t)(ev->id + 1);
@@ -93,7 +93,7 @@ static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, cons
 		}
 		break;
 	case FW_CLASS_FD:
-		if (strchr(fw_calls[ev->id].shape, 'c')) { /* close, fclose, closedir */
+		if (fw_shape_has(ev->id, 'c')) { /* close, fclose, closedir */
 			if ((d = fw_fd_slot(r, ev->fd)))
 				memset(d, 0, sizeof *d);
 		} else if (ev->id == FW_ID_dup) {
@@ -125,21 +125,20 @@ int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res)
 	/* The loading pass found every record good; the log has not changed. */
 	if (fw_log_next(&p->log, ev, msg, sizeof msg) <= 0)
 		return 0;
-	const char *shape = fw_calls[ev->id].shape;
 	res->path = res->path2 = 0;
 	res->named = 0;
 	if (ev->path && !fw_path_is_literal(ev)) {
 		uint32_t base = ev->fd == FW_NOFD ? r->cwd : fw_fd_path(r, ev->fd);
 		res->path = fw_path_resolve(base, ev->path, strlen(ev->path));
 		res->named = 1;
-	} else if (!ev->path && ev->fd != FW_NOFD && strpbrk(shape, "fcd")) {
+	} else if (!ev->path && ev->fd != FW_NOFD && (fw_shape_has(ev->id, 'f') || fw_shape_has(ev->id, 'c') || fw_shape_has(ev->id, 'd'))) {
 		/* fstat(fd), or utimensat(fd, NULL, ...): the call is on the
 		 * descriptor itself */
 		res->path = fw_fd_path(r, ev->fd);
 	}
 	if (ev->path2) /* relative to the second dirfd (D) if the call has one */
 		res->path2 = fw_path_resolve(
-			fw_fd_path(r, strchr(shape, 'D') ? (int32_t)ev->a2 : AT_FDCWD), ev->path2,
+			fw_fd_path(r, fw_shape_has(ev->id, 'D') ? (int32_t)ev->a2 : AT_FDCWD), ev->path2,
 			strlen(ev->path2));
 	if (!ev->err)
 		fw_replay_apply(r, ev, res);
