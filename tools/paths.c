@@ -63,8 +63,18 @@ static uint64_t fw_hash(const char *s, size_t n, uint64_t seed)
 		s += 8;
 		n -= 8;
 	}
+	/* the last 0-7 bytes, in fixed-size loads (a memcpy of n bytes is a
+	 * call): two overlapping 4-byte words, or 3 single bytes */
 	uint64_t v = 0;
-	memcpy(&v, s, n);
+	if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		v = a | (uint64_t)b << 32;
+	} else if (n) {
+		v = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		    (uint64_t)(unsigned char)s[n - 1] << 16;
+	}
 	h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
 	return h ^ (h >> 29);
 }

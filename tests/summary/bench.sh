@@ -16,12 +16,15 @@ base=${TMPDIR:-/tmp}
 W=$(mktemp -d "$base/fwatch-sumbench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 echo x >"$W/f"
+echo y >"$W/g"
 mkdir "$W/logs"
-# a record is 40 bytes and the path with its NUL, to a multiple of 8;
-# chunks leave a little unused, hence the margin
-rec=$(((40 + ${#W} + 3 + 7) / 8 * 8))
+# Two paths in turn: every record stores its path (none repeats the one
+# before it), so the log is as large, and each path as much work to read,
+# as it can be. A record is 24 bytes and the path with its NUL, to a
+# multiple of 8; chunks leave a little unused, hence the margin.
+rec=$(((24 + ${#W} + 3 + 7) / 8 * 8))
 mb=$((N * rec / 1048576 * 11 / 10 + 64))
-LD_PRELOAD=$B/libfwatch.so FWATCH_DIR=$W/logs FWATCH_MAX_MB=$mb "$B/tests/summary/stats" "$N" "$W/f"
+LD_PRELOAD=$B/libfwatch.so FWATCH_DIR=$W/logs FWATCH_MAX_MB=$mb "$B/tests/summary/stats" "$N" "$W/f" "$W/g"
 got=$("$B/fwatch-summary" --csv -e stat "$W/logs" | awk -F, 'NR == 2 { print $2 }')
 if [ "$got" != "$N" ]; then
 	echo "bench-summary: the log holds $got stat calls, not $N" >&2
