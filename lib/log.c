@@ -41,6 +41,11 @@ uint32_t fw_gen = 1;
 #define FW_SEG_LAST (1u << 20)
 #define FW_SEG_DOUBLINGS 4 /* segments 1..4 are 64K, 128K, 256K, 512K */
 #define FW_WINDOW (128u << 10) /* reserved and faulted in at a time */
+#define FW_ARGV_MAX 16384u /* bytes of the command line kept in the header */
+#define FW_FIRST_RESERVE (32u << 10) /* at creation: the largest header, a chunk */
+_Static_assert(sizeof(struct fw_log_header) + 2 * PATH_MAX + FW_ARGV_MAX + 65 <=
+		       FW_FIRST_RESERVE - FW_LOG_CHUNK,
+	       "the first reservation holds the longest strings and then a chunk");
 #define FW_SEGS_MAX (1 + FW_SEG_DOUBLINGS + FW_MAX_MB_LIMIT)
 
 static struct {
@@ -206,9 +211,9 @@ static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
 }
 
 /* Map [off, off + size) of the log; with create, first create the log and
- * reserve that much of it (the first segment, which holds the header). Its
- * pages are not faulted in: most processes are short and use a page or two
- * of it. Other segments are reserved window by window (fw_ready). */
+ * reserve the start of it (FW_FIRST_RESERVE: the header and a first chunk),
+ * not faulted in: most processes are short and use a page or two of it.
+ * The rest is reserved window by window (fw_ready). */
 static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 {
 	int fd = fw_log_fd(create);
@@ -217,7 +222,7 @@ static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 		return NULL;
 	}
 	char *p = NULL;
-	if (!create || fw_reserve_space(fd, off, size, NULL) == 0) {
+	if (!create || fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL) == 0) {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
 		if (p == MAP_FAILED)
 			p = NULL;
@@ -315,7 +320,7 @@ static int fw_ready(uint64_t end)
 		while (ok && r < end) {
 			uint64_t start, size;
 			uint32_t i = fw_seg(r, &start, &size);
-			uint64_t n = size < FW_WINDOW ? size : FW_WINDOW;
+			uint64_t n = start + size - r < FW_WINDOW ? start + size - r : FW_WINDOW;
 			char *base = fw_segment(i);
 			int fd = base ? fw_log_fd(0) : -1;
 			ok = fd >= 0 && fw_reserve_space(fd, r, n, base + (r - start)) == 0;
@@ -482,8 +487,12 @@ static void fw_env_init(const char *dir)
 {
 	Dl_info info;
 	char lib[PATH_MAX];
+	/* An absolute name serves as it is (realpath would cost a readlink
+	 * per component at every start); a relative one is made absolute, for
+	 * children that run elsewhere. */
 	if (fw_env.lib[0] || !dladdr((void *)fw_env_init, &info) || !info.dli_fname ||
-	    !realpath(info.dli_fname, lib))
+	    (info.dli_fname[0] == '/' ? snprintf(lib, sizeof lib, "%s", info.dli_fname) >= (int)sizeof lib
+				      : !realpath(info.dli_fname, lib)))
 		return;
 	snprintf(fw_env.given, sizeof fw_env.given, "%s", info.dli_fname);
 	snprintf(fw_env.preload, sizeof fw_env.preload, "LD_PRELOAD=%s", lib);
@@ -555,7 +564,7 @@ static int fw_open_log(void)
 	h->exe_len = (uint32_t)strlen(exe);
 	memcpy(s, exe, h->exe_len);
 	s += h->exe_len;
-	h->argv_len = (uint32_t)fw_slurp("/proc/self/cmdline", s, 16384);
+	h->argv_len = (uint32_t)fw_slurp("/proc/self/cmdline", s, FW_ARGV_MAX);
 	s += h->argv_len;
 	long cl = fw_sys(SYS_getcwd, (long)s, PATH_MAX, 0, 0);
 	h->cwd_len = cl > 0 ? (uint32_t)strnlen(s, PATH_MAX) : 0;
@@ -583,7 +592,7 @@ static int fw_open_log(void)
 	fw.hdr = h;
 	fw.seg[0] = p;
 	fw.claim[0] = 1;
-	fw.ready = FW_SEG_FIRST;
+	fw.ready = FW_FIRST_RESERVE;
 	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
 	return 0;
 }

@@ -169,7 +169,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$W/disk" && mount -t tmpfs -o size=512k,mode=
 	traced "$W/fd.traced" LD_PRELOAD="$LIB" FWATCH_DIR="$W/disk/logs" -- "$PROG" "${OUTARGS[@]}"
 	partial "full disk (512 KiB tmpfs)" "$W/disk/logs" "$W/fd.plain" "$W/fd.traced"
 
-	# Full before the program starts: no room for the first segment.
+	# Full before the program starts: no room for the log's first 32 KiB.
 	mkdir -p "$W/disk2" && mount -t tmpfs -o size=64k,mode=0700 tmpfs "$W/disk2" && MOUNTS+=("$W/disk2")
 	mkdir "$W/disk2/logs"
 	dd if=/dev/zero of="$W/disk2/filler" bs=4k 2>/dev/null
@@ -196,15 +196,16 @@ mkdir -p "$W/ul-logs"
 traced "$W/ul.traced" -- "${LIMITED[@]}" 1536 LD_PRELOAD="$LIB" FWATCH_DIR="$W/ul-logs" "$PROG" "${OUTARGS[@]}"
 partial "ulimit -f 1536" "$W/ul-logs" "$W/ul.plain" "$W/ul.traced"
 
-# 32 KiB: no room even for the first segment, and the program itself
-# writes past the limit: it dies of SIGXFSZ exactly as it does untraced.
-traced "$W/ul2.plain" -- "${LIMITED[@]}" 32 "$PROG" out 40000 10 0
+# 16 KiB: no room even for the log's first reservation (32 KiB), and the
+# program itself writes past the limit: it dies of SIGXFSZ exactly as it
+# does untraced.
+traced "$W/ul2.plain" -- "${LIMITED[@]}" 16 "$PROG" out 40000 10 0
 mkdir -p "$W/ul2-logs"
-traced "$W/ul2.traced" -- "${LIMITED[@]}" 32 LD_PRELOAD="$LIB" FWATCH_DIR="$W/ul2-logs" "$PROG" out 40000 10 0
-same "ulimit -f 32, the program exceeds it: the same SIGXFSZ death and the same 32 KiB of output" \
+traced "$W/ul2.traced" -- "${LIMITED[@]}" 16 LD_PRELOAD="$LIB" FWATCH_DIR="$W/ul2-logs" "$PROG" out 40000 10 0
+same "ulimit -f 16, the program exceeds it: the same SIGXFSZ death and the same 16 KiB of output" \
 	"$W/ul2.plain" "$W/ul2.traced"
-check "ulimit -f 32: the untraced run itself died of SIGXFSZ (153), and the traced one made no log" \
-	"153 32768 0" "$(cat "$W/ul2.plain/status") $(wc -c <"$W/ul2.traced/stdout") $(ls -A "$W/ul2-logs" | wc -l)"
+check "ulimit -f 16: the untraced run itself died of SIGXFSZ (153), and the traced one made no log" \
+	"153 16384 0" "$(cat "$W/ul2.plain/status") $(wc -c <"$W/ul2.traced/stdout") $(ls -A "$W/ul2-logs" | wc -l)"
 
 fi
 
