@@ -119,16 +119,33 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 	size_t l1 = 0, l2 = 0;
 	uint16_t bits = c->bits;
 	uint32_t a2 = c->a2;
+	/* From here on, a signal handler that records goes to a chunk of its
+	 * own: this thread's chunk, and the path it last stored, stay as they
+	 * are until this record is done. */
+	int nested = t->writing;
+	t->writing = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	int fast = !nested && t->gen == __atomic_load_n(&fw_gen, __ATOMIC_RELAXED);
 	if (c->paths & 1) {
-		if (c->path)
-			l1 = strnlen(c->path, FW_PATH_MAX + 1);
-		else
+		if (!c->path)
 			bits |= (c->paths & 4) ? FW_RB_BADPATH : FW_RB_NOPATH;
-		if (FW_UNLIKELY(l1 > FW_PATH_MAX)) {
-			l1 = FW_PATH_MAX;
-			bits |= FW_RB_TRUNC;
+		/* A path the chunk's last path record stored is not stored
+		 * again (a stat then an open of one file, a loop on one path):
+		 * the log pages the kernel must supply are most of what a
+		 * record costs. strncmp, which stops at a NUL, also tells
+		 * the length. */
+		if (fast && t->last_len &&
+		    (c->path ? !strncmp(t->last, c->path, t->last_len) : t->last_len == 1)) {
+			bits |= FW_RB_SAME;
+			l1 = t->last_len;
+		} else {
+			l1 = c->path ? strnlen(c->path, FW_PATH_MAX + 1) : 0;
+			if (FW_UNLIKELY(l1 > FW_PATH_MAX)) {
+				l1 = FW_PATH_MAX;
+				bits |= FW_RB_TRUNC;
+			}
+			l1++;
 		}
-		l1++;
 	}
 	if (c->paths & 8) {
 		l2 = fw_argv_size(c->argv, &a2, &bits);
@@ -155,26 +172,16 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		bits |= FW_RB_A1;
 	if (a2)
 		bits |= FW_RB_A2;
-	size_t opt = 4 * (size_t)(!!(bits & FW_RB_TID) + !!(bits & FW_RB_FD) + !!(bits & FW_RB_A1) +
-				  !!(bits & FW_RB_A2));
 	uint64_t dur = c->t1 - c->t0;
 	if (FW_UNLIKELY(dur > UINT32_MAX))
 		bits |= FW_RB_LONG;
-	size_t tail = (bits & FW_RB_LONG) ? 8 : 0;
-
-	int nested = t->writing;
-	t->writing = 1;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	/* A path the chunk's previous path record stored is not stored again
-	 * (stat then open of one file; a loop on one path): the log pages the
-	 * kernel must supply are most of what a record costs. Decided inside
-	 * the window, so a signal handler cannot change the previous record;
-	 * a nested record goes to a chunk of its own and never repeats. */
-	int fast = !nested && t->gen == __atomic_load_n(&fw_gen, __ATOMIC_RELAXED);
-	if (fast && (c->paths & 1) && l1 == t->last_len && (l1 == 1 || !memcmp(t->last, c->path, l1 - 1)))
-		bits |= FW_RB_SAME;
-	size_t l1s = (bits & FW_RB_SAME) ? 0 : l1; /* path bytes stored */
-	uint32_t size = (uint32_t)(sizeof(struct fw_rec) + opt + l1s + l2 + tail + 7) & ~7u;
+	/* all but the first path: the fixed part, the optional fields, the
+	 * second path or argument vector, the long duration */
+	size_t rest = sizeof(struct fw_rec) + 4 * (size_t)(!!(bits & FW_RB_TID) + !!(bits & FW_RB_FD) +
+							  !!(bits & FW_RB_A1) + !!(bits & FW_RB_A2)) +
+		      l2 + ((bits & FW_RB_LONG) ? 8 : 0);
+	size_t l1s = (bits & FW_RB_SAME) ? 0 : l1; /* first path bytes stored */
+	uint32_t size = (uint32_t)(rest + l1s + 7) & ~7u;
 	struct fw_rec *r;
 	if (FW_LIKELY(fast && (size_t)(t->end - t->cur) >= size)) {
 		r = (struct fw_rec *)t->cur;
@@ -186,7 +193,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		/* A new chunk: it has no previous record. */
 		bits &= (uint16_t)~FW_RB_SAME;
 		l1s = l1;
-		size = (uint32_t)(sizeof(struct fw_rec) + opt + l1 + l2 + tail + 7) & ~7u;
+		size = (uint32_t)(rest + l1 + 7) & ~7u;
 		r = (struct fw_rec *)fw_reserve_slow(t, size, nested);
 	}
 	if (FW_LIKELY(r != NULL)) {
