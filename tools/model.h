@@ -16,7 +16,10 @@ uint32_t fw_path_intern(const char *s, size_t len);
 const char *fw_path_str(uint32_t id, size_t *len);
 uint32_t fw_path_count(void); /* ids are 1 .. count */
 /* `raw` (len bytes) resolved against the directory `base` and normalised
- * lexically; memoised, so that the same (base, raw) costs one hash. */
+ * lexically; memoised, so that the same (base, raw) costs one hash, and the
+ * same address twice in a row none. The memo keeps `raw` itself: its bytes
+ * must stay where they are, unchanged, for the whole run (a log's mapping,
+ * an argument). */
 uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len);
 /* "<fd N>": the stand-in for a descriptor whose path the log does not tell. */
 uint32_t fw_path_unknown_fd(int fd);
