@@ -1240,6 +1240,75 @@ static void test_threads(void **state)
 	result_free(&r);
 }
 
+/* A record that repeats a path refers to its own chunk only: a stat loop
+ * on one path stores the path once per chunk, the reader gives every
+ * record that path, and a chunk's first record claiming to repeat one (the
+ * one stored at the end of the chunk before it, in the file) is damage. */
+static void test_same_path_chunks(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	char *d = mkscratch("same-chunks");
+	const char *argv[] = {prog, "stat", "3000", NULL};
+	struct opts o = {.dir = d, .gate = -1};
+	struct result r;
+	run(&r, &o, argv);
+	assert_exited(&r, 0);
+	char names[4][NAME_MAX + 1];
+	assert_int_equal(list_logs(d, names, 4), 1);
+	char log[PATH_MAX];
+	pathf(log, "%s/%s", d, names[0]);
+	struct loaded L;
+	load_ok(&L, log);
+	assert_record_sizes(&L, (pid_t)L.log.hdr.pid);
+	calls_only(&L);
+	assert_int_equal(L.n, N);
+	/* stored once per chunk: a chunk's first stat takes 24 + 8 bytes
+	 * (".", its NUL, padding), the others 24 */
+	size_t firsts = 0, later = 0, victim = 0;
+	uint64_t chunk = UINT64_MAX;
+	for (size_t i = 0; i < L.n; i++) {
+		assert_non_null(L.ev[i].path);
+		assert_string_equal(L.ev[i].path, ".");
+		uint16_t size;
+		memcpy(&size, L.log.map + L.ev[i].offset, 2);
+		if (L.ev[i].offset / FW_LOG_CHUNK != chunk) {
+			chunk = L.ev[i].offset / FW_LOG_CHUNK;
+			assert_int_equal(size, 32);
+			if (firsts++ && !victim && L.ev[i].offset % FW_LOG_CHUNK == 0)
+				victim = i; /* a later chunk's first record */
+		} else {
+			assert_int_equal(size, 24);
+			later++;
+		}
+	}
+	assert_true(firsts >= 2 && victim > 0);
+	assert_int_equal(firsts + later, N);
+	size_t n;
+	unsigned char *b = read_whole(log, &n);
+	uint64_t off = L.ev[victim].offset;
+	unload(&L);
+	uint16_t bits;
+	memcpy(&bits, b + off + offsetof(struct fw_rec, bits), 2);
+	bits |= FW_RB_SAME;
+	memcpy(b + off + offsetof(struct fw_rec, bits), &bits, 2);
+	char bad[PATH_MAX];
+	pathf(bad, "%s/same-at-chunk-start.fwlog", d);
+	write_file(bad, b, n);
+	free(b);
+	load(&L, bad);
+	assert_int_equal(L.open_rc, 0);
+	assert_int_equal(L.rc, -1);
+	if (!strstr(L.err, "repeats a path"))
+		fail_msg("error \"%s\" lacks \"repeats a path\"", L.err);
+	char at[64];
+	snprintf(at, sizeof at, "offset %llu", (unsigned long long)off);
+	if (!strstr(L.err, at))
+		fail_msg("error \"%s\" lacks \"%s\"", L.err, at);
+	unload(&L);
+	result_free(&r);
+}
+
 /* Killed at an arbitrary moment, the log still holds every call the
  * program reported as completed; at most one more per thread (done but not
  * yet reported). */
@@ -2386,6 +2455,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_max_mb_1),
 		cmocka_unit_test(test_max_mb_1_threads),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_same_path_chunks),
 		cmocka_unit_test(test_sigkill),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_reader_truncated),
