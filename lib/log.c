@@ -53,6 +53,7 @@ static struct {
 	char *seg[FW_SEGS_MAX];    /* mapped segments, set once each */
 	uint32_t claim[FW_SEGS_MAX]; /* tid of the thread mapping each */
 	uint64_t ready;            /* [0, ready) is reserved on disk */
+	uint64_t ahead_at;         /* the middle of the last window reserved */
 	uint32_t preparing;        /* tid of the thread reserving more */
 	uint64_t limit;            /* FWATCH_MAX_MB in bytes */
 	char path[PATH_MAX];       /* the log, reopened by name to grow it */
@@ -334,6 +335,7 @@ static int fw_ready(uint64_t end)
 					fw_stop(strerror(errno));
 				break;
 			}
+			__atomic_store_n(&fw.ahead_at, r + n / 2, __ATOMIC_RELAXED);
 			r += n;
 			/* raise, never lower: an interrupting handler may be ahead */
 			uint64_t cur = __atomic_load_n(&fw.ready, __ATOMIC_RELAXED);
@@ -348,8 +350,8 @@ static int fw_ready(uint64_t end)
 }
 
 /* Take `n` bytes of log (a multiple of FW_LOG_CHUNK) from the shared tail.
- * Returns NULL when the log cannot grow. Past the middle of the last ready
- * window, the next one is made ready, so that threads seldom wait. */
+ * Returns NULL when the log cannot grow. Past the middle of the last window
+ * reserved, the next one is made ready, so that threads seldom wait. */
 static char *fw_take(uint64_t n)
 {
 	struct fw_log_header *h = fw.hdr;
@@ -366,7 +368,7 @@ static char *fw_take(uint64_t n)
 		if (!base || !fw_ready(off + n))
 			return NULL;
 		uint64_t r = __atomic_load_n(&fw.ready, __ATOMIC_ACQUIRE);
-		if (off + n + FW_WINDOW / 2 > r && r + FW_WINDOW <= fw.limit &&
+		if (off + n > __atomic_load_n(&fw.ahead_at, __ATOMIC_RELAXED) && r + FW_WINDOW <= fw.limit &&
 		    !__atomic_load_n(&fw.preparing, __ATOMIC_RELAXED))
 			fw_ready(r + 1);
 		return base + (off - start);
@@ -593,6 +595,7 @@ static int fw_open_log(void)
 	fw.seg[0] = p;
 	fw.claim[0] = 1;
 	fw.ready = FW_FIRST_RESERVE;
+	fw.ahead_at = FW_FIRST_RESERVE / 2;
 	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
 	return 0;
 }
