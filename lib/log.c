@@ -295,10 +295,10 @@ static char *fw_segment(uint32_t i)
 	}
 }
 
-/* Make [0, end) of the log ready to write: past the first segment, the log
- * is reserved and faulted in one window at a time (FW_WINDOW, or a smaller
- * segment whole), each just before it is needed, so that a process never
- * pays for much more log than it writes. One thread at a time does it (the
+/* Make [0, end) of the log ready to write: after its first reservation,
+ * the log is reserved and faulted in one window at a time (FW_WINDOW, or up
+ * to the end of a smaller segment), each just before it is needed, so that
+ * a process never pays for much more log than it writes. One thread at a time does it (the
  * others wait); a signal handler that interrupts its own thread doing it
  * does the same again, which changes nothing. 0 when the log cannot grow. */
 static int fw_ready(uint64_t end)
