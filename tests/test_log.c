@@ -479,6 +479,14 @@ static void assert_record_sizes(const struct loaded *L, pid_t pid)
 	}
 }
 
+/* The path of the one log in dir (there must be exactly one). */
+static void only_log(const char *dir, char log[PATH_MAX])
+{
+	char names[2][NAME_MAX + 1];
+	assert_int_equal(list_logs(dir, names, 2), 1);
+	pathf(log, "%s/%s", dir, names[0]);
+}
+
 static void load_ok(struct loaded *L, const char *path)
 {
 	if (load(L, path) < 0)
@@ -1041,10 +1049,8 @@ static void test_bad_max_mb(void **state)
 		soft(strstr(w, "FWATCH_MAX_MB") && strstr(w, bad[i]),
 		     "FWATCH_MAX_MB=%s: the warning does not name the variable and the value: %s", bad[i], w);
 		/* traced: the untraced run left no log, the traced one did */
-		char names[4][NAME_MAX + 1];
-		assert_int_equal(list_logs(d, names, 4), 1);
 		char log[PATH_MAX];
-		pathf(log, "%s/%s", d, names[0]);
+		only_log(d, log);
 		struct loaded L;
 		load_ok(&L, log);
 		calls_only(&L);
@@ -1068,10 +1074,8 @@ static void test_bad_max_mb(void **state)
  * counted in dropped. */
 static void assert_partial_exact(const char *dir, uint64_t max_size)
 {
-	char names[4][NAME_MAX + 1];
-	assert_int_equal(list_logs(dir, names, 4), 1);
 	char log[PATH_MAX];
-	pathf(log, "%s/%s", dir, names[0]);
+	only_log(dir, log);
 	struct stat st;
 	assert_int_equal(stat(log, &st), 0);
 	assert_true((uint64_t)st.st_size <= max_size);
@@ -1169,10 +1173,8 @@ static void test_max_mb_1_threads(void **state)
 	const char *line;
 	size_t len;
 	assert_int_equal(fwatch_lines(r.err, &line, &len), 1);
-	char names[4][NAME_MAX + 1];
-	assert_int_equal(list_logs(d, names, 4), 1);
 	char log[PATH_MAX];
-	pathf(log, "%s/%s", d, names[0]);
+	only_log(d, log);
 	struct loaded L;
 	load_ok(&L, log);
 	assert_true(L.log.hdr.flags & FW_LOGF_PARTIAL);
@@ -1201,10 +1203,8 @@ static void test_threads(void **state)
 	assert_int_equal(r.nout, T * sizeof(uint32_t));
 	uint32_t tids[T];
 	memcpy(tids, r.out, sizeof tids);
-	char names[4][NAME_MAX + 1];
-	assert_int_equal(list_logs(d, names, 4), 1);
 	char log[PATH_MAX];
-	pathf(log, "%s/%s", d, names[0]);
+	only_log(d, log);
 	struct loaded L;
 	load_ok(&L, log);
 	assert_record_sizes(&L, (pid_t)L.log.hdr.pid);
@@ -1254,10 +1254,8 @@ static void test_same_path_chunks(void **state)
 	struct result r;
 	run(&r, &o, argv);
 	assert_exited(&r, 0);
-	char names[4][NAME_MAX + 1];
-	assert_int_equal(list_logs(d, names, 4), 1);
 	char log[PATH_MAX];
-	pathf(log, "%s/%s", d, names[0]);
+	only_log(d, log);
 	struct loaded L;
 	load_ok(&L, log);
 	assert_record_sizes(&L, (pid_t)L.log.hdr.pid);
