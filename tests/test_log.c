@@ -1717,6 +1717,24 @@ static const char *chunk_path_before(size_t ri)
 	return last;
 }
 
+/* Reading from good event `from` on, as a damaged data_start makes the
+ * reader do: the first record that repeats a path no record read before it
+ * in its chunk stored, or good_L.n. */
+static size_t first_unrepeatable(size_t from)
+{
+	int known = 0;
+	for (size_t i = from; i < good_L.n; i++) {
+		uint16_t bits;
+		memcpy(&bits, good + good_L.ev[i].offset + offsetof(struct fw_rec, bits), 2);
+		if (good_L.ev[i].offset % FW_LOG_CHUNK == 0)
+			known = 0;
+		if ((bits & FW_RB_SAME) && !known)
+			return i;
+		known |= strchr(fw_calls[good_L.ev[i].id].shape, 'p') != NULL;
+	}
+	return good_L.n;
+}
+
 /* prev: what chunk_path_before gives for the record. */
 static struct model model_record(const unsigned char *rec, uint64_t off, uint64_t avail,
 				 uint16_t good_size, const char *prev)
@@ -1845,6 +1863,7 @@ static void test_reader_header_flips(void **state)
 		{"flags", 0, 0, ""},        {"ids", 0, 0, ""},       {"string lengths", 0, 0, ""},
 		{"sync_lock", 0, 0, ""},    {"data_start", 0, 0, ""}, {"tail", 0, 0, ""},
 		{"dropped", 0, 0, ""},      {"times", 0, 0, ""},     {"reserved", 0, 0, ""},
+		{"data_start at a record", 0, 0, ""},
 	};
 	for (size_t bit = 0; bit < sizeof *gh * 8; bit++) {
 		memcpy(b, good, good_len);
@@ -1901,10 +1920,16 @@ static void test_reader_header_flips(void **state)
 				uint64_t prev_end = k ? good_L.ev[k - 1].offset +
 								rec_size(good, good_L.ev[k - 1].offset)
 						      : 0;
-				if (prev_end > h.data_start)
+				if (prev_end > h.data_start) {
 					w.prefix = 0, w.any_after_prefix = 1;
-				else
+				} else {
 					w.from = k;
+					w.prefix = first_unrepeatable(k);
+					if (w.prefix < good_L.n) {
+						w.rc = -1;
+						w.kw = "repeats a path";
+					}
+				}
 			}
 		} else if (byte < offsetof(struct fw_log_header, dropped)) {
 			cls = 8;
@@ -1940,6 +1965,22 @@ static void test_reader_header_flips(void **state)
 		char why[300] = "";
 		int ok = check(path, &w, why, sizeof why);
 		tally(&t[cls], ok, why, "bit %zu (byte %zu)", bit % 8, byte);
+	}
+	/* data_start moved to each record in turn: which of them a flip lands
+	 * on depends on the lengths of the header's strings */
+	for (size_t k = 0; k < good_L.n; k++) {
+		memcpy(b, good, good_len);
+		uint64_t ds = good_L.ev[k].offset;
+		memcpy(b + offsetof(struct fw_log_header, data_start), &ds, sizeof ds);
+		write_file(path, b, good_len);
+		struct want w = {.skip = -1, .from = k, .prefix = first_unrepeatable(k), .times = 1};
+		if (w.prefix < good_L.n) {
+			w.rc = -1;
+			w.kw = "repeats a path";
+		}
+		char why[300] = "";
+		int ok = check(path, &w, why, sizeof why);
+		tally(&t[12], ok, why, "at event %zu", k);
 	}
 	free(b);
 	assert_tallies(t, sizeof t / sizeof *t);
