@@ -7,6 +7,7 @@
 
 #include "fwatch.h"
 #include "fwatch_calls.h"
+#include "symbols.h"
 
 void *fw_real[FW_ID_COUNT];
 
@@ -18,21 +19,34 @@ static int fw_openat2_syscall(int dirfd, const char *path, const void *how, size
 	return (int)syscall(SYS_openat2, dirfd, path, how, size);
 }
 
-void *fw_real_of(enum fw_id id)
+/* NULL when libc lacks it, except openat2. */
+static void *fw_real_set(enum fw_id id, void *p)
 {
-	void *p = __atomic_load_n(&fw_real[id], __ATOMIC_RELAXED);
-	if (p)
-		return p;
-	p = fw_sym(fw_calls[id].name);
 	if (!p && id == FW_ID_openat2)
 		p = (void *)fw_openat2_syscall;
 	__atomic_store_n(&fw_real[id], p, __ATOMIC_RELAXED);
 	return p;
 }
 
+void *fw_real_of(enum fw_id id)
+{
+	void *p = __atomic_load_n(&fw_real[id], __ATOMIC_RELAXED);
+	return p ? p : fw_real_set(id, fw_sym(fw_calls[id].name));
+}
+
+/* Every row at once, from the objects' own tables (lib/symbols.c); dlsym
+ * for what those cannot settle. */
 void fw_real_init(void)
 {
-#define FW_CALL(name, ...) fw_real_of(FW_ID_##name);
+	struct fw_objs objs;
+	int own = fw_objs_load(&objs, (const void *)fw_real_init) == 0;
+	void *p;
+#define FW_CALL(name, ...)                                                                 \
+	p = own ? fw_objs_find(&objs, #name) : FW_SYM_ASK;                                 \
+	if (p == FW_SYM_ASK)                                                               \
+		fw_real_of(FW_ID_##name);                                                  \
+	else                                                                               \
+		fw_real_set(FW_ID_##name, p);
 #define FW_CALLV FW_CALL
 #define FW_HAND FW_CALL
 #define FW_EVENT(...)

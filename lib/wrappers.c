@@ -73,6 +73,7 @@ static inline const char *fw_opaque(const char *p)
 	c.ret = FW_RET(r);                                                     \
 	c.path = bad ? NULL : fw_opaque(path_);                                \
 	c.path2 = bad ? NULL : fw_opaque(path2_);                              \
+	c.argv = NULL; /* no row here has one; UBSan builds cannot tell */    \
 	c.a1 = bad ? 0 : (uint32_t)(a1_);                                      \
 	c.a2 = bad ? 0 : (uint32_t)(a2_);                                      \
 	c.paths = (__builtin_strchr(shape, 'p') ? 1u : 0u) |                   \

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "symbols.h"
 
 /* The names, expanded from the table itself rather than taken from the
  * reader library's copy. Generated (FW_CALL, FW_CALLV) and hand-written
@@ -212,11 +213,55 @@ static void test_exports_are_rows(void **state)
 	assert_int_equal(funcs_seen, TAB_NFUNCS);
 }
 
+/* The library finds the real functions in the loaded objects' own hash
+ * tables (lib/symbols.c), not through dlsym: for every function row, and
+ * for names that try its rules, it must find what dlsym(RTLD_NEXT) finds
+ * from this program, whose next objects are libcmocka's and libc's (and,
+ * with SAN=1, the sanitizers', which define some of the rows too). */
+static void test_real_lookup(void **state)
+{
+	(void)state;
+	static const char *const extra[] = {
+		"realpath",	     /* realpath@GLIBC_2.2.5 is hidden, @@GLIBC_2.3 is the default */
+		"pthread_cond_wait", /* likewise, two versions */
+		"_cmocka_run_group_tests", /* in an object other than libc */
+		"memcpy",		   /* an IFUNC: left to dlsym */
+		"environ",		   /* not a function: left to dlsym */
+		"fw_no_such_function", "",
+	};
+	struct fw_objs objs;
+	assert_int_equal(fw_objs_load(&objs, (const void *)test_real_lookup), 0);
+	assert_true(objs.n >= 2);
+	unsigned found = 0, asked = 0, bad = 0;
+	for (size_t i = 0; i < TAB_NFUNCS + sizeof extra / sizeof *extra; i++) {
+		const char *name = i < TAB_NFUNCS ? tab_funcs[i] : extra[i - TAB_NFUNCS];
+		void *mine = fw_objs_find(&objs, name), *theirs = dlsym(RTLD_NEXT, name);
+		if (mine == FW_SYM_ASK) {
+			asked++;
+		} else if (mine != theirs) {
+			print_error("%s: found %p, dlsym(RTLD_NEXT) finds %p\n", name, mine, theirs);
+			bad++;
+		} else {
+			found += mine != NULL;
+		}
+	}
+	print_message("  %u names found as dlsym finds them, %u left to dlsym, %u wrong\n", found,
+		      asked, bad);
+	assert_int_equal(bad, 0);
+	assert_non_null(dlsym(RTLD_NEXT, "realpath"));
+	assert_ptr_equal(fw_objs_find(&objs, "realpath"), dlsym(RTLD_NEXT, "realpath"));
+	assert_ptr_equal(fw_objs_find(&objs, "pthread_cond_wait"), dlsym(RTLD_NEXT, "pthread_cond_wait"));
+	assert_null(fw_objs_find(&objs, "fw_no_such_function"));
+	assert_ptr_equal(fw_objs_find(&objs, "environ"), FW_SYM_ASK);
+	assert_true(found >= TAB_NFUNCS / 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_resolve),
 		cmocka_unit_test(test_exports_are_rows),
+		cmocka_unit_test(test_real_lookup),
 	};
 	return cmocka_run_group_tests_name("table", tests, NULL, NULL) != 0;
 }

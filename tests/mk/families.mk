@@ -44,9 +44,10 @@ $(B)/tests/test_families: tests/test_families.c $(B)/tests/harness.o $(B)/libfwa
 	$(CC) $(FAM_TEST_CFLAGS) -DFAM_PROBE_LIST='$(foreach p,$(FAM_PROBES),"$(p)",)' -o $@ $< \
 		$(B)/tests/harness.o $(B)/libfwatch-reader.a -lcmocka $(LDFLAGS)
 
-$(B)/tests/test_table: tests/test_table.c $(B)/tests/harness.o $(B)/libfwatch-reader.a \
+# It also checks lib/symbols.c, built in.
+$(B)/tests/test_table: tests/test_table.c lib/symbols.c $(B)/tests/harness.o $(B)/libfwatch-reader.a \
 		tests/harness.h tests/mk/families.mk $(HDRS)
-	$(CC) $(FAM_TEST_CFLAGS) -o $@ $< \
+	$(CC) $(FAM_TEST_CFLAGS) -Ilib -o $@ $< lib/symbols.c \
 		$(B)/tests/harness.o $(B)/libfwatch-reader.a -lcmocka $(LDFLAGS)
 
 # Both programs run even when the first fails; either failing fails the target.
