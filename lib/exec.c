@@ -53,6 +53,14 @@ void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size)
 	}
 }
 
+/* Is st the dynamic loader? Asked only of a program without PT_INTERP. */
+static int fw_is_loader(const struct stat *st)
+{
+	struct stat ld;
+	return fw_env.ld_name && fw_sys(SYS_stat, (long)fw_env.ld_name, (long)&ld, 0, 0) == 0 &&
+	       ld.st_dev == st->st_dev && ld.st_ino == st->st_ino;
+}
+
 /* Why the dynamic loader would not preload fwatch into this file:
  * FW_RB_STATIC when it has no PT_INTERP (a static or static-pie binary, but
  * not the loader itself run by name), FW_RB_SECURE when the kernel would
@@ -91,8 +99,7 @@ static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
 		*e = 0;
 		return *p ? fw_untraceable(AT_FDCWD, p, depth + 1) : 0;
 	}
-	if (n < (long)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) ||
-	    (st.st_dev == fw_env.ld_dev && st.st_ino == fw_env.ld_ino))
+	if (n < (long)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG))
 		return why;
 	/* The program headers normally follow the ELF header in the first
 	 * page; if they do not, say nothing rather than guess. p_type is the
@@ -118,7 +125,7 @@ static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
 		memcpy(&type, buf + phoff + i * phsize, sizeof type);
 		interp |= type == PT_INTERP;
 	}
-	return known && !interp ? why | FW_RB_STATIC : why;
+	return known && !interp && !fw_is_loader(&st) ? why | FW_RB_STATIC : why;
 }
 
 /* The file execvp would run: `file` itself if it has a slash, else the

@@ -250,8 +250,8 @@ struct fw_env {
 	char preload[PATH_MAX + 16];     /* "LD_PRELOAD=" lib */
 	char dir[PATH_MAX + 16];         /* "FWATCH_DIR=" absolute directory */
 	char max[40];                    /* "FWATCH_MAX_MB=" value, if it was set */
-	dev_t ld_dev;                    /* the dynamic loader: run by name, it */
-	ino_t ld_ino;                    /* looks static but preloads fine */
+	const char *ld_name;             /* the dynamic loader: run by name, it
+					  * looks static but preloads fine */
 };
 extern struct fw_env fw_env;
 void *fw_sym(const char *name);

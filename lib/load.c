@@ -28,12 +28,8 @@ static int fw_load_each(struct dl_phdr_info *info, size_t size, void *seen)
 {
 	unsigned *i = seen;
 	(void)size;
-	struct stat st;
-	if (!fw_env.ld_ino && info->dlpi_addr == getauxval(AT_BASE) && info->dlpi_name[0] == '/' &&
-	    fw_sys(SYS_stat, (long)info->dlpi_name, (long)&st, 0, 0) == 0) {
-		fw_env.ld_dev = st.st_dev;
-		fw_env.ld_ino = st.st_ino;
-	}
+	if (info->dlpi_addr == getauxval(AT_BASE) && info->dlpi_name[0] == '/')
+		fw_env.ld_name = info->dlpi_name;
 	/* The main program has no name here, the vDSO no path, and fwatch
 	 * itself is no input of the program's. */
 	if ((*i)++ >= fw_loaded && info->dlpi_name[0] == '/' &&

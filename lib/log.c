@@ -425,6 +425,29 @@ static size_t fw_slurp(const char *file, char *dst, size_t cap)
 	return n;
 }
 
+/* The command line as the loader handed it to our constructor, for the
+ * start of a fresh image; a fork child (and a start some other library's
+ * constructor caused) reads /proc/self/cmdline, which shows what the
+ * program may have written over it since. Each NUL-terminated, like there;
+ * at most cap bytes. */
+static char **fw_argv;
+static int fw_argc;
+
+static size_t fw_cmdline(char *dst, size_t cap)
+{
+	if (!fw_argv)
+		return fw_slurp("/proc/self/cmdline", dst, cap);
+	size_t n = 0;
+	for (int i = 0; i < fw_argc && n < cap; i++) {
+		size_t l = strlen(fw_argv[i]) + 1;
+		if (l > cap - n)
+			l = cap - n;
+		memcpy(dst + n, fw_argv[i], l);
+		n += l;
+	}
+	return n;
+}
+
 /* FWATCH_MAX_MB: whole megabytes, 1 to FW_MAX_MB_LIMIT. */
 static uint64_t fw_max_bytes(void)
 {
@@ -527,7 +550,7 @@ static int fw_open_log(void)
 	base = base ? base + 1 : "unknown";
 
 	char *p = NULL;
-	pid_t pid = getpid();
+	pid_t pid = fw_pid;
 	for (unsigned seq = 0; seq < 1000 && !p; seq++) {
 		int n = snprintf(fw.path, sizeof fw.path, "%s/%.64s.%d.%u.fwlog", dir, base, (int)pid, seq);
 		if (n <= 0 || (size_t)n >= sizeof fw.path) {
@@ -566,7 +589,7 @@ static int fw_open_log(void)
 	h->exe_len = (uint32_t)strlen(exe);
 	memcpy(s, exe, h->exe_len);
 	s += h->exe_len;
-	h->argv_len = (uint32_t)fw_slurp("/proc/self/cmdline", s, FW_ARGV_MAX);
+	h->argv_len = (uint32_t)fw_cmdline(s, FW_ARGV_MAX);
 	s += h->argv_len;
 	long cl = fw_sys(SYS_getcwd, (long)s, PATH_MAX, 0, 0);
 	h->cwd_len = cl > 0 ? (uint32_t)strnlen(s, PATH_MAX) : 0;
@@ -709,7 +732,15 @@ FW_EXPORT void _Exit(int status)
 	fw_quick_exit(FW_ID__Exit, status);
 }
 
-__attribute__((constructor)) static void fw_init(void)
+/* glibc hands constructors the program's arguments; argv[0] is where
+ * glibc's own copy points, or these are not what they seem. */
+__attribute__((constructor)) static void fw_init(int argc, char **argv, char **envp)
 {
+	(void)envp;
+	if (argc > 0 && argv && argv[0] == program_invocation_name) {
+		fw_argc = argc;
+		fw_argv = argv;
+	}
 	fw_on();
+	fw_argv = NULL;
 }
