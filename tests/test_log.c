@@ -1418,6 +1418,48 @@ static void test_fork(void **state)
 	result_free(&r);
 }
 
+/* The header keeps the first 16 KiB of the command line: a fresh image
+ * takes it from its arguments, a fork child from /proc/self/cmdline; both
+ * must give the same bytes, cut at the same place. */
+static void test_long_command_line(void **state)
+{
+	(void)state;
+	enum { NARG = 24, ARGLEN = 1000, KEPT = 16384 };
+	char *d = mkscratch("longargv");
+	static char args[NARG][ARGLEN + 1];
+	const char *argv[NARG + 3] = {prog, "fork"};
+	for (int i = 0; i < NARG; i++) {
+		memset(args[i], 'a' + i, ARGLEN);
+		argv[2 + i] = args[i];
+	}
+	char want[KEPT + 3 * ARGLEN];
+	size_t wl = 0;
+	for (const char *const *a = argv; *a; a++) {
+		memcpy(want + wl, *a, strlen(*a) + 1);
+		wl += strlen(*a) + 1;
+		if (wl >= KEPT)
+			break;
+	}
+	assert_true(wl >= KEPT);
+	struct opts o = {.dir = d, .gate = -1};
+	struct result r;
+	run(&r, &o, argv);
+	assert_exited(&r, 0);
+	assert_int_equal(r.nout, 8);
+	uint32_t ids[2];
+	memcpy(ids, r.out, 8);
+	for (int k = 0; k < 2; k++) {
+		char log[PATH_MAX];
+		struct loaded L;
+		log_of(log, d, (pid_t)ids[k]);
+		load_ok(&L, log);
+		assert_int_equal(L.log.hdr.argv_len, KEPT);
+		assert_memory_equal(L.log.argv, want, KEPT);
+		unload(&L);
+	}
+	result_free(&r);
+}
+
 /* ------------------------------------------------------------------ */
 /* the reader on damaged logs                                           */
 
@@ -2497,6 +2539,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_same_path_chunks),
 		cmocka_unit_test(test_sigkill),
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_long_command_line),
 		cmocka_unit_test(test_reader_truncated),
 		cmocka_unit_test(test_reader_header_flips),
 		cmocka_unit_test(test_reader_record_flips),
