@@ -25,7 +25,7 @@
 extern char **environ;
 
 /* What a traced child's environment must hold, filled in at start. */
-struct fw_env fw_env;
+struct fw_env fw_env = {.lib = "", .given = "", .preload = "", .dir = "", .max = ""};
 
 size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits)
 {

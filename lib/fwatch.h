@@ -243,13 +243,13 @@ void fw_sync(void);
 void fw_close(int closing);
 
 /* The environment entries that make a child traced, set at start; empty
- * when this process does not record. */
+ * strings when this process does not record. */
 struct fw_env {
-	char lib[PATH_MAX];              /* absolute path of libfwatch.so */
-	char given[PATH_MAX];            /* the library as LD_PRELOAD named it */
-	char preload[PATH_MAX + 16];     /* "LD_PRELOAD=" lib */
-	char dir[PATH_MAX + 16];         /* "FWATCH_DIR=" absolute directory */
-	char max[40];                    /* "FWATCH_MAX_MB=" value, if it was set */
+	char *lib;                       /* absolute path of libfwatch.so */
+	char *given;                     /* the library as LD_PRELOAD named it */
+	char *preload;                   /* "LD_PRELOAD=" lib */
+	char *dir;                       /* "FWATCH_DIR=" absolute directory */
+	char *max;                       /* "FWATCH_MAX_MB=" value, if it was set */
 	const char *ld_name;             /* the dynamic loader: run by name, it
 					  * looks static but preloads fine */
 };

@@ -48,19 +48,24 @@ _Static_assert(sizeof(struct fw_log_header) + 2 * PATH_MAX + FW_ARGV_MAX + 65 <=
 	       "the first reservation holds the longest strings and then a chunk");
 #define FW_SEGS_MAX (1 + FW_SEG_DOUBLINGS + FW_MAX_MB_LIMIT)
 
+/* What every start writes comes first and together, a page or two: each
+ * page a process touches the first time costs it a fault. */
 static struct {
 	struct fw_log_header *hdr; /* segment 0 */
-	char *seg[FW_SEGS_MAX];    /* mapped segments, set once each */
-	uint32_t claim[FW_SEGS_MAX]; /* tid of the thread mapping each */
 	uint64_t ready;            /* [0, ready) is reserved on disk */
 	uint64_t ahead_at;         /* the middle of the last window reserved */
 	uint32_t preparing;        /* tid of the thread reserving more */
 	uint64_t limit;            /* FWATCH_MAX_MB in bytes */
-	char path[PATH_MAX];       /* the log, reopened by name to grow it */
 	dev_t dev;
 	ino_t ino;
-	const char *why;           /* why the log could not grow; once set, */
-} fw;                              /* it is not tried again */
+	const char *why;           /* why the log could not grow; once set,
+				    * it is not tried again */
+	char path[PATH_MAX];       /* the log, reopened by name to grow it */
+	struct {
+		char *base;        /* mapped, set once */
+		uint32_t claim;    /* tid of the thread mapping it */
+	} seg[FW_SEGS_MAX];
+} fw;
 
 /* fwatch's only output: one line on stderr when it cannot do its job,
  * "fwatch: " and the given strings (a NULL ends them). Through write(2),
@@ -264,20 +269,20 @@ static char *fw_segment(uint32_t i)
 	size = fw_seg_size(i);
 	uint32_t me = fw_self.tid ? fw_self.tid : 1;
 	for (;;) {
-		char *base = __atomic_load_n(&fw.seg[i], __ATOMIC_ACQUIRE);
+		char *base = __atomic_load_n(&fw.seg[i].base, __ATOMIC_ACQUIRE);
 		if (base)
 			return base;
 		if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
 			return NULL;
 		uint32_t owner = 0;
-		if (__atomic_compare_exchange_n(&fw.claim[i], &owner, me, 0, __ATOMIC_ACQ_REL,
+		if (__atomic_compare_exchange_n(&fw.seg[i].claim, &owner, me, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE) ||
 		    owner == me) {
 			char *p = fw_map_segment(start, size, 0);
 			if (!p)
 				return NULL;
 			char *none = NULL;
-			if (!__atomic_compare_exchange_n(&fw.seg[i], &none, p, 0, __ATOMIC_ACQ_REL,
+			if (!__atomic_compare_exchange_n(&fw.seg[i].base, &none, p, 0, __ATOMIC_ACQ_REL,
 							 __ATOMIC_ACQUIRE)) {
 				munmap(p, size);
 				return none;
@@ -287,7 +292,7 @@ static char *fw_segment(uint32_t i)
 			 * the file; a late writer faults them back in), but
 			 * never the header's. */
 			if (i >= 3)
-				madvise(__atomic_load_n(&fw.seg[i - 2], __ATOMIC_ACQUIRE),
+				madvise(__atomic_load_n(&fw.seg[i - 2].base, __ATOMIC_ACQUIRE),
 					fw_seg_size(i - 2), MADV_DONTNEED);
 			return p;
 		}
@@ -411,6 +416,35 @@ void *fw_sym(const char *name)
 	return p;
 }
 
+/* The strings (a NULL ends them) one after the other into dst, cut to cap
+ * with its NUL; their whole length, as snprintf("%s%s...") would return.
+ * The start path needs no more of printf, whose pages a small program
+ * might otherwise never fault in. */
+static size_t fw_put(char *dst, size_t cap, ...)
+{
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, cap);
+	for (const char *s; (s = va_arg(ap, const char *));)
+		for (; *s; s++, n++)
+			if (n + 1 < cap)
+				dst[n] = *s;
+	va_end(ap);
+	dst[n < cap ? n : cap - 1] = 0;
+	return n;
+}
+
+/* v in decimal, in buf. */
+static const char *fw_utoa(char buf[12], unsigned v)
+{
+	char *p = buf + 11;
+	*p = 0;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return p;
+}
+
 /* Copy at most cap bytes of a file (such as /proc/self/cmdline) into dst. */
 static size_t fw_slurp(const char *file, char *dst, size_t cap)
 {
@@ -469,26 +503,27 @@ static uint64_t fw_max_bytes(void)
 static int fw_dir(char *dir, size_t cap)
 {
 	const char *d = getenv("FWATCH_DIR");
-	int n;
+	size_t n;
 	*dir = 0;
 	if (d && *d) {
 		if (*d == '/') {
-			n = snprintf(dir, cap, "%s", d);
+			n = fw_put(dir, cap, d, NULL);
 		} else {
 			char cwd[PATH_MAX];
 			if (fw_sys(SYS_getcwd, (long)cwd, sizeof cwd, 0, 0) < 0)
 				return -1;
-			n = snprintf(dir, cap, "%s/%s", cwd, d);
-			if (n > 0 && (size_t)n < cap)
+			n = fw_put(dir, cap, cwd, "/", d, NULL);
+			if (n < cap)
 				setenv("FWATCH_DIR", dir, 1);
 		}
 	} else {
 		const char *tmp = getenv("TMPDIR");
+		char uid[12];
 		if (!tmp || *tmp != '/')
 			tmp = "/tmp";
-		n = snprintf(dir, cap, "%s/fwatch-%u", tmp, (unsigned)getuid());
+		n = fw_put(dir, cap, tmp, "/fwatch-", fw_utoa(uid, (unsigned)getuid()), NULL);
 	}
-	if (n <= 0 || (size_t)n >= cap) {
+	if (n >= cap) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -507,7 +542,11 @@ static int fw_dir(char *dir, size_t cap)
 }
 
 /* What exec needs to hand fwatch on to a child whose environment lost it:
- * this library's absolute path and the settings in force. */
+ * this library's absolute path and the settings in force. The strings go
+ * one after the other into one buffer, which a start touches a page or two
+ * of, not a page each. */
+static char fw_env_pool[3 * (PATH_MAX + 16) + 40];
+
 static void fw_env_init(const char *dir)
 {
 	Dl_info info;
@@ -516,16 +555,26 @@ static void fw_env_init(const char *dir)
 	 * per component at every start); a relative one is made absolute, for
 	 * children that run elsewhere. */
 	if (fw_env.lib[0] || !dladdr((void *)fw_env_init, &info) || !info.dli_fname ||
-	    (info.dli_fname[0] == '/' ? snprintf(lib, sizeof lib, "%s", info.dli_fname) >= (int)sizeof lib
-				      : !realpath(info.dli_fname, lib)))
+	    strlen(info.dli_fname) >= PATH_MAX)
 		return;
-	snprintf(fw_env.given, sizeof fw_env.given, "%s", info.dli_fname);
-	snprintf(fw_env.preload, sizeof fw_env.preload, "LD_PRELOAD=%s", lib);
-	snprintf(fw_env.dir, sizeof fw_env.dir, "FWATCH_DIR=%s", dir);
+	if (info.dli_fname[0] == '/')
+		memcpy(lib, info.dli_fname, strlen(info.dli_fname) + 1);
+	else if (!realpath(info.dli_fname, lib))
+		return;
+	/* given, lib and dir are each shorter than PATH_MAX: all fit */
+	char *p = fw_env_pool;
+	fw_env.given = p;
+	p += fw_put(p, PATH_MAX, info.dli_fname, NULL) + 1;
+	fw_env.preload = p;
+	p += fw_put(p, PATH_MAX + 16, "LD_PRELOAD=", lib, NULL) + 1;
+	fw_env.dir = p;
+	p += fw_put(p, PATH_MAX + 16, "FWATCH_DIR=", dir, NULL) + 1;
 	const char *max = getenv("FWATCH_MAX_MB");
-	if (max && *max)
-		snprintf(fw_env.max, sizeof fw_env.max, "FWATCH_MAX_MB=%.20s", max);
-	memcpy(fw_env.lib, lib, sizeof lib); /* last: lib[0] says it is all set */
+	if (max && *max) {
+		fw_env.max = p;
+		fw_put(p, sizeof "FWATCH_MAX_MB=" + 20, "FWATCH_MAX_MB=", max, NULL);
+	}
+	fw_env.lib = fw_env.preload + sizeof "LD_PRELOAD=" - 1; /* last: it says all is set */
 }
 
 static void fw_after_fork(void);
@@ -546,14 +595,17 @@ static int fw_open_log(void)
 	}
 	long el = fw_sys(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)exe, sizeof exe - 1);
 	exe[el > 0 ? el : 0] = 0;
-	const char *base = strrchr(exe, '/');
-	base = base ? base + 1 : "unknown";
+	const char *slash = strrchr(exe, '/');
+	char base[65]; /* the log's name keeps 64 bytes of the program's */
+	fw_put(base, sizeof base, slash ? slash + 1 : "unknown", NULL);
 
 	char *p = NULL;
 	pid_t pid = fw_pid;
 	for (unsigned seq = 0; seq < 1000 && !p; seq++) {
-		int n = snprintf(fw.path, sizeof fw.path, "%s/%.64s.%d.%u.fwlog", dir, base, (int)pid, seq);
-		if (n <= 0 || (size_t)n >= sizeof fw.path) {
+		char pids[12], seqs[12];
+		size_t n = fw_put(fw.path, sizeof fw.path, dir, "/", base, ".", fw_utoa(pids, (unsigned)pid),
+				  ".", fw_utoa(seqs, seq), ".fwlog", NULL);
+		if (n >= sizeof fw.path) {
 			errno = ENAMETOOLONG;
 			break;
 		}
@@ -615,8 +667,8 @@ static int fw_open_log(void)
 	__atomic_store_n(&h->tail, tail, __ATOMIC_RELEASE);
 
 	fw.hdr = h;
-	fw.seg[0] = p;
-	fw.claim[0] = 1;
+	fw.seg[0].base = p;
+	fw.seg[0].claim = 1;
 	fw.ready = FW_FIRST_RESERVE;
 	fw.ahead_at = FW_FIRST_RESERVE / 2;
 	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
@@ -666,11 +718,11 @@ int fw_start(void)
  * thread held, and learns its new tid. */
 static void fw_after_fork(void)
 {
-	for (uint32_t i = 0; i < FW_SEGS_MAX && (fw.seg[i] || fw.claim[i]); i++) {
-		if (fw.seg[i])
-			munmap(fw.seg[i], fw_seg_size(i));
-		fw.seg[i] = NULL;
-		fw.claim[i] = 0;
+	for (uint32_t i = 0; i < FW_SEGS_MAX && (fw.seg[i].base || fw.seg[i].claim); i++) {
+		if (fw.seg[i].base)
+			munmap(fw.seg[i].base, fw_seg_size(i));
+		fw.seg[i].base = NULL;
+		fw.seg[i].claim = 0;
 	}
 	fw.preparing = 0;
 	fw.hdr = NULL;
