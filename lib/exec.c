@@ -80,11 +80,13 @@ static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
 	long n = 0;
 	if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) == 0)
 		n = fw_sys(SYS_pread64, fd, (long)buf, sizeof buf - 1, 0);
+	/* the mount last: it matters only for the few programs that would
+	 * otherwise run secure, and every exec passes here */
 	if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG) &&
-	    fw_sys(SYS_fstatfs, fd, (long)&sf, 0, 0) == 0 && !(sf.f_flags & ST_NOSUID) &&
 	    (((st.st_mode & S_ISUID) && st.st_uid != getuid()) ||
 	     ((st.st_mode & S_ISGID) && st.st_gid != getgid()) ||
-	     (getuid() != 0 && fw_sys(SYS_fgetxattr, fd, (long)"security.capability", 0, 0) >= 0)))
+	     (getuid() != 0 && fw_sys(SYS_fgetxattr, fd, (long)"security.capability", 0, 0) >= 0)) &&
+	    fw_sys(SYS_fstatfs, fd, (long)&sf, 0, 0) == 0 && !(sf.f_flags & ST_NOSUID))
 		why |= FW_RB_SECURE;
 	fw_sys(SYS_close, fd, 0, 0, 0);
 	if (n >= 2 && buf[0] == '#' && buf[1] == '!') {

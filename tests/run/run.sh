@@ -418,6 +418,21 @@ else
 	skip "set-gid program: needs root and a user nobody"
 fi
 
+# On a nosuid mount the kernel ignores the set-uid bit: such a copy,
+# started by the command, is traced like any program and not reported.
+# Mounting a small tmpfs needs root.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && mkdir -p "$W/nosuid" &&
+	mount -t tmpfs -o nosuid,size=16m fwatch-nosuid "$W/nosuid" 2>/dev/null; then
+	cp "$PROG" "$W/nosuid/suid" && chown nobody "$W/nosuid/suid" && chmod 4755 "$W/nosuid/suid"
+	run nosuid-child "$RUN" -o logs sh -c "\"$W/nosuid/suid\" exit 3; exit \$?"
+	check "a set-uid program on a nosuid mount started by the command: traced, nothing said" \
+		"3 1 1 1" \
+		"$(status) $(grep -c . "$D/stderr") $(grep -c -F 'fwatch-run: 2 processes' "$D/stderr") $(ls "$D/w/logs" | grep -c '^suid\.')"
+	umount "$W/nosuid"
+else
+	skip "set-uid program on a nosuid mount: needs root, a user nobody and a tmpfs mount"
+fi
+
 # --- the example C project -------------------------------------------------
 
 # It builds under fwatch-run -j2 as it does without, and every compiler run
