@@ -35,11 +35,14 @@ void *fw_real_of(enum fw_id id)
 }
 
 /* Every row at once, from the objects' own tables (lib/symbols.c); dlsym
- * for what those cannot settle. */
+ * for what those cannot settle. One name is asked of both: where the
+ * objects loaded after fwatch are not what dlsym searches (fwatch dlopen'd
+ * rather than preloaded), they disagree, and dlsym answers for all. */
 void fw_real_init(void)
 {
 	struct fw_objs objs;
-	int own = fw_objs_load(&objs, (const void *)fw_real_init) == 0;
+	int own = fw_objs_load(&objs, (const void *)fw_real_init) == 0 &&
+		  fw_objs_find(&objs, "open") == fw_sym("open");
 	void *p;
 #define FW_CALL(name, ...)                                                                 \
 	p = own ? fw_objs_find(&objs, #name) : FW_SYM_ASK;                                 \
