@@ -18,8 +18,8 @@
 # (docs/BENCHMARKS.md, "-" for none), BENCH_NSTAT (1000000), BENCH_NOPEN
 # (200000), BENCH_THREADS (8) and BENCH_NTSTAT (125000 stat calls per thread),
 # BENCH_FIND_ROOT (/usr), BENCH_LTRACE_FIND_ROOT (/usr/include),
-# BENCH_TAR_DIR (/usr/include), BENCH_SUMMARY (1; 0 skips the 10M-record
-# fwatch-summary benchmark).
+# BENCH_TAR_DIR (/usr/include), BENCH_NSH (100 programs the shell loop
+# runs), BENCH_SUMMARY (1; 0 skips the 10M-record fwatch-summary benchmark).
 set -eu
 
 B=${1:-build}
@@ -35,6 +35,7 @@ NTSTAT=${BENCH_NTSTAT:-125000}
 FIND_ROOT=${BENCH_FIND_ROOT:-/usr}
 LFIND_ROOT=${BENCH_LTRACE_FIND_ROOT:-/usr/include}
 TAR_DIR=${BENCH_TAR_DIR:-/usr/include}
+NSH=${BENCH_NSH:-100}
 SUMMARY=${BENCH_SUMMARY:-1}
 # strace and ltrace stop the traced program at every call: the loops run
 # under them at 1/10 and 1/100 of their size, and their ratios are worked
@@ -345,8 +346,14 @@ CMD_true=("$TRUE")
 add true "\`$TRUE\` (one process: start and exit)" - "logs=1" -
 CALLS[true]=1
 
+# The same in bulk, as configure scripts and makefiles run programs: a
+# shell starting \`true\` $NSH times, every process traced.
+CMD_shloop=(/bin/sh -c 'i=0; while [ $i -lt '"$NSH"' ]; do "$0"; i=$((i + 1)); done' "$TRUE")
+add shloop "\`/bin/sh\` running \`$TRUE\` $NSH times" - "" -
+CALLS[shloop]=$((NSH + 1))
+
 # The workloads strace and ltrace run, the slow ones under ltrace once.
-STRACED="stat open tstat find tar python make"
+STRACED="stat open tstat find tar python make shloop"
 LTRACED="stat open tstat true python find tar make"
 LSLOW="find tar make"
 
@@ -586,7 +593,7 @@ report() {
 	echo "times are the medians of each side. \"+ns/call\" is the median difference"
 	echo "divided by the calls made: for the loops, the calls of the loop (open and"
 	echo "close each count as one); for the other commands, the records of the"
-	echo "traced run; for \`true\`, the difference per process. \"strace -f\""
+	echo "traced run; for \`true\` and the shell loop, the difference per process. \"strace -f\""
 	echo "(\`-o FILE\`) and \"ltrace -f -c\" are their own interleaved pairs with the"
 	echo "untraced command (median, range). The loops run under strace at 1/$SDIV and"
 	echo "under ltrace at 1/$LDIV of their size, so their ratio is per call: 1 + the"
@@ -629,7 +636,7 @@ report() {
 			fi
 			echo "| ${NAME[$w]} | $(dirlabel "$d") | $(secs "$u") | $(secs "$t") |" \
 				"$(fmt '**%.3f** | %.3f–%.3f | %.3f–%.3f' "$r" "$rq1" "$rq3" "$rmin" "$rmax") |" \
-				"$(if [ "$w" = true ]; then fmt '%+.0f µs/process' "$(awk "BEGIN { print $ns / 1000 }")"
+				"$(if [ "$w" = true ] || [ "$w" = shloop ]; then fmt '%+.0f µs/process' "$(awk "BEGIN { print $ns / 1000 }")"
 				else fmt '%+.0f' "$ns"; fi) |" \
 				"$(if [ $i = 1 ]; then toolcell "strace.$w" "$w"; else echo '(above)'; fi) |" \
 				"$(if [ $i = 1 ]; then toolcell "ltrace.$w" "$w"; else echo '(above)'; fi) |" \
@@ -691,7 +698,7 @@ report() {
 	for d in $LOGDIRS; do
 		i=$((i + 1))
 		for w in $WORKLOADS; do
-			[ "$w" = true ] && continue
+			[ "$w" = true ] || [ "$w" = shloop ] && continue
 			c=$(cat "$WORK/res/$w.$i.count")
 			recs=$(kv "$c" records)
 			used=$(awk -v s="$(kv "$c" used)" -v n="$recs" 'BEGIN { printf "%.1f", s / n }')
