@@ -830,7 +830,7 @@ if [ "$OUT" != - ]; then
 		echo "left out when it is not installed. Other settings: \`BENCH_STRACE_REPS\`,"
 		echo "\`BENCH_LTRACE_REPS\`, \`BENCH_LTRACE_SLOW_REPS\`, \`BENCH_NSTAT\`,"
 		echo "\`BENCH_NOPEN\`, \`BENCH_THREADS\`, \`BENCH_NTSTAT\`, \`BENCH_FIND_ROOT\`,"
-		echo "\`BENCH_LTRACE_FIND_ROOT\`, \`BENCH_TAR_DIR\`, \`BENCH_SUMMARY\` (bench/bench.sh)."
+		echo "\`BENCH_LTRACE_FIND_ROOT\`, \`BENCH_TAR_DIR\`, \`BENCH_NSH\`, \`BENCH_SUMMARY\` (bench/bench.sh)."
 		echo
 		cat "$WORK/report.md"
 	} > "$OUT"
