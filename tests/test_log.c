@@ -1378,18 +1378,25 @@ static void test_sigkill(void **state)
 	result_free(&r);
 }
 
-static void test_fork(void **state)
+/* `logprog fork ...` with its logs in d: the parent's pid and the child's. */
+static void run_fork(const char *d, const char *const *argv, uint32_t ids[2])
 {
-	(void)state;
-	char *d = mkscratch("fork");
-	const char *argv[] = {prog, "fork", NULL};
 	struct opts o = {.dir = d, .gate = -1};
 	struct result r;
 	run(&r, &o, argv);
 	assert_exited(&r, 0);
 	assert_int_equal(r.nout, 8);
-	uint32_t ids[2];
 	memcpy(ids, r.out, 8);
+	result_free(&r);
+}
+
+static void test_fork(void **state)
+{
+	(void)state;
+	char *d = mkscratch("fork");
+	const char *argv[] = {prog, "fork", NULL};
+	uint32_t ids[2];
+	run_fork(d, argv, ids);
 	char names[4][NAME_MAX + 1];
 	assert_int_equal(list_logs(d, names, 4), 2);
 	char log[PATH_MAX];
@@ -1415,7 +1422,6 @@ static void test_fork(void **state)
 	assert_int_equal(L.ev[0].tid, ids[1]);
 	assert_int_equal(L.ev[1].tid, ids[1]);
 	unload(&L);
-	result_free(&r);
 }
 
 /* The header keeps the first 16 KiB of the command line: a fresh image
@@ -1441,13 +1447,8 @@ static void test_long_command_line(void **state)
 			break;
 	}
 	assert_true(wl >= KEPT);
-	struct opts o = {.dir = d, .gate = -1};
-	struct result r;
-	run(&r, &o, argv);
-	assert_exited(&r, 0);
-	assert_int_equal(r.nout, 8);
 	uint32_t ids[2];
-	memcpy(ids, r.out, 8);
+	run_fork(d, argv, ids);
 	for (int k = 0; k < 2; k++) {
 		char log[PATH_MAX];
 		struct loaded L;
@@ -1457,7 +1458,6 @@ static void test_long_command_line(void **state)
 		assert_memory_equal(L.log.argv, want, KEPT);
 		unload(&L);
 	}
-	result_free(&r);
 }
 
 /* ------------------------------------------------------------------ */
