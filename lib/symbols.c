@@ -93,7 +93,8 @@ static void *fw_obj_find(const struct fw_obj *o, const char *name, uint32_t h)
 		uint32_t c = chain[i - symoff];
 		const ElfW(Sym) *sym = &o->sym[i];
 		unsigned type = ELF64_ST_TYPE(sym->st_info), bind = ELF64_ST_BIND(sym->st_info);
-		if ((c | 1) == (h | 1) && sym->st_shndx != SHN_UNDEF && sym->st_value &&
+		if ((c | 1) == (h | 1) && sym->st_shndx != SHN_UNDEF &&
+		    (sym->st_value || type == STT_TLS) &&
 		    bind != STB_LOCAL && !(o->ver && (o->ver[i] & 0x8000)) &&
 		    !strcmp(name, o->str + sym->st_name))
 			return (bind == STB_GLOBAL || bind == STB_WEAK) &&
