@@ -9,7 +9,8 @@
 #define FW_CLASSES(X)                                                         \
 	X(OPEN, "open") X(DIR, "dir") X(STDIO, "stdio") X(STAT, "stat")        \
 	X(ACCESS, "access") X(LINK, "link") X(NAME, "name") X(FD, "fd")        \
-	X(CWD, "cwd") X(EXEC, "exec") X(LOAD, "load")
+	X(CWD, "cwd") X(EXEC, "exec") X(LOAD, "load") X(STATFS, "statfs")      \
+	X(XATTR, "xattr") X(NOTIFY, "notify") X(ADMIN, "admin")
 
 enum fw_class {
 #define FW_CLASS_ENUM(c, name) FW_CLASS_##c,
@@ -39,6 +40,10 @@ struct fw_call_info {
 
 extern const struct fw_call_info fw_calls[FW_ID_COUNT];
 extern const char *const fw_class_names[FW_CLASS_COUNT]; /* "open", "stat", ... */
+
+/* Whether the word w (len bytes) of a call list selects row id: its name,
+ * "%class", or "%file" (every call that takes a path, as strace's). */
+int fw_call_selects(unsigned id, const char *w, unsigned long len);
 
 /* Whether row id's shape has letter c (a-z, A-Z): what strchr(shape, c)
  * says, from a table of bits, since readers ask for every record. */

@@ -38,7 +38,9 @@ struct fw_log_header {
 	uint64_t sync_mono_ns;    /* a later (monotonic, tick) pair, refreshed as the log */
 	uint64_t sync_tick;       /* grows and at exit: the reader converts ticks with both
 	                           * pairs, and ignores this one if sync_lock is set */
-	uint64_t reserved1[4];
+	uint64_t fork_tick;       /* a fork child's: the tick just before the fork, in
+	                           * its parent; 0 for an image that began with exec */
+	uint64_t reserved1[3];
 };
 
 /* One record per call, 8-byte aligned: 24 bytes, the optional fields that

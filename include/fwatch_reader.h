@@ -18,6 +18,7 @@ struct fw_log {
 	uint64_t pos, end;        /* next record; end of what can be read */
 	const char *last;         /* the path a FW_RB_SAME record repeats */
 	uint64_t incomplete;      /* records a crash left half written */
+	uint64_t fork_mono_ns;    /* hdr.fork_tick converted; 0 when not a fork child */
 	double ns_per_tick;
 	int clock_estimated;      /* no usable sync pair: this machine's TSC rate used */
 	int truncated;            /* the file ends before the log's tail */

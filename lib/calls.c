@@ -1,4 +1,6 @@
 /* The names and classes of the intercepted calls, for the reader and tools. */
+#include <string.h>
+
 #include "fwatch_calls.h"
 
 const struct fw_call_info fw_calls[FW_ID_COUNT] = {
@@ -29,4 +31,15 @@ void fw_shape_init(void)
 		for (const char *c = fw_calls[id].shape; *c; c++)
 			fw_shape_bits[id] |= FW_SHAPE_BIT(*c);
 	fw_shape_ready = 1;
+}
+
+/* One word of a -e list or FWATCH_CALLS: a function's name, "%class", or
+ * strace's "%file" (every call that takes a path). */
+int fw_call_selects(unsigned id, const char *w, size_t len)
+{
+	if (len == 5 && !memcmp(w, "%file", 5))
+		return fw_shape_has(id, 'p');
+	int cls = len && *w == '%';
+	const char *n = cls ? fw_class_names[fw_calls[id].cls] : fw_calls[id].name;
+	return len > (size_t)cls && strlen(n) == len - (size_t)cls && !memcmp(n, w + cls, len - (size_t)cls);
 }

@@ -243,14 +243,15 @@ static size_t fw_count(char *const *v)
  * vfork child: its memory (the log's state, the loader's lock) is its
  * parent's. */
 static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const char *path, const char *file,
-				    char *const *argv, uint16_t bits)
+				    char *const *argv, uint16_t bits, int flags)
 {
 	struct fw_rec *r = NULL;
 	if (fw_wants(id) && (!fw_paths || fw_path_wanted(path, NULL))) {
 		/* fexecve's row ("fv") has no path slot */
-		struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv,
+		struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv, .a1 = (uint32_t)flags,
 				    .paths = (id == FW_ID_fexecve ? 0 : 1) | 8};
-		c.bits = bits | fw_untraceable(AT_FDCWD, file, 0);
+		/* execveat's file is relative to its dirfd */
+		c.bits = bits | fw_untraceable(id == FW_ID_execveat ? fd : AT_FDCWD, file, 0);
 		if (fw_sys(SYS_getpid, 0, 0, 0, 0) != fw_pid)
 			c.bits |= FW_RB_VFORK;
 		c.t0 = c.t1 = fw_now();
@@ -275,12 +276,12 @@ static void fw_exec_end(struct fw_rec *r, int e)
 }
 
 /* The three real functions every exec wrapper ends in. */
-enum fw_how { FW_EXECVE, FW_EXECVPE, FW_FEXECVE };
+enum fw_how { FW_EXECVE, FW_EXECVPE, FW_FEXECVE, FW_EXECVEAT };
 
 static int fw_exec_real(enum fw_how how, const char *path, int fd, char *const *argv,
-			char *const *env)
+			char *const *env, int flags)
 {
-	static const enum fw_id ids[] = {FW_ID_execve, FW_ID_execvpe, FW_ID_fexecve};
+	static const enum fw_id ids[] = {FW_ID_execve, FW_ID_execvpe, FW_ID_fexecve, FW_ID_execveat};
 	void *real = fw_real_get(ids[how]);
 	if (!real) {
 		errno = ENOSYS;
@@ -288,6 +289,9 @@ static int fw_exec_real(enum fw_how how, const char *path, int fd, char *const *
 	}
 	if (how == FW_FEXECVE)
 		return ((int (*)(int, char *const *, char *const *))real)(fd, argv, env);
+	if (how == FW_EXECVEAT)
+		return ((int (*)(int, const char *, char *const *, char *const *, int))real)(
+			fd, path, argv, env, flags);
 	return ((int (*)(const char *, char *const *, char *const *))real)(path, argv, env);
 }
 
@@ -295,7 +299,7 @@ static int fw_exec_real(enum fw_how how, const char *path, int fd, char *const *
  * fexecve), file the program that will run (after a PATH search), envp the
  * environment it hands on. */
 static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, const char *file,
-		   char *const *argv, char *const *envp)
+		   char *const *argv, char *const *envp, int flags)
 {
 	size_t n = fw_count(envp);
 	char *out[n < 65536 ? n + 4 : 1];
@@ -303,9 +307,9 @@ static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, con
 	uint16_t bits = 0;
 	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &bits) : envp;
 	int e = errno;
-	struct fw_rec *r = fw_exec_begin(id, fd, path, file, argv, bits);
+	struct fw_rec *r = fw_exec_begin(id, fd, path, file, argv, bits, flags);
 	errno = e;
-	int ret = fw_exec_real(how, path, fd, argv, env);
+	int ret = fw_exec_real(how, path, fd, argv, env, flags);
 	e = errno;
 	fw_exec_end(r, e);
 	errno = e;
@@ -314,26 +318,26 @@ static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, con
 
 FW_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return fw_exec(FW_ID_execve, FW_EXECVE, path, AT_FDCWD, path, argv, envp);
+	return fw_exec(FW_ID_execve, FW_EXECVE, path, AT_FDCWD, path, argv, envp, 0);
 }
 
 FW_EXPORT int execv(const char *path, char *const argv[])
 {
-	return fw_exec(FW_ID_execv, FW_EXECVE, path, AT_FDCWD, path, argv, environ);
+	return fw_exec(FW_ID_execv, FW_EXECVE, path, AT_FDCWD, path, argv, environ, 0);
 }
 
 FW_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	char buf[PATH_MAX];
 	return fw_exec(FW_ID_execvpe, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
-		       argv, envp);
+		       argv, envp, 0);
 }
 
 FW_EXPORT int execvp(const char *file, char *const argv[])
 {
 	char buf[PATH_MAX];
 	return fw_exec(FW_ID_execvp, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
-		       argv, environ);
+		       argv, environ, 0);
 }
 
 /* execl, execlp and execle: gather the variadic arguments into an array on
@@ -355,7 +359,7 @@ FW_EXPORT int execl(const char *path, const char *arg, ...)
 	va_list ap;
 	FW_GATHER(arg, argv, ap);
 	va_end(ap);
-	return fw_exec(FW_ID_execl, FW_EXECVE, path, AT_FDCWD, path, (char *const *)argv, environ);
+	return fw_exec(FW_ID_execl, FW_EXECVE, path, AT_FDCWD, path, (char *const *)argv, environ, 0);
 }
 
 FW_EXPORT int execlp(const char *file, const char *arg, ...)
@@ -365,7 +369,7 @@ FW_EXPORT int execlp(const char *file, const char *arg, ...)
 	va_end(ap);
 	char buf[PATH_MAX];
 	return fw_exec(FW_ID_execlp, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
-		       (char *const *)argv, environ);
+		       (char *const *)argv, environ, 0);
 }
 
 FW_EXPORT int execle(const char *path, const char *arg, ...)
@@ -374,14 +378,27 @@ FW_EXPORT int execle(const char *path, const char *arg, ...)
 	FW_GATHER(arg, argv, ap);
 	char *const *envp = va_arg(ap, char *const *);
 	va_end(ap);
-	return fw_exec(FW_ID_execle, FW_EXECVE, path, AT_FDCWD, path, (char *const *)argv, envp);
+	return fw_exec(FW_ID_execle, FW_EXECVE, path, AT_FDCWD, path, (char *const *)argv, envp, 0);
 }
 
 FW_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	char self[64];
 	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-	return fw_exec(FW_ID_fexecve, FW_FEXECVE, NULL, fd, self, argv, envp);
+	return fw_exec(FW_ID_fexecve, FW_FEXECVE, NULL, fd, self, argv, envp, 0);
+}
+
+/* With AT_EMPTY_PATH and "", the program is dirfd itself. */
+FW_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+	char self[64];
+	const char *file = path;
+	__asm__("" : "+r"(file)); /* glibc declares path nonnull; NULL still reaches us */
+	if ((flags & AT_EMPTY_PATH) && file && !*file) {
+		snprintf(self, sizeof self, "/proc/self/fd/%d", dirfd);
+		file = self;
+	}
+	return fw_exec(FW_ID_execveat, FW_EXECVEAT, path, dirfd, file, argv, envp, flags);
 }
 
 typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,

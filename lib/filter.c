@@ -8,40 +8,36 @@
 #include "fwatch.h"
 #include "fwatch_calls.h"
 
-_Static_assert(FW_ID_COUNT <= 128, "fw_mask holds 128 ids");
+_Static_assert(FW_ID_COUNT <= 256, "fw_mask holds 256 ids");
 
-uint64_t fw_mask[2] = {~0ull, ~0ull};
+uint64_t fw_mask[4] = {~0ull, ~0ull, ~0ull, ~0ull};
 const char *fw_paths;
 
 /* FWATCH_CALLS=open,stat64,%stat: a comma-separated list of function names
- * and classes. Anything unknown makes the whole value void (with a
+ * and classes (%file: every call that takes a path). Anything unknown makes the whole value void (with a
  * warning): recording too much is better than silently too little. */
 void fw_filter_init(void)
 {
 	const char *v = getenv("FWATCH_CALLS");
 	if (v && *v) {
-		uint64_t m[2] = {0, 0};
+		uint64_t m[4] = {0, 0, 0, 0};
 		for (const char *p = v; *p;) {
 			size_t l = strcspn(p, ",");
 			int hit = 0;
-			for (int i = 0; i < FW_ID_COUNT; i++) {
-				const char *n = *p == '%' ? fw_class_names[fw_calls[i].cls] : fw_calls[i].name;
-				size_t off = *p == '%';
-				if (l > off && strlen(n) == l - off && !memcmp(n, p + off, l - off)) {
+			for (unsigned i = 0; i < FW_ID_COUNT; i++)
+				if (fw_call_selects(i, p, l)) {
 					m[i >> 6] |= 1ull << (i & 63);
 					hit = 1;
 				}
-			}
 			if (!hit) {
 				fw_say("FWATCH_CALLS=", v, ": unknown function or class; recording all calls",
 				       NULL);
-				m[0] = m[1] = ~0ull;
+				memset(m, 0xff, sizeof m);
 				break;
 			}
 			p += l + (p[l] == ',');
 		}
-		fw_mask[0] = m[0];
-		fw_mask[1] = m[1];
+		memcpy(fw_mask, m, sizeof m);
 	}
 	/* FWATCH_PATHS compares absolute paths: a relative entry would match
 	 * none of them and silently drop everything. */

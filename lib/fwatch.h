@@ -64,7 +64,7 @@ static inline long fw_sys(long nr, long a, long b, long c, long d)
 }
 
 /* The filters of lib/filter.c. */
-extern uint64_t fw_mask[2];
+extern uint64_t fw_mask[4];
 extern const char *fw_paths;
 void fw_filter_init(void);
 int fw_path_wanted(const char *path, const char *path2);

@@ -580,6 +580,17 @@ static void fw_env_init(const char *dir)
 static void fw_after_fork(void);
 static void fw_at_exit(void);
 
+/* The tick just before the last fork, taken in the parent: a fork child's
+ * log says when it split off, so that the reader knows which of its
+ * parent's descriptors it inherited. 0 in an image that did not fork from
+ * this one. */
+static uint64_t fw_fork_tick, fw_forked_at;
+
+static void fw_before_fork(void)
+{
+	fw_fork_tick = fw_now();
+}
+
 /* Create this process's log and fill its header. */
 static int fw_open_log(void)
 {
@@ -632,7 +643,7 @@ static int fw_open_log(void)
 	h->gid = getgid();
 	h->euid = geteuid();
 	h->egid = getegid();
-	if (fw_mask[0] + 1 || fw_mask[1] + 1 || fw_paths)
+	if (fw_mask[0] + 1 || fw_mask[1] + 1 || fw_mask[2] + 1 || fw_mask[3] + 1 || fw_paths)
 		h->flags |= FW_LOGF_FILTERED;
 
 	/* The strings go straight into the mapping, capped so that the header
@@ -661,6 +672,7 @@ static int fw_open_log(void)
 	h->start_mono_ns = fw_mono_ns();
 	h->sync_tick = h->start_tick;
 	h->sync_mono_ns = h->start_mono_ns;
+	h->fork_tick = fw_forked_at;
 	/* Chunks start on a chunk boundary; the gap after the strings is zeros,
 	 * which a reader skips. */
 	uint64_t tail = (h->data_start + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
@@ -701,7 +713,7 @@ int fw_start(void)
 	if (on && !hooked) {
 		hooked = 1;
 		fw_real_init();
-		pthread_atfork(NULL, NULL, fw_after_fork);
+		pthread_atfork(fw_before_fork, NULL, fw_after_fork);
 		atexit(fw_at_exit);
 		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
 	}
@@ -732,6 +744,7 @@ static void fw_after_fork(void)
 	fw_self.cur = fw_self.end = NULL;
 	fw_self.last_len = 0;
 	fw_self.writing = 0;
+	fw_forked_at = fw_fork_tick;
 	__atomic_store_n(&fw_state, FW_UNINIT, __ATOMIC_RELEASE);
 	fw_start();
 }

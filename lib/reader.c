@@ -94,6 +94,12 @@ static void fw_clock_setup(struct fw_log *log)
 		log->ns_per_tick = fw_local_ns_per_tick();
 		log->clock_estimated = 1;
 	}
+	/* the same TSC ran in the parent: this log's pairs convert it */
+	if (h->fork_tick) {
+		double v = (double)h->start_mono_ns -
+			   (double)(int64_t)(h->start_tick - h->fork_tick) * log->ns_per_tick;
+		log->fork_mono_ns = v >= 1 && v < 9e18 ? (uint64_t)v : 1; /* 1: damaged, "long ago" */
+	}
 }
 
 int fw_log_open(struct fw_log *log, const char *path, char *err, size_t errlen)
@@ -240,7 +246,8 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		}
 		if (lim < s ||
 		    (has_p && !(r.bits & FW_RB_SAME) && fw_path(s, lim, &ev->path, &s) < 0) ||
-		    (fw_shape_has(id - 1, 'q') && fw_path(s, lim, &ev->path2, &s) < 0))
+		    ((fw_shape_has(id - 1, 'q') || fw_shape_has(id - 1, 'S')) &&
+		     fw_path(s, lim, &ev->path2, &s) < 0))
 			return fw_fail(err, errlen, "record at offset %llu: path runs past the record",
 				       (unsigned long long)off);
 		if (has_p)

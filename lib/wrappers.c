@@ -9,9 +9,19 @@
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/fanotify.h>
+#include <sys/inotify.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/swap.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "fwatch.h"
 #include "fwatch_calls.h"
@@ -77,7 +87,8 @@ static inline const char *fw_opaque(const char *p)
 	c.a1 = bad ? 0 : (uint32_t)(a1_);                                      \
 	c.a2 = bad ? 0 : (uint32_t)(a2_);                                      \
 	c.paths = (__builtin_strchr(shape, 'p') ? 1u : 0u) |                   \
-		  (__builtin_strchr(shape, 'q') ? 2u : 0u) | (bad ? 4u : 0u);  \
+		  (__builtin_strchr(shape, 'q') || __builtin_strchr(shape, 'S') ? 2u : 0u) | \
+		  (bad ? 4u : 0u);                                             \
 	if (FW_LIKELY(!fw_paths) || fw_path_wanted(c.path, c.path2))          \
 		fw_record(&c);                                                 \
 	errno = e;                                                             \

@@ -470,7 +470,7 @@ static void assert_record_sizes(const struct loaded *L, pid_t pid)
 				want += strlen(stored) + 1;
 			prev = stored;
 		}
-		if (strchr(shape, 'q'))
+		if (strchr(shape, 'q') || strchr(shape, 'S')) /* a second string */
 			want += (e->path2 ? strlen(e->path2) : 0) + 1;
 		if (size != ((want + 7) & ~(size_t)7))
 			fail_msg("record %zu (%s %s) at offset %llu: size %u, expected %zu", i,
@@ -1838,7 +1838,9 @@ static struct model model_record(const unsigned char *rec, uint64_t off, uint64_
 		return m;
 	}
 	for (int k = 0; k < 2; k++) {
-		if (!strchr(shape, k ? 'q' : 'p') || (!k && (r.bits & FW_RB_SAME)))
+		/* the second string: a path (q) or another string (S) */
+		if (!(k ? strchr(shape, 'q') || strchr(shape, 'S') : strchr(shape, 'p')) ||
+		    (!k && (r.bits & FW_RB_SAME)))
 			continue;
 		const unsigned char *z = p < lim ? memchr(rec + p, 0, lim - p) : NULL;
 		if (!z) {

@@ -97,12 +97,33 @@ unsigned fw_actions(const struct fw_event *ev, int which)
 	case FW_CLASS_OPEN:
 	case FW_CLASS_STDIO:
 		return which ? 0 : fw_open_actions(ev);
-	case FW_CLASS_DIR:
 	case FW_CLASS_LINK:
+		/* realpath's answer is a second path, looked up like the first */
+		if (fw_shape_has(ev->id, 'q'))
+			return FW_ACT(STAT);
+		return which ? 0 : FW_ACT(READ);
+	case FW_CLASS_DIR:
 	case FW_CLASS_LOAD:
 		return which ? 0 : FW_ACT(READ);
 	case FW_CLASS_STAT:
+	case FW_CLASS_STATFS:
 		return which ? 0 : FW_ACT(STAT);
+	case FW_CLASS_XATTR:
+		/* reading attributes is like stat; setting one changes the file */
+		return which ? 0
+		       : ev->id == FW_ID_setxattr || ev->id == FW_ID_lsetxattr || ev->id == FW_ID_removexattr ||
+				 ev->id == FW_ID_lremovexattr
+			       ? FW_ACT(XATTR)
+			       : FW_ACT(STAT);
+	case FW_CLASS_NOTIFY:
+		return which ? 0 : FW_ACT(WATCH);
+	case FW_CLASS_ADMIN:
+		/* acct appends to its file; chroot and the mounts change how
+		 * paths resolve */
+		return which ? 0
+		       : ev->id == FW_ID_acct   ? FW_ACT(WRITE)
+		       : ev->id == FW_ID_chroot ? FW_ACT(CHROOT)
+						: FW_ACT(MOUNT);
 	case FW_CLASS_ACCESS:
 		return which ? 0 : FW_ACT(ACCESS);
 	case FW_CLASS_CWD:
@@ -120,6 +141,12 @@ unsigned fw_actions(const struct fw_event *ev, int which)
 	case FW_ID_mkdir:
 	case FW_ID_mkdirat:
 	case FW_ID_mkdtemp:
+	case FW_ID_mknod:
+	case FW_ID_mknodat:
+	case FW_ID___xmknod:
+	case FW_ID___xmknodat:
+	case FW_ID_mkfifo:
+	case FW_ID_mkfifoat:
 		return which ? 0 : FW_ACT(CREATE);
 	case FW_ID_rmdir:
 	case FW_ID_unlink:
@@ -147,6 +174,10 @@ unsigned fw_actions(const struct fw_event *ev, int which)
 	case FW_ID_fchownat:
 		return which ? 0 : FW_ACT(CHOWN);
 	case FW_ID_utimensat:
+	case FW_ID_utime:
+	case FW_ID_utimes:
+	case FW_ID_lutimes:
+	case FW_ID_futimesat:
 		return which ? 0 : FW_ACT(UTIME);
 	default:
 		return 0;

@@ -104,13 +104,13 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 	int a2_fixed = fw_shape_has(ev->id, 'm') || fw_shape_has(ev->id, 'D');
 	int seq = 0, next = 0;
 	for (const char *c = shape; *c; c++)
-		seq += strchr("oatsrnuxg", *c) != NULL;
+		seq += strchr("oatsrnuxgk", *c) != NULL;
 	/* open's mode is an argument only when the flags create a file */
 	int nomode = fw_shape_has(ev->id, 'o') && !(ev->a1 & 0100) && (ev->a1 & 020200000) != 020200000;
 	putc('(', f);
 	for (const char *c = shape; *c; c++) {
 		uint32_t v = 0;
-		if (strchr("oatsrnuxg", *c))
+		if (strchr("oatsrnuxgk", *c))
 			v = next++ == 0 ? ev->a1 : ev->a2;
 		if (*c == 'm' && nomode)
 			continue;
@@ -131,7 +131,16 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 			fw_put_pathval(f, ev->path, ev->bits, FW_RB_TRUNC);
 			break;
 		case 'q':
+		case 'S':
 			fw_put_pathval(f, ev->path2, ev->bits, FW_RB_TRUNC2);
+			break;
+		case 'k':
+			if (v == 0)
+				fputs("F_DUPFD", f);
+			else if (v == 1030)
+				fputs("F_DUPFD_CLOEXEC", f);
+			else
+				fprintf(f, "%u", v);
 			break;
 		case 'o':
 			fw_put_open_flags(f, v);

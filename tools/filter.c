@@ -28,10 +28,12 @@ static void *fw_grow(void *v, size_t n, size_t size)
 }
 
 /* -e open,stat,%access or -e '!close,%fd': names from the call table,
- * classes as "%class"; a leading "!" selects all the others. Several -e
+ * classes as "%class", strace's %file for every call that takes a path; a leading "!" selects all the others. Several -e
  * add up. */
 int fw_filter_calls(struct fw_filter *f, const char *list)
 {
+	if (!strncmp(list, "trace=", 6)) /* strace's spelling */
+		list += 6;
 	int neg = *list == '!';
 	uint8_t sel[FW_ID_COUNT] = {0};
 	const char *p = list + neg;
@@ -41,12 +43,10 @@ int fw_filter_calls(struct fw_filter *f, const char *list)
 	}
 	while (*p) {
 		size_t l = strcspn(p, ",");
-		int hit = 0, cls = *p == '%';
-		for (int i = 0; i < FW_ID_COUNT; i++) {
-			const char *n = cls ? fw_class_names[fw_calls[i].cls] : fw_calls[i].name;
-			if (l > (size_t)cls && strlen(n) == l - (size_t)cls && !memcmp(n, p + cls, l - (size_t)cls))
+		int hit = 0;
+		for (unsigned i = 0; i < FW_ID_COUNT; i++)
+			if (fw_call_selects(i, p, l))
 				sel[i] = hit = 1;
-		}
 		if (!hit) {
 			warnx("-e: unknown function or class: %.*s", (int)l, p);
 			return -1;

@@ -116,11 +116,9 @@ static void fw_calls_arg(const char *arg)
 			warnx("-e %s: empty name in the list", arg);
 			usage(stderr, 2);
 		}
-		for (int i = 0; i < FW_ID_COUNT; i++) {
-			const char *n = cls ? fw_class_names[fw_calls[i].cls] : fw_calls[i].name;
-			if (strlen(n) == l - (size_t)cls && !memcmp(n, p + cls, l - (size_t)cls))
+		for (unsigned i = 0; i < FW_ID_COUNT; i++)
+			if (fw_call_selects(i, p, l))
 				hit[i] = found = 1;
-		}
 		if (!found) {
 			warnx("-e %s: %s '%.*s' (fwatch-run --list shows them all)", arg,
 			      cls ? "no class of calls named" : "fwatch does not record a function named",

@@ -223,10 +223,178 @@ void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *c
 	}
 }
 
+/* Images by start (a parent starts before its children), ties by index. */
+static const struct fw_model *fw_sorting;
+
+static int fw_by_start(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	uint64_t x = fw_sorting->procs[i].log.hdr.start_mono_ns, y = fw_sorting->procs[j].log.hdr.start_mono_ns;
+	if (x != y)
+		return x < y ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+static size_t *fw_start_order(const struct fw_model *m)
+{
+	size_t *by = malloc((m->n + 1) * sizeof *by);
+	if (!by)
+		err(1, "malloc");
+	for (size_t i = 0; i < m->n; i++)
+		by[i] = i;
+	fw_sorting = m;
+	if (m->n)
+		qsort(by, m->n, sizeof *by, fw_by_start);
+	return by;
+}
+
+/* An image with the pid of an earlier one was exec'd by it if that one
+ * ended in an exec (else the pid was reused); any other is a child of the
+ * latest earlier image whose pid is its ppid. */
+void fw_model_link(struct fw_model *m)
+{
+	if (m->linked)
+		return;
+	m->linked = 1;
+	size_t *by = fw_start_order(m);
+	/* latest[]: pid -> the latest image so far with that pid, in start
+	 * order; open addressing over a power of two at least twice m->n */
+	size_t hcap = 16;
+	while (hcap < 2 * m->n)
+		hcap *= 2;
+	long *latest = malloc(hcap * sizeof *latest);
+	if (!latest)
+		err(1, "malloc");
+	for (size_t k = 0; k < hcap; k++)
+		latest[k] = -1;
+	for (size_t k = 0; k < m->n; k++) {
+		struct fw_proc *p = &m->procs[by[k]];
+		size_t me = 0, dad = 0;
+		for (int w = 0; w < 2; w++) {
+			uint32_t pid = w ? p->log.hdr.ppid : p->log.hdr.pid;
+			size_t s = (pid * 2654435761u) & (hcap - 1);
+			while (latest[s] >= 0 && m->procs[latest[s]].log.hdr.pid != pid)
+				s = (s + 1) & (hcap - 1);
+			*(w ? &dad : &me) = s;
+		}
+		long pred = latest[me] >= 0 && m->procs[latest[me]].ends_in_exec ? latest[me] : -1;
+		p->by_exec = pred >= 0;
+		p->parent = pred >= 0 ? pred : latest[dad];
+		latest[me] = (long)by[k];
+	}
+	free(latest);
+	free(by);
+}
+
+/* The descriptors of r worth handing on: those a log knows, without the
+ * close-on-exec ones when the heir begins with an exec. */
+static void fw_bequeath(const struct fw_replay *r, struct fw_proc *heir, int exec)
+{
+	uint32_t n = 0;
+	for (uint32_t fd = 0; fd < r->nfds; fd++)
+		n += r->fds[fd].path && r->fds[fd].from != FW_FD_UNKNOWN && !(exec && r->fds[fd].cloexec);
+	heir->heir = n ? malloc(n * sizeof *heir->heir) : NULL;
+	if (n && !heir->heir)
+		err(1, "malloc");
+	for (uint32_t fd = 0; fd < r->nfds; fd++) {
+		const struct fw_fd *d = &r->fds[fd];
+		if (d->path && d->from != FW_FD_UNKNOWN && !(exec && d->cloexec)) {
+			heir->heir[heir->nheir] = (struct fw_heir){(int32_t)fd, *d};
+			heir->heir[heir->nheir++].d.from = FW_FD_INHERITED;
+		}
+	}
+	heir->root = r->root;
+}
+
+struct fw_kid {
+	uint64_t at; /* when it split off: the fork, or its own start */
+	size_t proc;
+};
+
+struct fw_kids {
+	struct fw_model *m;
+	struct fw_kid *next, *end; /* the kids not yet handed their table */
+};
+
+/* The kids that split off before the event began (all of them at the
+ * end, ev NULL) take the table as it is. */
+static void fw_split(struct fw_replay *r, const struct fw_event *ev)
+{
+	struct fw_kids *k = r->ctx;
+	for (; k->next < k->end && (!ev || k->next->at <= ev->mono_ns); k->next++) {
+		struct fw_proc *kid = &k->m->procs[k->next->proc];
+		fw_bequeath(r, kid, kid->by_exec || !kid->log.fork_mono_ns);
+	}
+}
+
+static int fw_by_at(const void *a, const void *b)
+{
+	const struct fw_kid *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return (x->proc > y->proc) - (x->proc < y->proc);
+}
+
+/* Parents are replayed before their children (start order), and each
+ * child takes the table as it was when it split off: a fork child at the
+ * fork (its log says when), a child that began with an exec (after vfork
+ * or posix_spawn, whose parent waits for the exec) at its own start,
+ * without the close-on-exec descriptors, and the image an exec replaced
+ * at the end of the one it replaced. Only images with children are
+ * replayed here. */
+void fw_model_inherit(struct fw_model *m)
+{
+	if (m->inherited)
+		return;
+	m->inherited = 1;
+	fw_model_link(m);
+	size_t *by = fw_start_order(m);
+	/* the children of each image, grouped: kids[first[i] .. first[i+1]) */
+	size_t *first = calloc(m->n + 2, sizeof *first);
+	struct fw_kid *kids = malloc((m->n + 1) * sizeof *kids);
+	if (!first || !kids)
+		err(1, "malloc");
+	for (size_t i = 0; i < m->n; i++)
+		if (m->procs[i].parent >= 0)
+			first[m->procs[i].parent + 2]++;
+	for (size_t i = 0; i < m->n; i++)
+		first[i + 2] += first[i + 1];
+	for (size_t i = 0; i < m->n; i++) {
+		const struct fw_proc *p = &m->procs[i];
+		if (p->parent < 0)
+			continue;
+		uint64_t at = p->by_exec ? UINT64_MAX
+			      : p->log.fork_mono_ns ? p->log.fork_mono_ns
+						     : p->log.hdr.start_mono_ns;
+		kids[first[p->parent + 1]++] = (struct fw_kid){at, i};
+	}
+	for (size_t k = 0; k < m->n; k++) {
+		size_t i = by[k], a = first[i], b = first[i + 1];
+		if (a == b)
+			continue;
+		qsort(kids + a, b - a, sizeof *kids, fw_by_at);
+		struct fw_kids ks = {m, kids + a, kids + b};
+		struct fw_replay r;
+		struct fw_event ev;
+		struct fw_res res;
+		fw_replay_start(&r, &m->procs[i]);
+		r.before = fw_split;
+		r.ctx = &ks;
+		while (fw_replay_next(&r, &ev, &res) > 0)
+			;
+		fw_split(&r, NULL);
+		fw_replay_end(&r);
+	}
+	free(kids);
+	free(first);
+	free(by);
+}
+
 void fw_model_walk(struct fw_model *m, const struct fw_filter *f, fw_walk_fn *each,
 		   fw_walk_end_fn *end, void *ctx)
 {
 	int paths = fw_filter_needs_paths(f);
+	fw_model_inherit(m);
 	for (size_t i = 0; i < m->n; i++) {
 		struct fw_proc *p = &m->procs[i];
 		if (!fw_filter_proc(f, p))
@@ -253,6 +421,7 @@ void fw_model_free(struct fw_model *m)
 		free((char *)p->comm);
 		free(p->order);
 		free(p->untraced);
+		free(p->heir);
 	}
 	free(m->procs);
 	memset(m, 0, sizeof *m);

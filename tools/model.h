@@ -21,8 +21,9 @@ uint32_t fw_path_count(void); /* ids are 1 .. count */
  * must stay where they are, unchanged, for the whole run (a log's mapping,
  * an argument). */
 uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len);
-/* "<fd N>": the stand-in for a descriptor whose path the log does not tell. */
-uint32_t fw_path_unknown_fd(int fd);
+/* "<fd N of pid P>": the stand-in for a descriptor of process P that no
+ * log tells the path of. */
+uint32_t fw_path_unknown_fd(uint32_t pid, int fd);
 
 /* An exec or spawn of a program fwatch could not follow into. */
 struct fw_untraced {
@@ -33,6 +34,24 @@ struct fw_untraced {
 	uint8_t spawn;            /* posix_spawn: a new process, not this one's exec */
 	int32_t pid;              /* the new process: the caller's for exec */
 	uint64_t mono_ns;
+};
+
+/* What one descriptor stands for while a log is replayed. */
+struct fw_fd {
+	uint32_t path;  /* 0: not open, as far as the logs tell */
+	uint16_t call;  /* FW_ID_* + 1 of the call that opened it */
+	uint8_t cloexec, mode; /* mode: 1 read, 2 write, 3 both */
+	uint8_t from;   /* FW_FD_OWN, FW_FD_INHERITED, FW_FD_UNKNOWN */
+};
+/* Where a descriptor came from: opened (or copied) by the image itself;
+ * inherited from the image's parent, whose log says what it was; or
+ * known to no log: its path is the stand-in "<fd N of pid P>". */
+enum { FW_FD_OWN, FW_FD_INHERITED, FW_FD_UNKNOWN };
+
+/* A descriptor an image had when it began, as its parent's log tells. */
+struct fw_heir {
+	int32_t fd;
+	struct fw_fd d;
 };
 
 /* One log, kept mapped for the whole run. */
@@ -46,6 +65,15 @@ struct fw_proc {
 	int ends_in_exec;      /* the last call is an exec that worked */
 	struct fw_untraced *untraced;
 	uint32_t nuntraced;
+	/* Set by fw_model_link: the image this one came from, by exec
+	 * (by_exec, the same pid) or by fork or spawn; -1 when no log has it. */
+	long parent;
+	int by_exec;
+	/* Set by fw_model_inherit: the descriptors it began with and the root
+	 * directory (a chroot's, 0 for "/") its parent left it. */
+	struct fw_heir *heir;
+	uint32_t nheir;
+	uint32_t root;
 };
 
 struct fw_model {
@@ -53,6 +81,7 @@ struct fw_model {
 	size_t n, cap;
 	int failed;            /* some input was bad: exit 1, print nothing */
 	uint64_t dropped, incomplete;
+	int linked, inherited; /* fw_model_link and fw_model_inherit have run */
 };
 
 /* Every event of a log goes through this during the loading pass, which
@@ -63,13 +92,12 @@ typedef void fw_each_fn(void *ctx, const struct fw_proc *p, const struct fw_even
  * "PROG: PATH: what is wrong" and set m->failed. */
 void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *ctx);
 void fw_model_free(struct fw_model *m);
-
-/* What one descriptor stands for while a log is replayed. */
-struct fw_fd {
-	uint32_t path;  /* 0: unknown (inherited, or never opened here) */
-	uint16_t call;  /* FW_ID_* + 1 of the call that opened it */
-	uint8_t cloexec, mode; /* mode: 1 read, 2 write, 3 both */
-};
+/* Who started whom: each image's parent, once all logs are added. */
+void fw_model_link(struct fw_model *m);
+/* What each image inherited: its parent's descriptors at the fork (all of
+ * them) or at the exec (those not close-on-exec), found by replaying the
+ * parents first. Every view that resolves paths needs it; it runs once. */
+void fw_model_inherit(struct fw_model *m);
 
 /* The resolved paths of one event: its path argument, or for a call on a
  * descriptor the descriptor's path; and its second path. */
@@ -80,10 +108,13 @@ struct fw_res {
 
 struct fw_replay {
 	struct fw_proc *p;
-	uint32_t cwd;
+	uint32_t cwd, root; /* root: 0 for "/", else where chroot put it */
 	struct fw_fd *fds;
 	uint32_t nfds;
 	uint64_t i;
+	/* if set, called with each event before its effects are applied */
+	void (*before)(struct fw_replay *r, const struct fw_event *ev);
+	void *ctx;
 };
 
 void fw_replay_start(struct fw_replay *r, struct fw_proc *p);
@@ -129,7 +160,8 @@ void fw_model_walk(struct fw_model *m, const struct fw_filter *f, fw_walk_fn *ea
 	X(READ, "read") X(WRITE, "write") X(CREATE, "create") X(STAT, "stat")  \
 	X(ACCESS, "access") X(DELETE, "delete") X(RENAME, "rename")            \
 	X(LINK, "link") X(CHMOD, "chmod") X(CHOWN, "chown") X(UTIME, "utime") \
-	X(CHDIR, "chdir") X(EXEC, "exec")
+	X(CHDIR, "chdir") X(EXEC, "exec") X(XATTR, "xattr") X(WATCH, "watch") \
+	X(MOUNT, "mount") X(CHROOT, "chroot")
 enum {
 #define FW_ACT_ENUM(a, name) FW_ACT_BIT_##a,
 	FW_ACTIONS(FW_ACT_ENUM)

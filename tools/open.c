@@ -1,7 +1,8 @@
 /* --open: the descriptors each process image still had open when its log
  * ended, like lsof run at exit: leaked descriptors. A descriptor marked
  * close-on-exec does not outlive an exec, and is not listed for an image
- * that ended in one. */
+ * that ended in one. Descriptors an image inherited are listed under the
+ * image that opened them. */
 #define _GNU_SOURCE
 #include <err.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static void fw_open_end(void *ctx, const struct fw_replay *r)
 	const struct fw_filter *f = &x->o->filter;
 	for (uint32_t fd = 0; fd < r->nfds; fd++) {
 		const struct fw_fd *d = &r->fds[fd];
-		if (!d->path || (r->p->ends_in_exec && d->cloexec) || f->failed_only ||
+		if (!d->path || d->from != FW_FD_OWN || (r->p->ends_in_exec && d->cloexec) || f->failed_only ||
 		    !f->calls[d->call - 1])
 			continue;
 		struct fw_res res = {d->path, 0, 0};

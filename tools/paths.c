@@ -246,15 +246,9 @@ uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len)
 	return last.id;
 }
 
-uint32_t fw_path_unknown_fd(int fd)
+uint32_t fw_path_unknown_fd(uint32_t pid, int fd)
 {
-	static uint32_t small[1024];
-	if (fd >= 0 && fd < 1024 && small[fd])
-		return small[fd];
-	char buf[32];
-	int n = snprintf(buf, sizeof buf, "<fd %d>", fd);
-	uint32_t id = fw_path_intern(buf, (size_t)n);
-	if (fd >= 0 && fd < 1024)
-		small[fd] = id;
-	return id;
+	char buf[48];
+	int n = snprintf(buf, sizeof buf, "<fd %d of pid %u>", fd, pid);
+	return fw_path_intern(buf, (size_t)n);
 }

@@ -1,8 +1,10 @@
 /* Replaying one process image's calls in time order to know what each path
  * it names stands for: the working directory (the header's, then chdir and
- * fchdir), and what each descriptor was opened on (open, fopen, opendir,
- * dup, close). Descriptors the image inherited are not in its log: a path
- * relative to one is written "<fd N>/name", never guessed. */
+ * fchdir), the root (chroot), and what each descriptor was opened on (open,
+ * fopen, opendir, dup, fcntl's dups, close), starting from the descriptors
+ * its parent's log says it inherited (model.c). A path relative to a
+ * descriptor no log knows is written "<fd N of pid P>/name", never
+ * guessed. */
 #define _GNU_SOURCE
 #include <err.h>
 #include <fcntl.h>
@@ -15,34 +17,9 @@
  * a table entry (dup2 can name any number below RLIMIT_NOFILE). */
 #define FW_FD_TABLE_MAX (1u << 20)
 
-void fw_replay_start(struct fw_replay *r, struct fw_proc *p)
-{
-	memset(r, 0, sizeof *r);
-	r->p = p;
-	const struct fw_log *l = &p->log;
-	if (l->hdr.cwd_len && *l->cwd == '/')
-		r->cwd = fw_path_resolve(0, l->cwd, l->hdr.cwd_len);
-	else
-		r->cwd = fw_path_intern("<cwd>", 5);
-	p->log.pos = p->log.hdr.data_start;
-}
-
-void fw_replay_end(struct fw_replay *r)
-{
-	free(r->fds);
-	r->fds = NULL;
-}
-
-static uint32_t fw_fd_path(const struct fw_replay *r, int32_t fd)
-{
-	if (fd == AT_FDCWD)
-		return r->cwd;
-	if (fd == FW_NOFD)
-		return 0;
-	if (fd >= 0 && (uint32_t)fd < r->nfds && r->fds[fd].path)
-		return r->fds[fd].path;
-	return fw_path_unknown_fd(fd);
-}
+/* fcntl commands as Linux numbers them: the log is read as written */
+#define FW_F_DUPFD 0
+#define FW_F_DUPFD_CLOEXEC 1030
 
 static struct fw_fd *fw_fd_slot(struct fw_replay *r, int32_t fd)
 {
@@ -61,21 +38,81 @@ static struct fw_fd *fw_fd_slot(struct fw_replay *r, int32_t fd)
 	return &r->fds[fd];
 }
 
-/* A descriptor copied by dup, dup2 or dup3 stands for what the old one did. */
+/* A path as the image names it: an absolute one lies under its root. */
+static uint32_t fw_replay_path(const struct fw_replay *r, uint32_t base, const char *raw, size_t n)
+{
+	if (r->root && n && *raw == '/') {
+		while (n && *raw == '/')
+			raw++, n--;
+		base = r->root;
+	}
+	return fw_path_resolve(base, raw, n);
+}
+
+void fw_replay_start(struct fw_replay *r, struct fw_proc *p)
+{
+	memset(r, 0, sizeof *r);
+	r->p = p;
+	r->root = p->root;
+	const struct fw_log *l = &p->log;
+	if (l->hdr.cwd_len && *l->cwd == '/')
+		r->cwd = fw_replay_path(r, 0, l->cwd, l->hdr.cwd_len);
+	else
+		r->cwd = fw_path_intern("<cwd>", 5);
+	for (uint32_t i = 0; i < p->nheir; i++) {
+		struct fw_fd *d = fw_fd_slot(r, p->heir[i].fd);
+		if (d)
+			*d = p->heir[i].d;
+	}
+	p->log.pos = p->log.hdr.data_start;
+}
+
+void fw_replay_end(struct fw_replay *r)
+{
+	free(r->fds);
+	r->fds = NULL;
+}
+
+/* What fd stands for; a descriptor no log knows gets its stand-in, kept
+ * in the table so that the next call on it costs no formatting. */
+static uint32_t fw_fd_path(struct fw_replay *r, int32_t fd)
+{
+	if (fd == AT_FDCWD)
+		return r->cwd;
+	if (fd == FW_NOFD)
+		return 0;
+	if (fd >= 0 && (uint32_t)fd < r->nfds && r->fds[fd].path)
+		return r->fds[fd].path;
+	uint32_t id = fw_path_unknown_fd(r->p->log.hdr.pid, fd);
+	struct fw_fd *d = fw_fd_slot(r, fd);
+	if (d)
+		*d = (struct fw_fd){.path = id, .from = FW_FD_UNKNOWN};
+	return id;
+}
+
+/* A descriptor copied by dup, dup2, dup3 or fcntl stands for what the old
+ * one did, and is this image's own. */
 static void fw_fd_copy(struct fw_replay *r, int32_t from, int32_t to, const struct fw_event *ev,
 		       int cloexec)
 {
+	uint32_t path = fw_fd_path(r, from);
 	struct fw_fd *d = fw_fd_slot(r, to);
 	if (!d)
 		return;
-	struct fw_fd s = {fw_fd_path(r, from), (uint16_t)(ev->id + 1), 0, 0};
-	if (from >= 0 && (uint32_t)from < r->nfds && r->fds[from].path)
+	struct fw_fd s = {path, (uint16_t)(ev->id + 1), 0, 0, FW_FD_OWN};
+	if (from >= 0 && (uint32_t)from < r->nfds && r->fds[from].from != FW_FD_UNKNOWN)
 		s = r->fds[from];
 	s.cloexec = (uint8_t)cloexec;
+	s.from = FW_FD_OWN;
 	*d = s;
 }
 
-/* What a call that worked changed: descriptors and the directory. */
+static int fw_is_fcntl(enum fw_id id)
+{
+	return id == FW_ID_fcntl || id == FW_ID_fcntl64 || id == FW_ID___fcntl;
+}
+
+/* What a call that worked changed: descriptors, the directory, the root. */
 static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, const struct fw_res *res)
 {
 	struct fw_fd *d;
@@ -90,6 +127,7 @@ static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, cons
 			d->call = (uint16_t)(ev->id + 1);
 			d->cloexec = (f & O_CLOEXEC) != 0;
 			d->mode = (f & O_ACCMODE) == O_RDONLY ? 1 : (f & O_ACCMODE) == O_WRONLY ? 2 : 3;
+			d->from = FW_FD_OWN;
 		}
 		break;
 	case FW_CLASS_FD:
@@ -98,6 +136,10 @@ static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, cons
 				memset(d, 0, sizeof *d);
 		} else if (ev->id == FW_ID_dup) {
 			fw_fd_copy(r, ev->fd, ev->ret, ev, 0);
+		} else if (fw_is_fcntl(ev->id)) {
+			/* a1 the command: only the dups are recorded */
+			if (ev->a1 == FW_F_DUPFD || ev->a1 == FW_F_DUPFD_CLOEXEC)
+				fw_fd_copy(r, ev->fd, ev->ret, ev, ev->a1 == FW_F_DUPFD_CLOEXEC);
 		} else if (ev->ret >= 0 && (int32_t)ev->a1 != ev->fd) {
 			/* dup2 and dup3: a1 is the new descriptor, dup3's a2 its flags */
 			fw_fd_copy(r, ev->fd, (int32_t)ev->a1, ev,
@@ -107,6 +149,10 @@ static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, cons
 	case FW_CLASS_CWD:
 		if (res->path)
 			r->cwd = res->path;
+		break;
+	case FW_CLASS_ADMIN:
+		if (ev->id == FW_ID_chroot && res->path)
+			r->root = res->path;
 		break;
 	default:
 		break;
@@ -125,20 +171,24 @@ int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res)
 	/* The loading pass found every record good; the log has not changed. */
 	if (fw_log_next(&p->log, ev, msg, sizeof msg) <= 0)
 		return 0;
+	if (r->before)
+		r->before(r, ev);
 	res->path = res->path2 = 0;
 	res->named = 0;
 	if (ev->path && !fw_path_is_literal(ev)) {
 		uint32_t base = ev->fd == FW_NOFD ? r->cwd : fw_fd_path(r, ev->fd);
-		res->path = fw_path_resolve(base, ev->path, strlen(ev->path));
+		res->path = fw_replay_path(r, base, ev->path, strlen(ev->path));
 		res->named = 1;
 	} else if (!ev->path && ev->fd != FW_NOFD && (fw_shape_has(ev->id, 'f') || fw_shape_has(ev->id, 'c') || fw_shape_has(ev->id, 'd'))) {
 		/* fstat(fd), or utimensat(fd, NULL, ...): the call is on the
 		 * descriptor itself */
 		res->path = fw_fd_path(r, ev->fd);
 	}
-	if (ev->path2) /* relative to the second dirfd (D) if the call has one */
-		res->path2 = fw_path_resolve(
-			fw_fd_path(r, fw_shape_has(ev->id, 'D') ? (int32_t)ev->a2 : AT_FDCWD), ev->path2,
+	/* relative to the second dirfd (D) if the call has one; S is a
+	 * string that is not a path */
+	if (ev->path2 && !fw_shape_has(ev->id, 'S'))
+		res->path2 = fw_replay_path(
+			r, fw_fd_path(r, fw_shape_has(ev->id, 'D') ? (int32_t)ev->a2 : AT_FDCWD), ev->path2,
 			strlen(ev->path2));
 	if (!ev->err)
 		fw_replay_apply(r, ev, res);

@@ -57,6 +57,7 @@ void fw_timeline(struct fw_model *m, const struct fw_filter *f, fw_timeline_fn *
 	if (!cur || !heap)
 		err(1, "malloc");
 	size_t n = 0;
+	fw_model_inherit(m);
 	for (size_t i = 0; i < m->n; i++) {
 		if (!fw_filter_proc(f, &m->procs[i]))
 			continue;

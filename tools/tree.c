@@ -185,40 +185,17 @@ void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out)
 	}
 	fw_tree_nodes = x.nodes;
 	qsort(by, m->n, sizeof *by, fw_by_start);
-	/* who started whom, then who is shown under whom: a process the
-	 * filters leave out hands its children to its nearest shown ancestor */
+	/* who started whom (fw_model_link), then who is shown under whom: a
+	 * process the filters leave out hands its children to its nearest
+	 * shown ancestor */
+	fw_model_link(m);
 	long *up = malloc((m->n + nu + 1) * sizeof *up);
 	if (!up)
 		err(1, "malloc");
-	/* latest[]: pid -> the latest image so far with that pid, in start
-	 * order; open addressing over a power of two at least twice m->n */
-	size_t hcap = 16;
-	while (hcap < 2 * m->n)
-		hcap *= 2;
-	long *latest = malloc(hcap * sizeof *latest);
-	if (!latest)
-		err(1, "malloc");
-	for (size_t k = 0; k < hcap; k++)
-		latest[k] = -1;
-#define FW_SLOT(pid_)                                                                    \
-	({                                                                               \
-		size_t s_ = ((pid_) * 2654435761u) & (hcap - 1);                         \
-		while (latest[s_] >= 0 && m->procs[latest[s_]].log.hdr.pid != (pid_)) \
-			s_ = (s_ + 1) & (hcap - 1);                                      \
-		s_;                                                                      \
-	})
-	for (size_t k = 0; k < m->n; k++) {
-		const struct fw_proc *p = &m->procs[by[k]];
-		size_t me = FW_SLOT(p->log.hdr.pid), dad = FW_SLOT(p->log.hdr.ppid);
-		/* the same pid again is an exec if the earlier image ended in
-		 * one; otherwise the pid was reused */
-		long pred = latest[me] >= 0 && m->procs[latest[me]].ends_in_exec ? latest[me] : -1;
-		x.nodes[by[k]].exec = pred >= 0;
-		up[by[k]] = pred >= 0 ? pred : latest[dad];
-		latest[me] = by[k];
+	for (size_t i = 0; i < m->n; i++) {
+		x.nodes[i].exec = m->procs[i].by_exec;
+		up[i] = m->procs[i].parent;
 	}
-#undef FW_SLOT
-	free(latest);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct fw_proc *p = &m->procs[i];
 		for (uint32_t u = 0; u < p->nuntraced; u++) {

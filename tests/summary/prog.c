@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 
 	pid_t c1 = fork();
 	if (c1 == 0) {
-		/* this image's log does not know fd 5: "<fd 5>/rel2" */
+		/* fd 5 is inherited: its parent's log says it is "d" */
 		fstatat(dd, "rel2", &st, 0);                          /* -1 ENOENT */
 		char *args[] = {"prog", "child", NULL};
 		execv(argv[0], args);                                 /* 0 */
