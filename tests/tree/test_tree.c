@@ -988,6 +988,8 @@ static const struct role_def tree_roles[] = {
 	{"execle", "execle.fork", EXEC},
 	{"fexecve.fork", "main", FORK},
 	{"fexecve", "fexecve.fork", EXEC},
+	{"execveat.fork", "main", FORK},
+	{"execveat", "execveat.fork", EXEC},
 	{"chain.fork", "main", FORK},
 	{"chain2", "chain.fork", EXEC},
 	{"chain1", "chain2", EXEC},
@@ -1009,6 +1011,7 @@ static void check_envs(const struct report *rp, const char *logdir)
 		{"empty", "FWATCH_DIR,LD_PRELOAD"},
 		{"execvpe", "FWATCH_DIR,LD_PRELOAD,PATH,TREE_MARK"},
 		{"execle", "FWATCH_DIR,LD_PRELOAD,TREE_MARK"},
+		{"execveat", "FWATCH_DIR,LD_PRELOAD,TREE_MARK"},
 		{"unset", NULL},
 	};
 	struct det d = {.len = 0};

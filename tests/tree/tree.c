@@ -1,5 +1,6 @@
 /* The process-tree probe: starts children every way there is (fork, vfork,
- * posix_spawn, posix_spawnp, system, popen, each exec function, with
+ * posix_spawn, posix_spawnp, system, popen, each exec function (execveat
+ * too), with
  * scrubbed and custom environments, a grandchild, an exec chain in one pid,
  * a static and a set-uid program), each making its own known number of
  * calls, and reports every record each log must hold (report.h).
@@ -464,6 +465,23 @@ static int run_main(char **argv)
 		_exit(2);
 	}
 	wait_for(pid, 0, "fexecve");
+
+	/* execveat: the program named relative to a directory descriptor
+	 * (opened without a record), with an environment that lost fwatch */
+	char *aargv[] = {(char *)base, "child", "execveat", "18", "execveat", NULL};
+	if ((pid = fork_child("execveat.fork")) == 0) {
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%.*s", (int)(base - self), self);
+		int dfd = (int)syscall(SYS_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			die("open the program's directory");
+		char *aenv[] = {"TREE_MARK=execveat", NULL};
+		rep_rec("execveat.fork", "execveat", dfd, base, 0, 0, FW_RB_ENVFIX, aargv);
+		rep_loads("execveat.fork", 0);
+		execveat(dfd, base, aargv, aenv, 0);
+		_exit(2);
+	}
+	wait_for(pid, 0, "execveat");
 
 	/* four images in one pid: the fork child and three execs */
 	char *chargv[] = {(char *)self, "chain", "2", NULL};
