@@ -93,8 +93,16 @@ struct fw_rec {
  * it; a chunk holds one thread's records, in the order it made them. */
 #define FW_LOG_CHUNK 4096u
 
-/* Longest path stored whole; longer ones are cut and flagged. Two of these
- * and the fixed part still fit the 16-bit size. */
+/* Most bytes a record holds of a path, or of an argument vector; longer
+ * ones are cut and flagged. Two of these and the fixed part still fit the
+ * 16-bit size. */
 #define FW_PATH_MAX 16384u
+
+/* What the writer reads of a path: what the kernel reads of one (Linux's
+ * PATH_MAX, with its NUL). A path of FW_PATH_READ bytes or more, which
+ * the kernel refuses (ENAMETOOLONG), is stored cut to that many and
+ * flagged: the byte after them may be the first of a page the program
+ * cannot read. */
+#define FW_PATH_READ 4096u
 
 #endif

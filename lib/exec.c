@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -61,73 +62,120 @@ static int fw_is_loader(const struct stat *st)
 	       ld.st_dev == st->st_dev && ld.st_ino == st->st_ino;
 }
 
+/* Scratch for one exec or spawn: mapped, not on the stack (a thread may
+ * have 16 KiB of it) and not malloc'd (a vfork child shares its parent's
+ * heap and locks). A vfork child whose exec works cannot unmap its scratch:
+ * it leaves it to its parent (fw_orphan), who unmaps it at its next exec
+ * or spawn. */
+struct fw_scratch {
+	size_t size;
+	char which[PATH_MAX];       /* fw_which's candidates */
+	char preload[PATH_MAX * 4]; /* LD_PRELOAD's new value */
+	unsigned char head[4096];   /* a program's first bytes */
+	char interp[PATH_MAX];      /* a script's interpreter */
+	char *env[];                /* the environment handed on */
+};
+
+static struct fw_scratch *fw_orphan;
+
+static void fw_scratch_free(struct fw_scratch *sc)
+{
+	if (sc)
+		munmap(sc, sc->size);
+}
+
+static struct fw_scratch *fw_scratch_new(size_t nenv)
+{
+	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
+		fw_scratch_free(__atomic_exchange_n(&fw_orphan, NULL, __ATOMIC_ACQ_REL));
+	size_t size = (sizeof(struct fw_scratch) + (nenv + 4) * sizeof(char *) + 4095) & ~(size_t)4095;
+	struct fw_scratch *sc = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (sc == MAP_FAILED)
+		return NULL;
+	sc->size = size;
+	return sc;
+}
+
 /* Why the dynamic loader would not preload fwatch into this file:
  * FW_RB_STATIC when it has no PT_INTERP (a static or static-pie binary, but
  * not the loader itself run by name), FW_RB_SECURE when the kernel would
  * run it in secure-exec mode (set-uid or set-gid to someone else, file
  * capabilities for a non-root user, and not on a nosuid mount). A script is
- * judged by its interpreter: Linux ignores set-id bits on scripts. Raw
- * system calls only; nothing is allocated. */
-static uint16_t fw_untraceable(int dirfd, const char *path, int depth)
+ * judged by its interpreter (four levels deep at most): Linux ignores set-id
+ * bits on scripts. Anything but a regular file is not opened (a FIFO
+ * would block). Raw system calls only; nothing is allocated. */
+static uint16_t fw_untraceable(int dirfd, const char *path, struct fw_scratch *sc)
 {
-	int fd = (int)fw_sys(SYS_openat, dirfd, (long)path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	uint16_t why = 0;
-	struct stat st;
-	struct statfs sf;
-	unsigned char buf[4096];
-	long n = 0;
-	if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) == 0)
-		n = fw_sys(SYS_pread64, fd, (long)buf, sizeof buf - 1, 0);
-	/* the mount last: it matters only for the few programs that would
-	 * otherwise run secure, and every exec passes here */
-	if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG) &&
-	    (((st.st_mode & S_ISUID) && st.st_uid != getuid()) ||
-	     ((st.st_mode & S_ISGID) && st.st_gid != getgid()) ||
-	     (getuid() != 0 && fw_sys(SYS_fgetxattr, fd, (long)"security.capability", 0, 0) >= 0)) &&
-	    fw_sys(SYS_fstatfs, fd, (long)&sf, 0, 0) == 0 && !(sf.f_flags & ST_NOSUID))
-		why |= FW_RB_SECURE;
-	fw_sys(SYS_close, fd, 0, 0, 0);
-	if (n >= 2 && buf[0] == '#' && buf[1] == '!') {
-		if (depth >= 4)
+	unsigned char *buf = sc->head;
+	for (int depth = 0; path; depth++) {
+		struct stat st;
+		if (fw_sys(SYS_newfstatat, dirfd, (long)path, (long)&st, 0) < 0 || !S_ISREG(st.st_mode))
 			return 0;
-		buf[n] = 0;
-		char *p = (char *)buf + 2, *e;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
-			;
-		*e = 0;
-		return *p ? fw_untraceable(AT_FDCWD, p, depth + 1) : 0;
+		int fd = (int)fw_sys(SYS_openat, dirfd, (long)path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+				     0);
+		if (fd < 0)
+			return 0;
+		uint16_t why = 0;
+		struct statfs sf;
+		long n = 0;
+		if (fw_sys(SYS_fstat, fd, (long)&st, 0, 0) == 0 && S_ISREG(st.st_mode))
+			n = fw_sys(SYS_pread64, fd, (long)buf, sizeof sc->head - 1, 0);
+		/* the mount last: it matters only for the few programs that
+		 * would otherwise run secure, and every exec passes here */
+		if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG) &&
+		    (((st.st_mode & S_ISUID) && st.st_uid != getuid()) ||
+		     ((st.st_mode & S_ISGID) && st.st_gid != getgid()) ||
+		     (getuid() != 0 && fw_sys(SYS_fgetxattr, fd, (long)"security.capability", 0, 0) >= 0)) &&
+		    fw_sys(SYS_fstatfs, fd, (long)&sf, 0, 0) == 0 && !(sf.f_flags & ST_NOSUID))
+			why |= FW_RB_SECURE;
+		fw_sys(SYS_close, fd, 0, 0, 0);
+		if (n >= 2 && buf[0] == '#' && buf[1] == '!') {
+			if (depth >= 4)
+				return 0;
+			buf[n] = 0;
+			char *p = (char *)buf + 2, *e;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
+				;
+			if (e == p || (size_t)(e - p) >= sizeof sc->interp)
+				return 0;
+			memcpy(sc->interp, p, (size_t)(e - p));
+			sc->interp[e - p] = 0;
+			path = sc->interp;
+			dirfd = AT_FDCWD;
+			continue;
+		}
+		if (n < (long)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG))
+			return why;
+		/* The program headers normally follow the ELF header in the
+		 * first page; if they do not, say nothing rather than guess.
+		 * p_type is the first field of a program header in both
+		 * classes. */
+		uint64_t phoff, phsize;
+		unsigned phnum;
+		if (buf[EI_CLASS] == ELFCLASS64) {
+			Elf64_Ehdr eh;
+			memcpy(&eh, buf, sizeof eh);
+			phoff = eh.e_phoff, phnum = eh.e_phnum;
+			phsize = eh.e_phentsize == sizeof(Elf64_Phdr) ? sizeof(Elf64_Phdr) : 0;
+		} else {
+			Elf32_Ehdr eh;
+			memcpy(&eh, buf, sizeof eh);
+			phoff = eh.e_phoff, phnum = eh.e_phnum;
+			phsize = eh.e_phentsize == sizeof(Elf32_Phdr) && buf[EI_CLASS] == ELFCLASS32
+					 ? sizeof(Elf32_Phdr)
+					 : 0;
+		}
+		int interp = 0, known = phsize && phoff + phnum * phsize <= (uint64_t)n;
+		for (unsigned i = 0; known && i < phnum; i++) {
+			uint32_t type;
+			memcpy(&type, buf + phoff + i * phsize, sizeof type);
+			interp |= type == PT_INTERP;
+		}
+		return known && !interp && !fw_is_loader(&st) ? why | FW_RB_STATIC : why;
 	}
-	if (n < (long)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG))
-		return why;
-	/* The program headers normally follow the ELF header in the first
-	 * page; if they do not, say nothing rather than guess. p_type is the
-	 * first field of a program header in both classes. */
-	uint64_t phoff, phsize;
-	unsigned phnum;
-	if (buf[EI_CLASS] == ELFCLASS64) {
-		Elf64_Ehdr eh;
-		memcpy(&eh, buf, sizeof eh);
-		phoff = eh.e_phoff, phnum = eh.e_phnum;
-		phsize = eh.e_phentsize == sizeof(Elf64_Phdr) ? sizeof(Elf64_Phdr) : 0;
-	} else {
-		Elf32_Ehdr eh;
-		memcpy(&eh, buf, sizeof eh);
-		phoff = eh.e_phoff, phnum = eh.e_phnum;
-		phsize = eh.e_phentsize == sizeof(Elf32_Phdr) && buf[EI_CLASS] == ELFCLASS32
-				 ? sizeof(Elf32_Phdr)
-				 : 0;
-	}
-	int interp = 0, known = phsize && phoff + phnum * phsize <= (uint64_t)n;
-	for (unsigned i = 0; known && i < phnum; i++) {
-		uint32_t type;
-		memcpy(&type, buf + phoff + i * phsize, sizeof type);
-		interp |= type == PT_INTERP;
-	}
-	return known && !interp && !fw_is_loader(&st) ? why | FW_RB_STATIC : why;
+	return 0;
 }
 
 /* The file execvp would run: `file` itself if it has a slash, else the
@@ -230,34 +278,62 @@ static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *bu
 	return out;
 }
 
-static size_t fw_count(char *const *v)
+/* The longest argument or environment string the kernel takes
+ * (MAX_ARG_STRLEN). */
+#define FW_ARG_MAX (32u * 4096u)
+
+/* What an exec or spawn hands on, read without faulting: bad pointers are
+ * the kernel's to refuse (EFAULT), and are neither read nor repaired. */
+struct fw_args {
+	const char *path;  /* NULL if it cannot be read */
+	char *const *argv; /* likewise */
+	long nenv;         /* -1: the environment cannot be read */
+	int bad;           /* something was not read */
+};
+
+static void fw_args_check(struct fw_args *a, const char *path, char *const *argv, char *const *envp)
 {
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	return n;
+	struct fw_peek k = {0};
+	a->path = path && fw_peek_strnlen(&k, path, FW_PATH_READ) >= 0 ? path : NULL;
+	a->argv = !argv || fw_peek_vector(&k, argv, FW_ARG_MAX) >= 0 ? argv : NULL;
+	a->nenv = envp ? fw_peek_vector(&k, envp, FW_ARG_MAX) : 0;
+	a->bad = (path && !a->path) || (argv && !a->argv) || a->nenv < 0;
+}
+
+/* The environment for the new program, in sc (or envp itself). */
+static char *const *fw_env_for(char *const *envp, const struct fw_args *a, struct fw_scratch *sc,
+			       uint16_t *bits)
+{
+	if (!sc || a->nenv < 0) /* a NULL envp is an empty one */
+		return envp;
+	return fw_env_fix(envp, sc->env, (size_t)a->nenv, sc->preload, sizeof sc->preload, bits);
 }
 
 /* Record the attempt on `file` (the program that will run) and close this
  * image's log, since the image ends here if the exec works. Not so in a
  * vfork child: its memory (the log's state, the loader's lock) is its
  * parent's. */
-static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const char *path, const char *file,
-				    char *const *argv, uint16_t bits, int flags)
+static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args *a, const char *file,
+				    uint16_t bits, int flags, struct fw_scratch *sc)
 {
 	struct fw_rec *r = NULL;
-	if (fw_wants(id) && (!fw_paths || fw_path_wanted(path, NULL))) {
-		/* fexecve's row ("fv") has no path slot */
-		struct fw_call c = {.id = id, .fd = fd, .path = path, .argv = argv, .a1 = (uint32_t)flags,
-				    .paths = (id == FW_ID_fexecve ? 0 : 1) | 8};
+	int vforked = fw_sys(SYS_getpid, 0, 0, 0, 0) != fw_pid;
+	if (fw_wants(id) && (!fw_paths || fw_path_wanted(a->path, NULL))) {
+		/* fexecve's row ("fv") has no path slot; paths & 4: what
+		 * could not be read is marked so */
+		struct fw_call c = {.id = id, .fd = fd, .path = a->path, .argv = a->argv,
+				    .a1 = (uint32_t)flags,
+				    .paths = (id == FW_ID_fexecve ? 0 : 1) | 8 | (a->bad ? 4 : 0)};
+		c.bits = bits;
 		/* execveat's file is relative to its dirfd */
-		c.bits = bits | fw_untraceable(id == FW_ID_execveat ? fd : AT_FDCWD, file, 0);
-		if (fw_sys(SYS_getpid, 0, 0, 0, 0) != fw_pid)
+		if (file && sc)
+			c.bits |= fw_untraceable(id == FW_ID_execveat ? fd : AT_FDCWD, file, sc);
+		if (vforked)
 			c.bits |= FW_RB_VFORK;
 		c.t0 = c.t1 = fw_now();
 		r = fw_record(&c);
 	}
-	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
+	if (!vforked)
 		fw_close(1);
 	return r;
 }
@@ -275,7 +351,7 @@ static void fw_exec_end(struct fw_rec *r, int e)
 	r->err = (uint8_t)e;
 }
 
-/* The three real functions every exec wrapper ends in. */
+/* The four real functions every exec wrapper ends in. */
 enum fw_how { FW_EXECVE, FW_EXECVPE, FW_FEXECVE, FW_EXECVEAT };
 
 static int fw_exec_real(enum fw_how how, const char *path, int fd, char *const *argv,
@@ -296,22 +372,33 @@ static int fw_exec_real(enum fw_how how, const char *path, int fd, char *const *
 }
 
 /* Every exec wrapper ends here: path is what the program named (or fd, for
- * fexecve), file the program that will run (after a PATH search), envp the
- * environment it hands on. */
+ * fexecve), file the program that will run (NULL: searched on PATH, for
+ * FW_EXECVPE), envp the environment it hands on. */
 static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, const char *file,
 		   char *const *argv, char *const *envp, int flags)
 {
-	size_t n = fw_count(envp);
-	char *out[n < 65536 ? n + 4 : 1];
-	char buf[n < 65536 ? PATH_MAX * 4 : 1];
-	uint16_t bits = 0;
-	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &bits) : envp;
 	int e = errno;
-	struct fw_rec *r = fw_exec_begin(id, fd, path, file, argv, bits, flags);
+	struct fw_args a;
+	fw_args_check(&a, path, argv, envp);
+	struct fw_scratch *sc = fw_scratch_new(a.nenv > 0 ? (size_t)a.nenv : 0);
+	uint16_t bits = 0;
+	char *const *env = fw_env_for(envp, &a, sc, &bits);
+	if (how == FW_EXECVPE && !file)
+		file = a.path && sc ? fw_which(a.path, sc->which, sizeof sc->which) : NULL;
+	else if (!a.path && file == path)
+		file = NULL;
+	struct fw_rec *r = fw_exec_begin(id, fd, &a, file, bits, flags, sc);
+	/* a vfork child whose exec works leaves its scratch to its parent */
+	int vforked = fw_sys(SYS_getpid, 0, 0, 0, 0) != fw_pid;
+	if (vforked && sc)
+		fw_scratch_free(__atomic_exchange_n(&fw_orphan, sc, __ATOMIC_ACQ_REL));
 	errno = e;
 	int ret = fw_exec_real(how, path, fd, argv, env, flags);
 	e = errno;
 	fw_exec_end(r, e);
+	if (vforked && sc)
+		sc = __atomic_exchange_n(&fw_orphan, NULL, __ATOMIC_ACQ_REL);
+	fw_scratch_free(sc);
 	errno = e;
 	return ret;
 }
@@ -328,16 +415,12 @@ FW_EXPORT int execv(const char *path, char *const argv[])
 
 FW_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	char buf[PATH_MAX];
-	return fw_exec(FW_ID_execvpe, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
-		       argv, envp, 0);
+	return fw_exec(FW_ID_execvpe, FW_EXECVPE, file, AT_FDCWD, NULL, argv, envp, 0);
 }
 
 FW_EXPORT int execvp(const char *file, char *const argv[])
 {
-	char buf[PATH_MAX];
-	return fw_exec(FW_ID_execvp, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
-		       argv, environ, 0);
+	return fw_exec(FW_ID_execvp, FW_EXECVPE, file, AT_FDCWD, NULL, argv, environ, 0);
 }
 
 /* execl, execlp and execle: gather the variadic arguments into an array on
@@ -367,9 +450,7 @@ FW_EXPORT int execlp(const char *file, const char *arg, ...)
 	va_list ap;
 	FW_GATHER(arg, argv, ap);
 	va_end(ap);
-	char buf[PATH_MAX];
-	return fw_exec(FW_ID_execlp, FW_EXECVPE, file, AT_FDCWD, fw_which(file, buf, sizeof buf),
-		       (char *const *)argv, environ, 0);
+	return fw_exec(FW_ID_execlp, FW_EXECVPE, file, AT_FDCWD, NULL, (char *const *)argv, environ, 0);
 }
 
 FW_EXPORT int execle(const char *path, const char *arg, ...)
@@ -393,8 +474,9 @@ FW_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 {
 	char self[64];
 	const char *file = path;
+	struct fw_peek k = {0};
 	__asm__("" : "+r"(file)); /* glibc declares path nonnull; NULL still reaches us */
-	if ((flags & AT_EMPTY_PATH) && file && !*file) {
+	if ((flags & AT_EMPTY_PATH) && file && fw_peek_strnlen(&k, file, 1) == 0) {
 		snprintf(self, sizeof self, "/proc/self/fd/%d", dirfd);
 		file = self;
 	}
@@ -405,7 +487,8 @@ typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions
 			   const posix_spawnattr_t *, char *const *, char *const *);
 
 /* posix_spawn returns when the child has exec'd (or failed to), so it is
- * recorded afterwards like any call; it returns an error number, not -1. */
+ * recorded afterwards like any call; it returns an error number, not -1,
+ * and leaves errno as it was. */
 static int fw_spawn(enum fw_id id, pid_t *pid, const char *path,
 		    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at,
 		    char *const *argv, char *const *envp)
@@ -413,26 +496,35 @@ static int fw_spawn(enum fw_id id, pid_t *pid, const char *path,
 	fw_spawn_fn real = (fw_spawn_fn)fw_real_get(id);
 	if (!real)
 		return ENOSYS;
-	size_t n = fw_count(envp);
-	char *out[n < 65536 ? n + 4 : 1];
-	char buf[n < 65536 ? PATH_MAX * 4 : 1];
-	struct fw_call c = {.id = id, .fd = AT_FDCWD, .path = path, .argv = argv, .paths = 1 | 8};
-	char *const *env = n < 65536 ? fw_env_fix(envp, out, n, buf, sizeof buf, &c.bits) : envp;
-	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(path, NULL)))
-		return real(pid, path, fa, at, argv, env);
-	char wbuf[PATH_MAX];
-	const char *file = id == FW_ID_posix_spawnp ? fw_which(path, wbuf, sizeof wbuf) : path;
-	c.bits |= fw_untraceable(AT_FDCWD, file, 0);
-	pid_t child = -1;
 	int e = errno;
-	c.t0 = fw_now();
-	int r = real(&child, path, fa, at, argv, env);
-	c.t1 = fw_now();
-	if (pid && r == 0)
-		*pid = child;
-	c.ret = r ? -1 : child;
-	c.err = (uint16_t)r;
-	fw_record(&c);
+	struct fw_args a;
+	fw_args_check(&a, path, argv, envp);
+	struct fw_scratch *sc = fw_scratch_new(a.nenv > 0 ? (size_t)a.nenv : 0);
+	struct fw_call c = {.id = id, .fd = AT_FDCWD, .path = a.path, .argv = a.argv,
+			    .paths = 1 | 8 | (a.bad ? 4 : 0)};
+	char *const *env = fw_env_for(envp, &a, sc, &c.bits);
+	int r;
+	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(a.path, NULL))) {
+		errno = e;
+		r = real(pid, path, fa, at, argv, env);
+	} else {
+		const char *file = !a.path || !sc ? NULL
+				   : id == FW_ID_posix_spawnp ? fw_which(a.path, sc->which, sizeof sc->which)
+							      : a.path;
+		if (file)
+			c.bits |= fw_untraceable(AT_FDCWD, file, sc);
+		pid_t child = -1;
+		errno = e;
+		c.t0 = fw_now();
+		r = real(&child, path, fa, at, argv, env);
+		c.t1 = fw_now();
+		if (pid && r == 0)
+			*pid = child;
+		c.ret = r ? -1 : child;
+		c.err = (uint16_t)r;
+		fw_record(&c);
+	}
+	fw_scratch_free(sc);
 	errno = e;
 	return r;
 }
@@ -476,12 +568,12 @@ static void fw_shell_real(struct fw_shell *sh)
 
 static void fw_shell(struct fw_shell *sh)
 {
-	size_t n = fw_count(environ);
-	char *out[n < 65536 ? n + 4 : 1];
-	char buf[n < 65536 ? PATH_MAX * 4 : 1];
+	struct fw_args a;
+	fw_args_check(&a, NULL, NULL, environ);
+	struct fw_scratch *sc = fw_scratch_new(a.nenv > 0 ? (size_t)a.nenv : 0);
 	struct fw_call c = {.id = sh->id, .fd = FW_NOFD, .paths = 8};
 	char **saved = environ;
-	char *const *env = n < 65536 ? fw_env_fix(saved, out, n, buf, sizeof buf, &c.bits) : saved;
+	char *const *env = fw_env_for(saved, &a, sc, &c.bits);
 	environ = (char **)env;
 	c.t0 = fw_now();
 	fw_shell_real(sh);
@@ -496,6 +588,7 @@ static void fw_shell(struct fw_shell *sh)
 		c.err = sh->ret < 0 ? (uint16_t)e : 0;
 		fw_record(&c);
 	}
+	fw_scratch_free(sc);
 	errno = e;
 }
 

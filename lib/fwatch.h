@@ -105,6 +105,18 @@ struct fw_call {
 	uint16_t bits;     /* FW_RB_* to add */
 };
 
+_Static_assert(FW_PATH_READ == PATH_MAX && FW_PATH_READ <= FW_PATH_MAX, "a path read fits a record");
+
+/* Reading pointers the program gave without faulting (lib/peek.c): the
+ * length of s (at most max), or -1 if it cannot be read; the number of
+ * strings of a vector, or -1 if it or one of its strings (each shorter
+ * than max) cannot be read. k remembers the last page found readable. */
+struct fw_peek {
+	uintptr_t page;
+};
+long fw_peek_strnlen(struct fw_peek *k, const char *s, size_t max);
+long fw_peek_vector(struct fw_peek *k, char *const *v, size_t max);
+
 char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested);
 size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits);
 void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size);
@@ -139,9 +151,9 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 			bits |= FW_RB_SAME;
 			l1 = t->last_len;
 		} else {
-			l1 = c->path ? strnlen(c->path, FW_PATH_MAX + 1) : 0;
-			if (FW_UNLIKELY(l1 > FW_PATH_MAX)) {
-				l1 = FW_PATH_MAX;
+			l1 = c->path ? strnlen(c->path, FW_PATH_READ) : 0;
+			if (FW_UNLIKELY(l1 >= FW_PATH_READ)) {
+				l1 = FW_PATH_READ;
 				bits |= FW_RB_TRUNC;
 			}
 			l1++;
@@ -151,11 +163,11 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		l2 = fw_argv_size(c->argv, &a2, &bits);
 	} else if (c->paths & 2) {
 		if (c->path2)
-			l2 = strnlen(c->path2, FW_PATH_MAX + 1);
+			l2 = strnlen(c->path2, FW_PATH_READ);
 		else
 			bits |= (c->paths & 4) ? FW_RB_BADPATH : FW_RB_NOPATH2;
-		if (FW_UNLIKELY(l2 > FW_PATH_MAX)) {
-			l2 = FW_PATH_MAX;
+		if (FW_UNLIKELY(l2 >= FW_PATH_READ)) {
+			l2 = FW_PATH_READ;
 			bits |= FW_RB_TRUNC2;
 		}
 		l2++;
@@ -219,9 +231,11 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		if (l1s) {
 			if (l1s > 1)
 				memcpy(s, c->path, l1s - 1);
+			/* a cut path is no path to repeat: comparing with
+			 * it would read past what the kernel read */
 			if (!nested) {
 				t->last = s;
-				t->last_len = (uint32_t)l1s;
+				t->last_len = (bits & FW_RB_TRUNC) ? 0 : (uint32_t)l1s;
 			}
 		}
 		if (c->paths & 8)

@@ -60,6 +60,13 @@ static inline const char *fw_opaque(const char *p)
 	return p;
 }
 
+/* closedir(NULL) fails with EINVAL; glibc declares dir nonnull all the same. */
+static inline DIR *fw_opaque_dir(DIR *d)
+{
+	__asm__("" : "+r"(d));
+	return d;
+}
+
 /* The body shared by plain and variadic rows. When the call failed with
  * EFAULT, argument memory may be unreadable: record no path and no a1/a2. */
 #define FW_BODY(name, R, params, args, fd_, path_, path2_, a1_, a2_, shape)            \
@@ -71,11 +78,16 @@ static inline const char *fw_opaque(const char *p)
 	if (!fw_wants(FW_ID_##name))                                           \
 		return real args;                                              \
 	struct fw_call c;                                                      \
-	c.fd = (fd_); /* before the call: fclose's stream is gone after it */  \
+	/* before the call: fclose's stream is gone after it; fileno of a   \
+	 * stream without a descriptor (fmemopen) sets errno, which the       \
+	 * program must not see */                                            \
+	int e = errno;                                                         \
+	c.fd = (fd_);                                                          \
+	errno = e;                                                             \
 	c.t0 = fw_now();                                                       \
 	R r = real args;                                                       \
 	c.t1 = fw_now();                                                       \
-	int e = errno;                                                         \
+	e = errno;                                                             \
 	int failed = FW_FAILED(r), bad = failed && e == EFAULT;                \
 	c.id = FW_ID_##name;                                                   \
 	c.bits = 0;                                                            \

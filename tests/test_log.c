@@ -523,7 +523,9 @@ struct expect {
 	uint16_t bits;
 };
 
-static char longcut[FW_PATH_MAX + 1];
+/* the long path as recorded: the first FW_PATH_READ bytes, what the
+ * kernel reads of a path */
+static char longcut[FW_PATH_READ + 1];
 
 /* One row per call of logprog.c mode_seq, in order. */
 static const struct expect seq_expect[LP_SEQ_CALLS] = {
@@ -2500,7 +2502,7 @@ static int setup(void **state)
 	snprintf(scratch, sizeof scratch, "%s/fwatch-test-log.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(scratch))
 		return -1;
-	for (size_t i = 0; i < FW_PATH_MAX; i++)
+	for (size_t i = 0; i < FW_PATH_READ; i++)
 		longcut[i] = 'a';
 	signal(SIGALRM, on_alarm);
 	signal(SIGPIPE, SIG_IGN);

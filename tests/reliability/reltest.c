@@ -996,12 +996,14 @@ static int seq_add(const struct fwt_proc *p, const struct fw_event *ev, void *ct
 	return 0;
 }
 
-/* Whether the recorded path r is the program's p: whole when p fits
- * FW_PATH_MAX, else its first FW_PATH_MAX bytes with the cut bit. */
+/* Whether the recorded path r is the program's p: whole when p is shorter
+ * than FW_PATH_READ (what the kernel reads of a path, its NUL included),
+ * else its first FW_PATH_READ bytes with the cut bit: fwatch reads no
+ * further than the kernel. */
 static int same_path(const char *r, const char *p, uint16_t bits, uint16_t cut, char *why, size_t cap)
 {
-	size_t l = strlen(p), keep = l > FW_PATH_MAX ? FW_PATH_MAX : l;
-	int want_cut = l > FW_PATH_MAX;
+	size_t l = strlen(p), keep = l >= FW_PATH_READ ? FW_PATH_READ : l;
+	int want_cut = l >= FW_PATH_READ;
 	int ok = r && strlen(r) == keep && !memcmp(r, p, keep) && !!(bits & cut) == want_cut;
 	if (!ok)
 		snprintf(why, cap, "path of %zu bytes: recorded %zu bytes%s, cut bit %s (expected %s)", l,
@@ -1010,7 +1012,7 @@ static int same_path(const char *r, const char *p, uint16_t bits, uint16_t cut, 
 	return ok;
 }
 
-/* Paths longer than PATH_MAX, cut at FW_PATH_MAX, with newlines, escapes
+/* Paths longer than PATH_MAX, cut at FW_PATH_READ, with newlines, escapes
  * and bytes that are not UTF-8: each recorded byte for byte (or cut and
  * marked), and printed escaped by fwatch-summary --trace. */
 static void case_paths(void)
@@ -1071,7 +1073,7 @@ static void case_paths(void)
 	      "paths: the program made its calls on long and odd paths and exited 0", "%s\n%.3000s",
 	      status_str(&r), r.out);
 	check(good && sq->n == (int)steps,
-	      "paths: every path recorded byte for byte, or its first 16384 bytes marked cut (both paths of a rename, "
+	      "paths: every path recorded byte for byte, or its first 4096 bytes marked cut (both paths of a rename, "
 	      "an exec's arguments)",
 	      "%d records for %zu calls\n%s", sq->n, steps, why);
 
@@ -1088,14 +1090,14 @@ static void case_paths(void)
 			const char *p = which ? s.p2 : s.p1;
 			if (!p)
 				continue;
-			size_t l = strlen(p), keep = l > FW_PATH_MAX ? FW_PATH_MAX : l;
+			size_t l = strlen(p), keep = l >= FW_PATH_READ ? FW_PATH_READ : l;
 			char *e = escaped(p, keep, 1);
 			size_t el = strlen(e);
 			char *want = malloc(el + 8);
-			sprintf(want, "\"%s\"%s", e, l > FW_PATH_MAX ? "..." : "");
+			sprintf(want, "\"%s\"%s", e, l >= FW_PATH_READ ? "..." : "");
 			const char *hit = t.out ? strstr(t.out, want) : NULL;
 			/* a whole path must not be followed by "..." */
-			if (hit && l <= FW_PATH_MAX && !strncmp(hit + el + 2, "...", 3))
+			if (hit && l < FW_PATH_READ && !strncmp(hit + el + 2, "...", 3))
 				hit = NULL;
 			if (!hit) {
 				good = 0;
