@@ -317,8 +317,9 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
 				    uint16_t bits, int flags, struct fw_scratch *sc)
 {
 	struct fw_rec *r = NULL;
+	int want = fw_wants(id); /* first: a child's first call starts its log (and fw_pid) */
 	int vforked = fw_sys(SYS_getpid, 0, 0, 0, 0) != fw_pid;
-	if (fw_wants(id) && (!fw_paths || fw_path_wanted(a->path, NULL))) {
+	if (want && (!fw_paths || fw_path_wanted(a->path, NULL))) {
 		/* fexecve's row ("fv") has no path slot; paths & 4: what
 		 * could not be read is marked so */
 		struct fw_call c = {.id = id, .fd = fd, .path = a->path, .argv = a->argv,

@@ -40,18 +40,19 @@ struct fw_thread {
 };
 
 extern FW_TLS struct fw_thread fw_self;
-extern int fw_state;
+extern int *fw_statep; /* in a page every fork child finds zeroed */
 extern pid_t fw_pid; /* getpid() at start; a vfork child still sees this */
 extern uint32_t fw_gen;
 
 int fw_start(void);
-void fw_load_forget(void);
+unsigned fw_load_count(void);
+void fw_load_forget(unsigned objects);
 
 /* Recording is on for this call: fwatch is initialised (starting it if a
  * wrapper runs before our constructor) and this thread is not inside fwatch. */
 static inline int fw_on(void)
 {
-	int s = __atomic_load_n(&fw_state, __ATOMIC_ACQUIRE);
+	int s = __atomic_load_n(__atomic_load_n(&fw_statep, __ATOMIC_RELAXED), __ATOMIC_ACQUIRE);
 	if (FW_UNLIKELY(s == FW_UNINIT))
 		s = fw_start();
 	return s == FW_ON && !fw_self.busy;

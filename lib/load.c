@@ -38,20 +38,27 @@ static int fw_load_each(struct dl_phdr_info *info, size_t size, void *seen)
 	return 0;
 }
 
-static int fw_load_count(struct dl_phdr_info *info, size_t size, void *n)
+static int fw_load_counter(struct dl_phdr_info *info, size_t size, void *n)
 {
 	(void)info, (void)size;
 	++*(unsigned *)n;
 	return 0;
 }
 
-/* A fork child read none of the objects it inherits: those its parent
- * dlopen'd and has not recorded yet are the parent's to record. */
-void fw_load_forget(void)
+/* The objects loaded now. */
+unsigned fw_load_count(void)
 {
 	unsigned n = 0;
-	dl_iterate_phdr(fw_load_count, &n);
-	fw_loaded = n;
+	dl_iterate_phdr(fw_load_counter, &n);
+	return n;
+}
+
+/* A fork child read none of the objects it inherits (`objects`, counted
+ * before the fork): those its parent dlopen'd and has not recorded yet are
+ * the parent's to record. */
+void fw_load_forget(unsigned objects)
+{
+	fw_loaded = objects;
 }
 
 /* Before an object is unloaded: record it if it is new, and count again
@@ -69,7 +76,7 @@ FW_EXPORT int dlclose(void *handle)
 	c.ret = real(handle);
 	c.t1 = fw_now();
 	int e = errno;
-	fw_load_forget();
+	fw_load_forget(fw_load_count());
 	if (on)
 		fw_record(&c);
 	errno = e;

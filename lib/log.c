@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -27,7 +28,13 @@
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "logs are little-endian");
 
 FW_TLS struct fw_thread fw_self;
-int fw_state = FW_UNINIT;
+/* The state lives in a page the kernel zeroes (FW_UNINIT) in every child
+ * made by fork, however it was made (glibc's fork, _Fork, a raw fork or
+ * clone system call), so that a child never writes into its parent's log:
+ * its first call starts it anew. Before that page exists, and where the
+ * kernel cannot wipe (before Linux 4.14), a static int stands in. */
+static int fw_state_boot = FW_UNINIT;
+int *fw_statep = &fw_state_boot;
 pid_t fw_pid;
 uint32_t fw_gen = 1;
 
@@ -61,17 +68,43 @@ static struct {
 	const char *why;           /* why the log could not grow; once set,
 				    * it is not tried again */
 	char path[PATH_MAX];       /* the log, reopened by name to grow it */
+	uint32_t segs;             /* above the highest segment mapped */
 	struct {
 		char *base;        /* mapped, set once */
-		uint32_t claim;    /* tid of the thread mapping it */
 	} seg[FW_SEGS_MAX];
 } fw;
 
+/* What fd 2 was when this image started: fwatch writes there only while
+ * it still is (a program that closed it and opened its own file on 2 must
+ * not find fwatch's words in that file). */
+static struct {
+	int known;
+	dev_t dev;
+	ino_t ino;
+} fw_stderr;
+
+static void fw_stderr_note(void)
+{
+	struct stat st;
+	fw_stderr.known = fw_sys(SYS_fstat, 2, (long)&st, 0, 0) == 0;
+	fw_stderr.dev = st.st_dev;
+	fw_stderr.ino = st.st_ino;
+}
+
 /* fwatch's only output: one line on stderr when it cannot do its job,
  * "fwatch: " and the given strings (a NULL ends them). Through write(2),
- * since stdio may be locked by the code we interrupted. */
+ * since stdio may be locked by the code we interrupted; not at all when
+ * fd 2 is no longer what it was (the log's header still says why it
+ * stopped: partial, and how many calls it dropped). */
 void fw_say(const char *first, ...)
 {
+	struct stat st;
+	int e = errno;
+	int same = fw_stderr.known && fw_sys(SYS_fstat, 2, (long)&st, 0, 0) == 0 &&
+		   st.st_dev == fw_stderr.dev && st.st_ino == fw_stderr.ino;
+	errno = e;
+	if (!same)
+		return;
 	char buf[2 * PATH_MAX] = "fwatch: ";
 	size_t n = strlen(buf);
 	va_list ap;
@@ -102,9 +135,13 @@ void fw_drop(void)
 	if (!h)
 		return;
 	__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
+	const char *why = __atomic_load_n(&fw.why, __ATOMIC_RELAXED);
 	if (!(__atomic_fetch_or(&h->flags, FW_LOGF_PARTIAL, __ATOMIC_RELAXED) & FW_LOGF_PARTIAL))
-		fw_say(fw.path, ": cannot grow the log (", __atomic_load_n(&fw.why, __ATOMIC_RELAXED),
-		       "); calls are no longer recorded, the log is marked partial", NULL);
+		fw_say(fw.path, why ? ": cannot grow the log (" : ": a call was not recorded (",
+		       why ? why : "two threads grew the log at once, on a file system without fallocate",
+		       why ? "); calls are no longer recorded, the log is marked partial"
+			   : "); the log is marked partial",
+		       NULL);
 }
 
 static uint64_t fw_mono_ns(void)
@@ -196,11 +233,32 @@ static int fw_log_fd(int create)
 	return -1;
 }
 
+/* Where fallocate is not supported (ramfs), the space is reserved by
+ * writing zeros past the end of the file, which a full file system refuses
+ * as fallocate would. Only by a thread that is alone at growing the log
+ * (`alone`): zeros written over records another thread has just put
+ * there would erase them. */
+static int fw_reserve_zeros(int fd, uint64_t off, uint64_t size, int alone)
+{
+	static const char zeros[4096];
+	struct stat st;
+	if (!alone || fw_sys(SYS_fstat, fd, (long)&st, 0, 0) < 0)
+		return -1;
+	for (uint64_t at = (uint64_t)st.st_size > off ? (uint64_t)st.st_size : off; at < off + size;) {
+		uint64_t n = off + size - at < sizeof zeros ? off + size - at : sizeof zeros;
+		long w = fw_sys(SYS_pwrite64, fd, (long)zeros, (long)n, (long)at);
+		if (w <= 0)
+			return -1;
+		at += (uint64_t)w;
+	}
+	return 0;
+}
+
 /* Reserve [off, off + size) of the log on disk before anything is written
  * there, so that a full disk or RLIMIT_FSIZE ends recording instead of
  * raising SIGBUS or SIGXFSZ in the program; with p (where it is mapped),
  * fault its pages in at once rather than one by one while recording. */
-static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
+static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p, int alone)
 {
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
@@ -209,7 +267,8 @@ static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
 		errno = EFBIG;
 		return -1;
 	}
-	if (fw_sys(SYS_fallocate, fd, 0, (long)off, (long)size) < 0)
+	if (fw_sys(SYS_fallocate, fd, 0, (long)off, (long)size) < 0 &&
+	    (errno != EOPNOTSUPP || fw_reserve_zeros(fd, off, size, alone) < 0))
 		return -1;
 	if (p)
 		madvise(p, size, MADV_POPULATE_WRITE);
@@ -228,7 +287,7 @@ static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 		return NULL;
 	}
 	char *p = NULL;
-	if (!create || fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL) == 0) {
+	if (!create || fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL, 1) == 0) {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
 		if (p == MAP_FAILED)
 			p = NULL;
@@ -257,101 +316,106 @@ void fw_sync(void)
 	__atomic_store_n(&h->sync_lock, 0, __ATOMIC_RELEASE);
 }
 
-/* Segment i, mapped once: the first thread to claim it maps it, the others
- * wait the few microseconds that takes. A signal handler that interrupts
- * its own thread's mapping maps a copy instead of waiting for itself; the
- * first copy published wins. */
+/* Segment i, mapped once. No thread ever waits for another here (one may
+ * be stopped in a signal handler, or starved by a real-time thread): each
+ * that finds it unmapped maps it, and the first mapping published wins; the
+ * others unmap theirs. */
 static char *fw_segment(uint32_t i)
 {
-	uint64_t start = 0, size = 0;
+	char *base = __atomic_load_n(&fw.seg[i].base, __ATOMIC_ACQUIRE);
+	if (base)
+		return base;
+	if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
+		return NULL;
+	uint64_t start = 0, size = fw_seg_size(i);
 	for (uint32_t k = 0; k < i; k++)
 		start += fw_seg_size(k);
-	size = fw_seg_size(i);
-	uint32_t me = fw_self.tid ? fw_self.tid : 1;
-	for (;;) {
-		char *base = __atomic_load_n(&fw.seg[i].base, __ATOMIC_ACQUIRE);
-		if (base)
-			return base;
-		if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
-			return NULL;
-		uint32_t owner = 0;
-		if (__atomic_compare_exchange_n(&fw.seg[i].claim, &owner, me, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE) ||
-		    owner == me) {
-			char *p = fw_map_segment(start, size, 0);
-			if (!p)
-				return NULL;
-			char *none = NULL;
-			if (!__atomic_compare_exchange_n(&fw.seg[i].base, &none, p, 0, __ATOMIC_ACQ_REL,
-							 __ATOMIC_ACQUIRE)) {
-				munmap(p, size);
-				return none;
-			}
-			/* Keep resident memory bounded: drop the pages of the
-			 * segment before last from this process (they stay in
-			 * the file; a late writer faults them back in), but
-			 * never the header's. */
-			if (i >= 3)
-				madvise(__atomic_load_n(&fw.seg[i - 2].base, __ATOMIC_ACQUIRE),
-					fw_seg_size(i - 2), MADV_DONTNEED);
-			return p;
-		}
-		sched_yield();
+	char *p = fw_map_segment(start, size, 0);
+	if (!p)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&fw.seg[i].base, &base, p, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		munmap(p, size);
+		return base;
 	}
+	uint32_t hi = __atomic_load_n(&fw.segs, __ATOMIC_RELAXED);
+	while (hi <= i && !__atomic_compare_exchange_n(&fw.segs, &hi, i + 1, 1, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+	/* Keep resident memory bounded: drop the pages of the segment before
+	 * last from this process (they stay in the file; a late writer faults
+	 * them back in), but never the header's. */
+	if (i >= 3)
+		madvise(__atomic_load_n(&fw.seg[i - 2].base, __ATOMIC_ACQUIRE), fw_seg_size(i - 2),
+			MADV_DONTNEED);
+	return p;
+}
+
+/* Reserve [off, off + n) of segment i (mapped at base) and fault it in. */
+static int fw_reserve_at(uint64_t off, uint64_t n, char *base, uint64_t start, int alone)
+{
+	int fd = fw_log_fd(0);
+	int ok = fd >= 0 && fw_reserve_space(fd, off, n, base + (off - start), alone) == 0;
+	int e = errno;
+	if (fd >= 0)
+		fw_sys(SYS_close, fd, 0, 0, 0);
+	errno = e;
+	return ok;
 }
 
 /* Make [0, end) of the log ready to write: after its first reservation,
  * the log is reserved and faulted in one window at a time (FW_WINDOW, or up
  * to the end of a smaller segment), each just before it is needed, so that
- * a process never pays for much more log than it writes. One thread at a time does it (the
- * others wait); a signal handler that interrupts its own thread doing it
- * does the same again, which changes nothing. 0 when the log cannot grow. */
-static int fw_ready(uint64_t end)
+ * a process never pays for much more log than it writes. One thread at a
+ * time moves `ready` on; a signal handler that interrupts its own thread
+ * doing it does the same again, which changes nothing. A thread that finds
+ * another one at it does not wait: it reserves just [need, end), the chunk
+ * it is about to write, and leaves `ready` to the other. 0 when the log
+ * cannot grow. */
+static int fw_ready(uint64_t need, uint64_t end)
 {
 	uint32_t me = fw_self.tid ? fw_self.tid : 1;
-	for (;;) {
-		uint64_t r = __atomic_load_n(&fw.ready, __ATOMIC_ACQUIRE);
-		if (r >= end)
+	uint64_t r = __atomic_load_n(&fw.ready, __ATOMIC_ACQUIRE);
+	if (r >= end)
+		return 1;
+	if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
+		return 0;
+	uint32_t owner = 0;
+	int took = __atomic_compare_exchange_n(&fw.preparing, &owner, me, 0, __ATOMIC_ACQ_REL,
+					       __ATOMIC_ACQUIRE);
+	if (!took && owner != me) {
+		uint64_t start, size;
+		char *base = fw_segment(fw_seg(need, &start, &size));
+		if (base && fw_reserve_at(need, end - need, base, start, 0))
 			return 1;
-		if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
-			return 0;
-		uint32_t owner = 0;
-		int took = __atomic_compare_exchange_n(&fw.preparing, &owner, me, 0, __ATOMIC_ACQ_REL,
-						       __ATOMIC_ACQUIRE);
-		if (!took && owner != me) {
-			sched_yield();
-			continue;
-		}
-		int ok = 1;
-		while (ok && r < end) {
-			uint64_t start, size;
-			uint32_t i = fw_seg(r, &start, &size);
-			uint64_t n = start + size - r < FW_WINDOW ? start + size - r : FW_WINDOW;
-			char *base = fw_segment(i);
-			int fd = base ? fw_log_fd(0) : -1;
-			ok = fd >= 0 && fw_reserve_space(fd, r, n, base + (r - start)) == 0;
-			if (fd >= 0) {
-				int e = errno;
-				fw_sys(SYS_close, fd, 0, 0, 0);
-				errno = e;
-			}
-			if (!ok) {
-				if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
-					fw_stop(strerror(errno));
-				break;
-			}
-			__atomic_store_n(&fw.ahead_at, r + n / 2, __ATOMIC_RELAXED);
-			r += n;
-			/* raise, never lower: an interrupting handler may be ahead */
-			uint64_t cur = __atomic_load_n(&fw.ready, __ATOMIC_RELAXED);
-			while (cur < r && !__atomic_compare_exchange_n(&fw.ready, &cur, r, 1, __ATOMIC_RELEASE,
-								       __ATOMIC_RELAXED))
-				;
-		}
-		if (took)
-			__atomic_store_n(&fw.preparing, 0, __ATOMIC_RELEASE);
-		return ok;
+		/* without fallocate, only the one growing the log may: this
+		 * record is lost, not the rest */
+		if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED) && errno != EOPNOTSUPP)
+			fw_stop(strerror(errno));
+		return 0;
 	}
+	int ok = 1;
+	while (ok && r < end) {
+		uint64_t start, size;
+		uint32_t i = fw_seg(r, &start, &size);
+		uint64_t n = start + size - r < FW_WINDOW ? start + size - r : FW_WINDOW;
+		char *base = fw_segment(i);
+		ok = base && fw_reserve_at(r, n, base, start, took);
+		if (!ok) {
+			if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED) && (took || errno != EOPNOTSUPP))
+				fw_stop(strerror(errno));
+			break;
+		}
+		__atomic_store_n(&fw.ahead_at, r + n / 2, __ATOMIC_RELAXED);
+		r += n;
+		/* raise, never lower: an interrupting handler may be ahead */
+		uint64_t cur = __atomic_load_n(&fw.ready, __ATOMIC_RELAXED);
+		while (cur < r && !__atomic_compare_exchange_n(&fw.ready, &cur, r, 1, __ATOMIC_RELEASE,
+							       __ATOMIC_RELAXED))
+			;
+	}
+	if (took)
+		__atomic_store_n(&fw.preparing, 0, __ATOMIC_RELEASE);
+	return ok;
 }
 
 /* Take `n` bytes of log (a multiple of FW_LOG_CHUNK) from the shared tail.
@@ -370,12 +434,12 @@ static char *fw_take(uint64_t n)
 		if (fw_seg(off + n - 1, &s2, &z2) != i)
 			continue; /* straddles two segments: leave it unused */
 		char *base = fw_segment(i);
-		if (!base || !fw_ready(off + n))
+		if (!base || !fw_ready(off, off + n))
 			return NULL;
 		uint64_t r = __atomic_load_n(&fw.ready, __ATOMIC_ACQUIRE);
 		if (off + n > __atomic_load_n(&fw.ahead_at, __ATOMIC_RELAXED) && r + FW_WINDOW <= fw.limit &&
 		    !__atomic_load_n(&fw.preparing, __ATOMIC_RELAXED))
-			fw_ready(r + 1);
+			fw_ready(r, r + 1);
 		return base + (off - start);
 	}
 	return NULL;
@@ -578,16 +642,35 @@ static void fw_env_init(const char *dir)
 }
 
 static void fw_after_fork(void);
+static void fw_forget_parent(void);
 static void fw_at_exit(void);
+
+static void fw_state_page(void)
+{
+	int *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	if (madvise(p, 4096, MADV_WIPEONFORK) < 0) {
+		munmap(p, 4096);
+		return;
+	}
+	*p = __atomic_load_n(fw_statep, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&fw_statep, p, __ATOMIC_RELEASE);
+}
 
 /* The tick just before the last fork, taken in the parent: a fork child's
  * log says when it split off, so that the reader knows which of its
  * parent's descriptors it inherited. 0 in an image that did not fork from
  * this one. */
 static uint64_t fw_fork_tick, fw_forked_at;
+/* The objects loaded at the fork, counted in the parent: a fork child
+ * must not take the loader's lock (another thread may have held it at the
+ * fork, and then nobody releases it in the child). */
+static unsigned fw_fork_objects;
 
 static void fw_before_fork(void)
 {
+	fw_fork_objects = fw_load_count();
 	fw_fork_tick = fw_now();
 }
 
@@ -612,10 +695,23 @@ static int fw_open_log(void)
 
 	char *p = NULL;
 	pid_t pid = fw_pid;
-	for (unsigned seq = 0; seq < 1000 && !p; seq++) {
-		char pids[12], seqs[12];
+	/* EXE.PID.N: N counts up while a name is taken (a reused pid); past
+	 * a few, N is a random number, so that names never run out (pid 1
+	 * of every container writing into one directory). */
+	for (unsigned seq = 0; seq < 64 && !p; seq++) {
+		char pids[12], seqs[24];
+		const char *sq = fw_utoa(seqs, seq);
+		if (seq >= 8) {
+			uint64_t r = 0;
+			if (fw_sys(SYS_getrandom, (long)&r, sizeof r, GRND_NONBLOCK, 0) != sizeof r)
+				r = fw_now() * 0x9e3779b97f4a7c15ull;
+			for (int i = 0; i < 16; i++)
+				seqs[i] = "0123456789abcdef"[(r >> (4 * i)) & 15];
+			seqs[16] = 0;
+			sq = seqs;
+		}
 		size_t n = fw_put(fw.path, sizeof fw.path, dir, "/", base, ".", fw_utoa(pids, (unsigned)pid),
-				  ".", fw_utoa(seqs, seq), ".fwlog", NULL);
+				  ".", sq, ".fwlog", NULL);
 		if (n >= sizeof fw.path) {
 			errno = ENAMETOOLONG;
 			break;
@@ -680,7 +776,7 @@ static int fw_open_log(void)
 
 	fw.hdr = h;
 	fw.seg[0].base = p;
-	fw.seg[0].claim = 1;
+	fw.segs = 1;
 	fw.ready = FW_FIRST_RESERVE;
 	fw.ahead_at = FW_FIRST_RESERVE / 2;
 	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
@@ -693,12 +789,18 @@ static int fw_open_log(void)
 int fw_start(void)
 {
 	int s = FW_UNINIT;
-	if (!__atomic_compare_exchange_n(&fw_state, &s, FW_STARTING, 0, __ATOMIC_ACQ_REL,
+	if (!__atomic_compare_exchange_n(fw_statep, &s, FW_STARTING, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return s;
 	int e = errno;
 	fw_self.busy++;
 	int on = 0;
+	/* A log already open is a parent's: this is a child that glibc's
+	 * fork did not make (the kernel wiped the state). */
+	if (fw.hdr)
+		fw_forget_parent();
+	else if (!fw_forked_at)
+		fw_stderr_note(); /* a fresh image; a fork child keeps its parent's */
 	/* Secure-exec (set-uid and the like): never write where the
 	 * environment says; record nothing. */
 	fw_pid = getpid();
@@ -715,37 +817,45 @@ int fw_start(void)
 		fw_real_init();
 		pthread_atfork(fw_before_fork, NULL, fw_after_fork);
 		atexit(fw_at_exit);
+		at_quick_exit(fw_at_exit);
+		fw_state_page();
 		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
 	}
 	fw_self.busy--;
 	errno = e;
 	s = on ? FW_ON : FW_OFF;
-	__atomic_store_n(&fw_state, s, __ATOMIC_RELEASE);
+	__atomic_store_n(fw_statep, s, __ATOMIC_RELEASE);
 	return s;
 }
 
 /* A fork child is a process of its own, with a log of its own from the
  * moment it exists (even if all it does is exec): it drops the parent's
  * mappings (the parent goes on writing to them) and the chunk the forking
- * thread held, and learns its new tid. */
-static void fw_after_fork(void)
+ * thread held, and learns its new tid. Only system calls: another thread
+ * of the parent may have held any lock at the fork. */
+static void fw_forget_parent(void)
 {
-	for (uint32_t i = 0; i < FW_SEGS_MAX && (fw.seg[i].base || fw.seg[i].claim); i++) {
+	for (uint32_t i = 0; i < fw.segs; i++) {
 		if (fw.seg[i].base)
 			munmap(fw.seg[i].base, fw_seg_size(i));
 		fw.seg[i].base = NULL;
-		fw.seg[i].claim = 0;
 	}
+	fw.segs = 0;
 	fw.preparing = 0;
 	fw.hdr = NULL;
 	fw_gen++;
-	fw_load_forget();
 	fw_self.tid = 0;
 	fw_self.cur = fw_self.end = NULL;
 	fw_self.last_len = 0;
 	fw_self.writing = 0;
+}
+
+static void fw_after_fork(void)
+{
+	fw_forget_parent();
+	fw_load_forget(fw_fork_objects);
 	fw_forked_at = fw_fork_tick;
-	__atomic_store_n(&fw_state, FW_UNINIT, __ATOMIC_RELEASE);
+	__atomic_store_n(fw_statep, FW_UNINIT, __ATOMIC_RELEASE);
 	fw_start();
 }
 
@@ -754,7 +864,7 @@ static void fw_after_fork(void)
  * fails reopens it. */
 void fw_close(int closing)
 {
-	if (__atomic_load_n(&fw_state, __ATOMIC_ACQUIRE) != FW_ON || !fw.hdr)
+	if (__atomic_load_n(fw_statep, __ATOMIC_ACQUIRE) != FW_ON || !fw.hdr)
 		return;
 	if (closing) {
 		fw_load_scan(NULL, 0);
@@ -777,7 +887,7 @@ __attribute__((noreturn)) static void fw_quick_exit(enum fw_id id, int status)
 {
 	void (*real)(int) = (void (*)(int))fw_real_get(id);
 	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid && fw.hdr &&
-	    __atomic_load_n(&fw_state, __ATOMIC_ACQUIRE) == FW_ON) {
+	    __atomic_load_n(fw_statep, __ATOMIC_ACQUIRE) == FW_ON) {
 		fw_sync();
 		__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
 	}

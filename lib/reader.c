@@ -110,27 +110,30 @@ int fw_log_open(struct fw_log *log, const char *path, char *err, size_t errlen)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fw_fail(err, errlen, "%s", strerror(errno));
+	int r = fw_log_open_fd(log, fd, path, err, errlen);
+	close(fd);
+	return r;
+}
+
+int fw_log_open_fd(struct fw_log *log, int fd, const char *path, char *err, size_t errlen)
+{
+	memset(log, 0, sizeof *log);
+	log->path = path;
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return fw_fail(err, errlen, "%s", strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+	if (fstat(fd, &st) < 0)
+		return fw_fail(err, errlen, "%s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
 		return fw_fail(err, errlen, "not a regular file");
-	}
+	if ((uint64_t)st.st_size >= FW_LOG_MAX_SIZE)
+		return fw_fail(err, errlen, "%llu bytes: larger than any fwatch log",
+			       (unsigned long long)st.st_size);
 	log->size = (size_t)st.st_size;
 	if (log->size) {
 		void *m = mmap(NULL, log->size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (m == MAP_FAILED) {
-			int e = errno;
-			close(fd);
-			return fw_fail(err, errlen, "cannot map: %s", strerror(e));
-		}
+		if (m == MAP_FAILED)
+			return fw_fail(err, errlen, "cannot map: %s", strerror(errno));
 		log->map = m;
 	}
-	close(fd);
 	if (fw_check_header(log, err, errlen) < 0) {
 		fw_log_close(log);
 		return -1;
@@ -191,13 +194,29 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		id = p[2];
 		if (size == 0) {
 			/* Unused space is all zeros: a record's size is the
-			 * first thing written, so nothing else can be there. */
+			 * first thing written, so nothing else can be there.
+			 * Skipped in one go, up to the longest run a writer
+			 * leaves: a header that claims gigabytes the records
+			 * do not fill is refused after 1 MiB, not read. */
 			uint64_t word;
 			memcpy(&word, p, 8);
 			if (word)
 				return fw_fail(err, errlen, "record at offset %llu: data with no length",
 					       (unsigned long long)off);
-			log->pos += 8;
+			uint64_t q = off + 8, stop = log->end - off > FW_LOG_MAX_ZEROS ? off + FW_LOG_MAX_ZEROS + 8
+										    : log->end;
+			for (; q + 8 <= stop; q += 8) {
+				memcpy(&word, log->map + q, 8);
+				if (word)
+					break;
+			}
+			if (q - off > FW_LOG_MAX_ZEROS)
+				return fw_fail(err, errlen,
+					       "offset %llu: over %u bytes of zeros, more than a writer leaves unused: "
+					       "the log's size (tail %llu) is not justified by its records",
+					       (unsigned long long)off, FW_LOG_MAX_ZEROS,
+					       (unsigned long long)log->hdr.tail);
+			log->pos = q;
 			continue;
 		}
 		if (size >= sizeof r && size % 8 == 0 && size > log->end - off && log->truncated) {
@@ -237,12 +256,19 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		}
 		ev->path = ev->path2 = ev->argv = NULL;
 		ev->argc = 0;
+		ev->repeat_back = 0;
 		if (r.bits & FW_RB_SAME) {
 			if (!has_p || !log->last)
 				return fw_fail(err, errlen,
 					       "record at offset %llu: repeats a path, and no record before it in its chunk has one",
 					       (unsigned long long)off);
+			uint64_t back = off - (uint64_t)(log->last - (const char *)log->map);
+			if (back >= FW_LOG_REPEAT_MAX)
+				return fw_fail(err, errlen,
+					       "record at offset %llu: repeats a path %llu bytes before it, farther than a chunk reaches",
+					       (unsigned long long)off, (unsigned long long)back);
 			ev->path = log->last;
+			ev->repeat_back = (uint32_t)back;
 		}
 		if (lim < s ||
 		    (has_p && !(r.bits & FW_RB_SAME) && fw_path(s, lim, &ev->path, &s) < 0) ||
@@ -292,4 +318,32 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		return 1;
 	}
 	return 0;
+}
+
+void fw_log_rewind(struct fw_log *log)
+{
+	log->pos = log->hdr.data_start;
+	log->last = NULL;
+}
+
+int fw_log_next_at(struct fw_log *log, uint64_t offset, uint32_t repeat_back, struct fw_event *ev,
+		   char *err, size_t errlen)
+{
+	if (offset % 8 || offset < log->hdr.data_start || offset >= log->end ||
+	    repeat_back >= FW_LOG_REPEAT_MAX || repeat_back > offset - log->hdr.data_start)
+		return fw_fail(err, errlen, "no record can be at offset %llu repeating a path %u bytes before it",
+			       (unsigned long long)offset, repeat_back);
+	/* the path repeated: where it was, still ended by a NUL before the record */
+	const char *last = repeat_back ? (const char *)log->map + offset - repeat_back : NULL;
+	if (last && !memchr(last, 0, repeat_back))
+		return fw_fail(err, errlen, "record at offset %llu: the path it repeats has no end",
+			       (unsigned long long)offset);
+	log->pos = offset;
+	log->last = last;
+	int r = fw_log_next(log, ev, err, errlen);
+	if (r < 0)
+		return r;
+	if (r == 0 || ev->offset != offset)
+		return fw_fail(err, errlen, "no record at offset %llu", (unsigned long long)offset);
+	return 1;
 }
