@@ -575,12 +575,15 @@ static void fw_shell(struct fw_shell *sh)
 	struct fw_call c = {.id = sh->id, .fd = FW_NOFD, .paths = 8};
 	char **saved = environ;
 	char *const *env = fw_env_for(saved, &a, sc, &c.bits);
-	environ = (char **)env;
+	/* environ is the program's: touched only when fwatch must be put
+	 * back into it (a setenv in another thread meanwhile is lost then) */
+	if (env != saved)
+		environ = (char **)env;
 	c.t0 = fw_now();
 	fw_shell_real(sh);
 	c.t1 = fw_now();
 	int e = errno;
-	if (environ == env) /* unless the call changed it meanwhile */
+	if (env != saved && environ == env) /* unless the call changed it meanwhile */
 		environ = saved;
 	if (fw_wants(sh->id)) {
 		char *argv[] = {"sh", "-c", (char *)sh->cmd, NULL};
