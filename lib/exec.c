@@ -488,8 +488,9 @@ typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions
 			   const posix_spawnattr_t *, char *const *, char *const *);
 
 /* posix_spawn returns when the child has exec'd (or failed to), so it is
- * recorded afterwards like any call; it returns an error number, not -1,
- * and leaves errno as it was. */
+ * recorded afterwards like any call; it returns an error number, not -1.
+ * errno comes back as the real call left it, never as fwatch's own work
+ * (the PATH search, the look at the program) left it. */
 static int fw_spawn(enum fw_id id, pid_t *pid, const char *path,
 		    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at,
 		    char *const *argv, char *const *envp)
@@ -508,6 +509,7 @@ static int fw_spawn(enum fw_id id, pid_t *pid, const char *path,
 	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(a.path, NULL))) {
 		errno = e;
 		r = real(pid, path, fa, at, argv, env);
+		e = errno;
 	} else {
 		const char *file = !a.path || !sc ? NULL
 				   : id == FW_ID_posix_spawnp ? fw_which(a.path, sc->which, sizeof sc->which)
@@ -519,6 +521,9 @@ static int fw_spawn(enum fw_id id, pid_t *pid, const char *path,
 		c.t0 = fw_now();
 		r = real(&child, path, fa, at, argv, env);
 		c.t1 = fw_now();
+		/* as the real call left it: glibc's child shares this thread's
+		 * errno, and a failed exec of a PATH candidate sets it */
+		e = errno;
 		if (pid && r == 0)
 			*pid = child;
 		c.ret = r ? -1 : child;
