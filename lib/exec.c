@@ -78,13 +78,13 @@ struct fw_scratch {
 
 static struct fw_scratch *fw_orphan;
 
-static void fw_scratch_free(struct fw_scratch *sc)
+void fw_scratch_free(struct fw_scratch *sc)
 {
 	if (sc)
 		munmap(sc, sc->size);
 }
 
-static struct fw_scratch *fw_scratch_new(size_t nenv)
+struct fw_scratch *fw_scratch_new(size_t nenv)
 {
 	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
 		fw_scratch_free(__atomic_exchange_n(&fw_orphan, NULL, __ATOMIC_ACQ_REL));
@@ -282,16 +282,7 @@ static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *bu
  * (MAX_ARG_STRLEN). */
 #define FW_ARG_MAX (32u * 4096u)
 
-/* What an exec or spawn hands on, read without faulting: bad pointers are
- * the kernel's to refuse (EFAULT), and are neither read nor repaired. */
-struct fw_args {
-	const char *path;  /* NULL if it cannot be read */
-	char *const *argv; /* likewise */
-	long nenv;         /* -1: the environment cannot be read */
-	int bad;           /* something was not read */
-};
-
-static void fw_args_check(struct fw_args *a, const char *path, char *const *argv, char *const *envp)
+void fw_args_check(struct fw_args *a, const char *path, char *const *argv, char *const *envp)
 {
 	struct fw_peek k = {0};
 	a->path = path && fw_peek_strnlen(&k, path, FW_PATH_READ) >= 0 ? path : NULL;
@@ -300,8 +291,7 @@ static void fw_args_check(struct fw_args *a, const char *path, char *const *argv
 	a->bad = (path && !a->path) || (argv && !a->argv) || a->nenv < 0;
 }
 
-/* The environment for the new program, in sc (or envp itself). */
-static char *const *fw_env_for(char *const *envp, const struct fw_args *a, struct fw_scratch *sc,
+char *const *fw_env_for(char *const *envp, const struct fw_args *a, struct fw_scratch *sc,
 			       uint16_t *bits)
 {
 	if (!sc || a->nenv < 0) /* a NULL envp is an empty one */
@@ -545,72 +535,4 @@ FW_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 			   const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
 	return fw_spawn(FW_ID_posix_spawnp, pid, file, fa, at, argv, envp);
-}
-
-/* system() and popen() start "sh -c" through libc's own spawn, which takes
- * environ as it is: when the program dropped fwatch from it, environ points
- * at a repaired copy for the duration of the call. Recorded afterwards, as
- * the argument vector of the shell they start. */
-struct fw_shell {
-	enum fw_id id;
-	const char *cmd, *mode;
-	int ret; /* system's status, popen's fd */
-	FILE *f; /* popen's stream */
-};
-
-static void fw_shell_real(struct fw_shell *sh)
-{
-	void *real = fw_real_get(sh->id);
-	if (!real) {
-		errno = ENOSYS;
-		sh->ret = -1;
-	} else if (sh->id == FW_ID_system) {
-		sh->ret = ((int (*)(const char *))real)(sh->cmd);
-	} else {
-		sh->f = ((FILE * (*)(const char *, const char *)) real)(sh->cmd, sh->mode);
-		sh->ret = sh->f ? fileno(sh->f) : -1;
-	}
-}
-
-static void fw_shell(struct fw_shell *sh)
-{
-	struct fw_args a;
-	fw_args_check(&a, NULL, NULL, environ);
-	struct fw_scratch *sc = fw_scratch_new(a.nenv > 0 ? (size_t)a.nenv : 0);
-	struct fw_call c = {.id = sh->id, .fd = FW_NOFD, .paths = 8};
-	char **saved = environ;
-	char *const *env = fw_env_for(saved, &a, sc, &c.bits);
-	/* environ is the program's: touched only when fwatch must be put
-	 * back into it (a setenv in another thread meanwhile is lost then) */
-	if (env != saved)
-		environ = (char **)env;
-	c.t0 = fw_now();
-	fw_shell_real(sh);
-	c.t1 = fw_now();
-	int e = errno;
-	if (env != saved && environ == env) /* unless the call changed it meanwhile */
-		environ = saved;
-	if (fw_wants(sh->id)) {
-		char *argv[] = {"sh", "-c", (char *)sh->cmd, NULL};
-		c.argv = argv;
-		c.ret = sh->ret;
-		c.err = sh->ret < 0 ? (uint16_t)e : 0;
-		fw_record(&c);
-	}
-	fw_scratch_free(sc);
-	errno = e;
-}
-
-FW_EXPORT int system(const char *cmd)
-{
-	struct fw_shell sh = {.id = FW_ID_system, .cmd = cmd};
-	fw_shell(&sh);
-	return sh.ret;
-}
-
-FW_EXPORT FILE *popen(const char *cmd, const char *mode)
-{
-	struct fw_shell sh = {.id = FW_ID_popen, .cmd = cmd, .mode = mode};
-	fw_shell(&sh);
-	return sh.f;
 }

@@ -118,6 +118,25 @@ struct fw_peek {
 long fw_peek_strnlen(struct fw_peek *k, const char *s, size_t max);
 long fw_peek_vector(struct fw_peek *k, char *const *v, size_t max);
 
+/* What an exec, a spawn or a shell hands on (lib/exec.c), read without
+ * faulting: bad pointers are the kernel's to refuse (EFAULT), and are
+ * neither read nor repaired. */
+struct fw_args {
+	const char *path;  /* NULL if it cannot be read */
+	char *const *argv; /* likewise */
+	long nenv;         /* -1: the environment cannot be read */
+	int bad;           /* something was not read */
+};
+void fw_args_check(struct fw_args *a, const char *path, char *const *argv, char *const *envp);
+/* Scratch for one of them, mapped: never on a thread's stack. */
+struct fw_scratch;
+struct fw_scratch *fw_scratch_new(size_t nenv);
+void fw_scratch_free(struct fw_scratch *sc);
+/* The environment for the new program: envp itself when it has fwatch,
+ * else a repaired copy in sc (and FW_RB_ENVFIX in bits). */
+char *const *fw_env_for(char *const *envp, const struct fw_args *a, struct fw_scratch *sc,
+			uint16_t *bits);
+
 char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested);
 size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits);
 void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size);

@@ -194,7 +194,8 @@ static void shell(const char *parent, unsigned bits, const char *role, const cha
 		die("popen output too long");
 	if (n && syscall(SYS_write, 1, buf, n) != (long)n)
 		die("write");
-	int st = pclose(f);
+	int fd = fileno(f), st = pclose(f);
+	rep_rec(parent, "pclose", fd, NULL, st, 0, 0, NULL); /* closes fd, waits for the shell */
 	rep_check(name, st == 0, "pclose of \"%s\" returned %#x", cmd, st);
 }
 
@@ -203,7 +204,8 @@ static int scrubbed(char **argv)
 	rep_proc("scrubbed", argv);
 	/* A program may drop fwatch from its own environment; libc starts
 	 * the shells of system() and popen() with environ as it is, so
-	 * following them takes fwatch repairing it for those calls too. */
+	 * following them takes fwatch starting them itself, with a repaired
+	 * copy (environ stays the program's). */
 	unsetenv("LD_PRELOAD");
 	char cmd[8192];
 	const char *a1[] = {self, "child", "system2", "21", NULL};
