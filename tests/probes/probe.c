@@ -51,6 +51,8 @@ static const char *probe_errname(int e)
 	return s ? s : "an unknown errno";
 }
 
+int probe_ok_errno = PROBE_SENTINEL;
+
 void probe_check(const char *name, const char *file, int line, int nth, int failed, int err,
 		 int want_err)
 {
@@ -59,7 +61,7 @@ void probe_check(const char *name, const char *file, int line, int nth, int fail
 		fprintf(stderr, "%s: %s:%d: %s (call %d) failed with %s (%d), it should succeed\n",
 			me, file, line, name, nth + 1, probe_errname(err), err);
 		probe_bad = 1;
-	} else if (!want_err && err != PROBE_SENTINEL) {
+	} else if (!want_err && err != probe_ok_errno) {
 		fprintf(stderr, "%s: %s:%d: %s (call %d) succeeded but changed errno to %s (%d)\n",
 			me, file, line, name, nth + 1, probe_errname(err), err);
 		probe_bad = 1;

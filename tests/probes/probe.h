@@ -98,6 +98,16 @@ void probe_release_name(char *name);
 /* n calls that must succeed and return a new fd, FILE * or DIR *, closed
  * again untraced */
 #define OPENS(name, n, call) PROBE_RUN(name, n, 0, 1, call)
+/* n calls that must succeed and leave errno `err`: what the C library
+ * itself leaves (realpath's readlink of each component that is no link
+ * fails with EINVAL, and errno keeps it) */
+extern int probe_ok_errno;
+#define CALLS_LEAVING(name, n, err, call)                                      \
+	do {                                                                   \
+		probe_ok_errno = (err);                                        \
+		CALLS(name, n, call);                                          \
+		probe_ok_errno = PROBE_SENTINEL;                               \
+	} while (0)
 /* n calls that must fail with errno `err` */
 #define FAILS(name, n, err, call) PROBE_RUN(name, n, err, 0, call)
 
