@@ -18,8 +18,10 @@
 # (docs/BENCHMARKS.md, "-" for none), BENCH_NSTAT (1000000), BENCH_NOPEN
 # (200000), BENCH_THREADS (8) and BENCH_NTSTAT (125000 stat calls per thread),
 # BENCH_FIND_ROOT (/usr), BENCH_LTRACE_FIND_ROOT (/usr/include),
-# BENCH_TAR_DIR (/usr/include), BENCH_NSH (100 programs the shell loop
-# runs), BENCH_SUMMARY (1; 0 skips the 10M-record fwatch-summary benchmark).
+# BENCH_TAR_DIR (/usr/include), BENCH_DU_ROOT (/usr), BENCH_NFCNTL
+# (1000000 fcntl(F_GETFL) calls), BENCH_NSH (100 programs the shell loop
+# runs), BENCH_SUMMARY (1; 0 skips the 10M-record fwatch-summary benchmark),
+# BENCH_ONLY (the workloads to run, by id, e.g. "du fcntl"; all by default).
 set -eu
 
 B=${1:-build}
@@ -36,6 +38,8 @@ FIND_ROOT=${BENCH_FIND_ROOT:-/usr}
 LFIND_ROOT=${BENCH_LTRACE_FIND_ROOT:-/usr/include}
 TAR_DIR=${BENCH_TAR_DIR:-/usr/include}
 NSH=${BENCH_NSH:-100}
+DU_ROOT=${BENCH_DU_ROOT:-/usr}
+NFCNTL=${BENCH_NFCNTL:-1000000}
 SUMMARY=${BENCH_SUMMARY:-1}
 # strace and ltrace stop the traced program at every call: the loops run
 # under them at 1/10 and 1/100 of their size, and their ratios are worked
@@ -303,6 +307,14 @@ add tstat "\`stat()\` loop in $NTHREADS threads at once, $NTHREADS × $(grouped 
 CALLS[tstat]=$((NTHREADS * NTSTAT)) SCALLS[tstat]=$((NTHREADS * NTSTAT / SDIV))
 LCALLS[tstat]=$((NTHREADS * NTSTAT / LDIV))
 
+# fcntl commands other than a dup pass straight through fwatch: nothing is
+# recorded ("fcntl=": no fcntl record at all), and the loop must not slow.
+CMD_fcntl=("$LOOP" fcntl "$NFCNTL" "$TARGET" mem)
+SCMD_fcntl=("$LOOP" fcntl $((NFCNTL / SDIV)) "$TARGET")
+LCMD_fcntl=("$LOOP" fcntl $((NFCNTL / LDIV)) "$TARGET")
+add fcntl "\`fcntl(F_GETFL)\` loop, $(grouped "$NFCNTL") calls (not recorded)" 1.02 "logs=1 fcntl=" -
+CALLS[fcntl]=$NFCNTL SCALLS[fcntl]=$((NFCNTL / SDIV)) LCALLS[fcntl]=$((NFCNTL / LDIV))
+
 CMD_find=(find "$FIND_ROOT" -name '*.h')
 LCMD_find=(find "$LFIND_ROOT" -name '*.h')
 add find "\`find $FIND_ROOT -name '*.h'\`" 1.10 "logs=1" -
@@ -313,6 +325,11 @@ if [ "$LFIND_ROOT" != "$FIND_ROOT" ]; then LNOTE[find]="on $LFIND_ROOT"; fi
 # directory, which is what fwatch records.
 CMD_tar=(tar cf /dev/null "$TAR_DIR")
 add tar "\`tar cf /dev/null $TAR_DIR\`" 1.10 "logs=1" -
+
+# du walks with gnulib's fts: an fcntl dup of every directory, an fstatat
+# of every entry.
+CMD_du=(du -s "$DU_ROOT")
+add du "\`du -s $DU_ROOT\`" 1.10 "logs=1" -
 
 # python3 on PATH may be a script (a pyenv shim runs bash and a few more
 # processes before the interpreter): what is timed is the interpreter
@@ -353,9 +370,22 @@ add shloop "\`/bin/sh\` running \`$TRUE\` $NSH times" - "" -
 CALLS[shloop]=$((NSH + 1))
 
 # The workloads strace and ltrace run, the slow ones under ltrace once.
-STRACED="stat open tstat find tar python make shloop"
-LTRACED="stat open tstat true python find tar make"
+STRACED="stat open tstat fcntl find tar du python make shloop"
+LTRACED="stat open tstat fcntl true python find tar make"
 LSLOW="find tar make"
+
+# BENCH_ONLY: some workloads (with BENCH_OUT=-, the report being partial).
+if [ -n "${BENCH_ONLY:-}" ]; then
+	only() {
+		local w o=
+		for w in $1; do
+			case " $BENCH_ONLY " in *" $w "*) o="$o $w" ;; esac
+		done
+		echo $o
+	}
+	WORKLOADS=$(only "$WORKLOADS") STRACED=$(only "$STRACED") LTRACED=$(only "$LTRACED")
+	LSLOW=$(only "$LSLOW")
+fi
 
 ################################################################ measure
 say "fwatch benchmark: $REPS interleaved pairs per workload (after one warm-up pair), logs in $LOGDIRS"
@@ -508,17 +538,19 @@ targets() {
 		done
 		echo "$line $met |"
 	done
-	line="| ≤ 48 log bytes per record | \`find\`, the span the records took |"
-	met=yes
-	i=0
-	for d in $LOGDIRS; do
-		i=$((i + 1))
-		c=$(cat "$WORK/res/find.$i.count")
-		v=$(awk -v s="$(kv "$c" used)" -v n="$(kv "$c" records)" 'BEGIN { printf "%.1f", s / n }')
-		line="$line $v |"
-		[ "$(meets "$v" 48)" = yes ] || met=**no**
-	done
-	echo "$line $met |"
+	if [ -e "$WORK/res/find.1.count" ]; then # not with a BENCH_ONLY that leaves find out
+		line="| ≤ 48 log bytes per record | \`find\`, the span the records took |"
+		met=yes
+		i=0
+		for d in $LOGDIRS; do
+			i=$((i + 1))
+			c=$(cat "$WORK/res/find.$i.count")
+			v=$(awk -v s="$(kv "$c" used)" -v n="$(kv "$c" records)" 'BEGIN { printf "%.1f", s / n }')
+			line="$line $v |"
+			[ "$(meets "$v" 48)" = yes ] || met=**no**
+		done
+		echo "$line $met |"
+	fi
 	line="| ≤ 4 MiB extra resident memory per traced process | the largest over the workloads (which: see below) |"
 	met=yes
 	i=0
@@ -830,7 +862,8 @@ if [ "$OUT" != - ]; then
 		echo "left out when it is not installed. Other settings: \`BENCH_STRACE_REPS\`,"
 		echo "\`BENCH_LTRACE_REPS\`, \`BENCH_LTRACE_SLOW_REPS\`, \`BENCH_NSTAT\`,"
 		echo "\`BENCH_NOPEN\`, \`BENCH_THREADS\`, \`BENCH_NTSTAT\`, \`BENCH_FIND_ROOT\`,"
-		echo "\`BENCH_LTRACE_FIND_ROOT\`, \`BENCH_TAR_DIR\`, \`BENCH_NSH\`, \`BENCH_SUMMARY\` (bench/bench.sh)."
+		echo "\`BENCH_LTRACE_FIND_ROOT\`, \`BENCH_TAR_DIR\`, \`BENCH_DU_ROOT\`, \`BENCH_NFCNTL\`, \`BENCH_NSH\`,"
+		echo "\`BENCH_SUMMARY\`, \`BENCH_ONLY\` (bench/bench.sh)."
 		echo
 		cat "$WORK/report.md"
 	} > "$OUT"

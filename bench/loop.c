@@ -1,4 +1,5 @@
-/* The benchmark loops: N stat() calls, or N open()+close() pairs, on a
+/* The benchmark loops: N stat() calls, N open()+close() pairs, or N
+ * fcntl(F_GETFL) calls (which fwatch passes through unrecorded), on a
  * cached file. Prints nothing unless asked; time it from outside.
  * With -t T, T threads each run the loop of N calls at once (after a
  * barrier, so that they overlap), to measure what tracing costs when threads
@@ -40,7 +41,7 @@ static void print_mem(void)
 	printf("\n");
 }
 
-static int use_stat;
+static enum { FW_STAT, FW_OPEN, FW_FCNTL } mode;
 static long n;
 static const char *path;
 static pthread_barrier_t start;
@@ -49,10 +50,19 @@ static pthread_barrier_t start;
 static int loop(void)
 {
 	struct stat st;
-	if (use_stat) {
+	if (mode == FW_STAT) {
 		for (long i = 0; i < n; i++)
 			if (stat(path, &st) < 0)
 				return 1;
+	} else if (mode == FW_FCNTL) {
+		/* opened untraced: the loop's only calls are the fcntl ones */
+		long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 1;
+		for (long i = 0; i < n; i++)
+			if (fcntl((int)fd, F_GETFL) < 0)
+				return 1;
+		syscall(SYS_close, fd);
 	} else {
 		for (long i = 0; i < n; i++) {
 			int fd = open(path, O_RDONLY);
@@ -71,7 +81,7 @@ static void *thread(void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loop [-t THREADS] stat|open N PATH [mem]\n");
+	fprintf(stderr, "usage: loop [-t THREADS] stat|open|fcntl N PATH [mem]\n");
 	exit(2);
 }
 
@@ -86,9 +96,9 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (!(argc == 3 || (argc == 4 && !strcmp(argv[3], "mem"))) ||
-	    (strcmp(argv[0], "stat") && strcmp(argv[0], "open")))
+	    (strcmp(argv[0], "stat") && strcmp(argv[0], "open") && strcmp(argv[0], "fcntl")))
 		usage();
-	use_stat = !strcmp(argv[0], "stat");
+	mode = !strcmp(argv[0], "stat") ? FW_STAT : !strcmp(argv[0], "open") ? FW_OPEN : FW_FCNTL;
 	n = atol(argv[1]);
 	path = argv[2];
 	int status = 0;

@@ -6,16 +6,49 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/syscall.h>
 
 #include "fwatch.h"
 #include "fwatch_calls.h"
 
 typedef int (*fw_fcntl_fn)(int, int, ...);
 
+/* The commands programs make most (a descriptor's flags), which glibc turns
+ * into the bare system call: made here the same way, so that fwatch adds
+ * nothing to them but this compare (a loop of F_GETFL must not slow down).
+ * Any other command goes to libc's own function. */
+static inline int fw_fcntl_plain(int cmd)
+{
+#if defined(__x86_64__)
+	return cmd == F_GETFD || cmd == F_SETFD || cmd == F_GETFL || cmd == F_SETFL;
+#else
+	(void)cmd;
+	return 0;
+#endif
+}
+
+static inline long fw_fcntl_syscall(int fd, int cmd, void *arg)
+{
+	long r;
+#if defined(__x86_64__)
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "0"((long)SYS_fcntl), "D"((long)fd), "S"((long)cmd), "d"(arg)
+			 : "rcx", "r11", "memory");
+#else
+	r = -ENOSYS;
+#endif
+	if (FW_UNLIKELY((unsigned long)r > -4096ul)) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
 /* The third argument is an int or a pointer depending on the command, and
  * absent for some: glibc itself reads it as a pointer, which on every ABI
  * it supports passes an int as well. */
-static int fw_fcntl(enum fw_id id, int fd, int cmd, void *arg)
+static __attribute__((noinline)) int fw_fcntl(enum fw_id id, int fd, int cmd, void *arg)
 {
 	fw_fcntl_fn real = (fw_fcntl_fn)fw_real_get(id);
 	if (FW_UNLIKELY(!real)) {
@@ -43,6 +76,8 @@ static int fw_fcntl(enum fw_id id, int fd, int cmd, void *arg)
 		va_start(ap, cmd);                                             \
 		void *arg = va_arg(ap, void *);                                \
 		va_end(ap);                                                    \
+		if (FW_LIKELY(fw_fcntl_plain(cmd)))                            \
+			return (int)fw_fcntl_syscall(fd, cmd, arg);            \
 		return fw_fcntl(FW_ID_##name, fd, cmd, arg);                   \
 	}
 

@@ -27,6 +27,6 @@ $(B)/tests/run/fwcount: tests/run/fwcount.c $(B)/libfwatch-reader.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/run/fwcount.c $(B)/libfwatch-reader.a $(LDFLAGS)
 
-check-run: $(B)/libfwatch.so $(B)/fwatch-run $(B)/tests/run/runprog $(B)/tests/run/runprog-static \
+check-run: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary $(B)/tests/run/runprog $(B)/tests/run/runprog-static \
 		$(B)/tests/run/preload.so $(B)/tests/run/fwcount
 	bash tests/run/run.sh $(B)

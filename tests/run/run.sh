@@ -20,6 +20,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 LIB=$B/libfwatch.so
 RUN=$B/fwatch-run
+SUM=$B/fwatch-summary
 PROG=$B/tests/run/runprog
 STATIC=$B/tests/run/runprog-static
 PRE=$B/tests/run/preload.so
@@ -306,6 +307,18 @@ run e-names "$RUN" -q -o logs -e access -e trace=close "$PROG" calls "$W/dir" "$
 check "-e access -e trace=close: exactly those" "access 4 0
 close 1 0
 logs 1" "$(counts "$D/w/logs")"
+
+# strace's spelling: every call that takes a path (the loads too, whose
+# number depends on the system), not the descriptor calls.
+run e-file "$RUN" -q -o logs -e trace=%file "$PROG" calls "$W/dir" "$W/other"
+check "-e trace=%file: the access, open and stat calls, not the close" "access 4 0
+open 1 0
+stat 6 3
+logs 1" "$(counts "$D/w/logs" | grep -v '^load ')"
+run e-all "$RUN" -q -o logs "$PROG" calls "$W/dir" "$W/other"
+check "fwatch-summary -e trace=%file: the same calls, read from a full log" "access 4 0
+open 1 0
+stat 6 3" "$("$SUM" --csv -e trace=%file "$D/w/logs" | awk -F, 'NR > 1 && $1 != "load" { print $1, $2, $3 }' | sort)"
 
 # The library keeps calls on relative paths and on fds under -P: only the
 # reader knows where they lead.
