@@ -165,9 +165,11 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		 * again (a stat then an open of one file, a loop on one path):
 		 * the log pages the kernel must supply are most of what a
 		 * record costs. strncmp, which stops at a NUL, also tells
-		 * the length. */
+		 * the length; the first bytes alone tell most different
+		 * paths apart (a tree walk's names), without the call. */
 		if (fast && t->last_len &&
-		    (c->path ? !strncmp(t->last, c->path, t->last_len) : t->last_len == 1)) {
+		    (c->path ? *t->last == *c->path && !strncmp(t->last, c->path, t->last_len)
+			     : t->last_len == 1)) {
 			bits |= FW_RB_SAME;
 			l1 = t->last_len;
 		} else {
@@ -220,7 +222,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		t->cur += size;
 		/* The next records' lines into the cache now: else each first
 		 * store misses, and the next system call waits for it. */
-		__builtin_prefetch(t->cur + 192, 1, 3);
+		__builtin_prefetch(t->cur + 192, 1, 0);
 	} else {
 		/* A new chunk: it has no previous record. */
 		bits &= (uint16_t)~FW_RB_SAME;
