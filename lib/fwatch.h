@@ -222,7 +222,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		t->cur += size;
 		/* The next records' lines into the cache now: else each first
 		 * store misses, and the next system call waits for it. */
-		__builtin_prefetch(t->cur + 192, 1, 0);
+		__builtin_prefetch(t->cur + 192, 1, 3);
 	} else {
 		/* A new chunk: it has no previous record. */
 		bits &= (uint16_t)~FW_RB_SAME;
