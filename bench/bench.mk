@@ -10,7 +10,8 @@
 # The loop and the timer are built without SAN=1's sanitizers (an ASan
 # program refuses to start when libfwatch.so comes first in LD_PRELOAD), and
 # without fortification or 64-bit off_t, so that the loop calls exactly
-# stat, open and close, the symbols whose records bench.sh counts. -pthread
+# stat, open and close, the symbols whose records bench.sh counts, and
+# fcntl (not fcntl64), which it checks fwatch does not record. -pthread
 # for its threaded mode (-t).
 BENCH_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS
 BENCH_PROGS := $(B)/bench-loop $(B)/bench-count $(B)/bench-timeit

@@ -15,13 +15,16 @@
 # BENCH_STRACE_REPS pairs under strace (3), BENCH_LTRACE_REPS pairs under
 # ltrace for the workloads that take it in a few seconds (3),
 # BENCH_LTRACE_SLOW_REPS for the others (1), BENCH_OUT the report
-# (docs/BENCHMARKS.md, "-" for none), BENCH_NSTAT (1000000), BENCH_NOPEN
-# (200000), BENCH_THREADS (8) and BENCH_NTSTAT (125000 stat calls per thread),
+# (docs/BENCHMARKS.md, or "-" with BENCH_ONLY; "-" for none), BENCH_NSTAT
+# (1000000), BENCH_NOPEN (200000), BENCH_THREADS (8) and BENCH_NTSTAT (125000
+# stat calls per thread),
 # BENCH_FIND_ROOT (/usr), BENCH_LTRACE_FIND_ROOT (/usr/include),
 # BENCH_TAR_DIR (/usr/include), BENCH_DU_ROOT (/usr), BENCH_NFCNTL
 # (1000000 fcntl(F_GETFL) calls), BENCH_NSH (100 programs the shell loop
-# runs), BENCH_SUMMARY (1; 0 skips the 10M-record fwatch-summary benchmark),
-# BENCH_ONLY (the workloads to run, by id, e.g. "du fcntl"; all by default).
+# runs), BENCH_SUMMARY (1, or 0 with BENCH_ONLY; 0 skips the 10M-record
+# fwatch-summary benchmark), BENCH_ONLY (the workloads to run, by id: stat
+# open tstat fcntl find tar du python make true shloop, e.g. "du fcntl"; all
+# by default).
 set -eu
 
 B=${1:-build}
@@ -29,7 +32,15 @@ REPS=${BENCH_REPS:-21}
 SREPS=${BENCH_STRACE_REPS:-3}
 LREPS=${BENCH_LTRACE_REPS:-3}
 LSLOWREPS=${BENCH_LTRACE_SLOW_REPS:-1}
-OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
+# A run of some workloads only (BENCH_ONLY) leaves the report alone and skips
+# the reader's benchmark unless told otherwise.
+if [ -n "${BENCH_ONLY:-}" ]; then
+	OUT=${BENCH_OUT:--}
+	SUMMARY=${BENCH_SUMMARY:-0}
+else
+	OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
+	SUMMARY=${BENCH_SUMMARY:-1}
+fi
 NSTAT=${BENCH_NSTAT:-1000000}
 NOPEN=${BENCH_NOPEN:-200000}
 NTHREADS=${BENCH_THREADS:-8}
@@ -40,7 +51,6 @@ TAR_DIR=${BENCH_TAR_DIR:-/usr/include}
 NSH=${BENCH_NSH:-100}
 DU_ROOT=${BENCH_DU_ROOT:-/usr}
 NFCNTL=${BENCH_NFCNTL:-1000000}
-SUMMARY=${BENCH_SUMMARY:-1}
 # strace and ltrace stop the traced program at every call: the loops run
 # under them at 1/10 and 1/100 of their size, and their ratios are worked
 # out per call so that they compare with the full-size runs.
@@ -308,11 +318,14 @@ CALLS[tstat]=$((NTHREADS * NTSTAT)) SCALLS[tstat]=$((NTHREADS * NTSTAT / SDIV))
 LCALLS[tstat]=$((NTHREADS * NTSTAT / LDIV))
 
 # fcntl commands other than a dup pass straight through fwatch: nothing is
-# recorded ("fcntl=": no fcntl record at all), and the loop must not slow.
+# recorded ("fcntl=": no record of that function at all, nor of fcntl64 or
+# __fcntl), and the loop must not slow. The loop opens its descriptor with a
+# raw system call, so that its only records are the loads.
 CMD_fcntl=("$LOOP" fcntl "$NFCNTL" "$TARGET" mem)
 SCMD_fcntl=("$LOOP" fcntl $((NFCNTL / SDIV)) "$TARGET")
 LCMD_fcntl=("$LOOP" fcntl $((NFCNTL / LDIV)) "$TARGET")
-add fcntl "\`fcntl(F_GETFL)\` loop, $(grouped "$NFCNTL") calls (not recorded)" 1.02 "logs=1 fcntl=" -
+add fcntl "\`fcntl(F_GETFL)\` loop, $(grouped "$NFCNTL") calls (not recorded)" 1.02 \
+	"logs=1 fcntl= fcntl64= __fcntl=" -
 CALLS[fcntl]=$NFCNTL SCALLS[fcntl]=$((NFCNTL / SDIV)) LCALLS[fcntl]=$((NFCNTL / LDIV))
 
 CMD_find=(find "$FIND_ROOT" -name '*.h')
@@ -374,7 +387,8 @@ STRACED="stat open tstat fcntl find tar du python make shloop"
 LTRACED="stat open tstat fcntl true python find tar make"
 LSLOW="find tar make"
 
-# BENCH_ONLY: some workloads (with BENCH_OUT=-, the report being partial).
+# BENCH_ONLY: some workloads (the report, partial, is then only printed
+# unless BENCH_OUT names a file).
 if [ -n "${BENCH_ONLY:-}" ]; then
 	only() {
 		local w o=
@@ -432,10 +446,13 @@ else
 	say "ltrace is not installed or cannot trace here (apt-get install ltrace): its column is left empty"
 fi
 
+# For the loop modes among the workloads run (tstat is the stat loop).
+IN_STAT= IN_OPEN= IN_FCNTL=
 if [ "$IMETHOD" != none ]; then
 	say "instructions per call ($IMETHOD)"
-	IN_STAT=$(iper stat 1)
-	IN_OPEN=$(iper open 2)
+	case " $WORKLOADS " in *" stat "* | *" tstat "*) IN_STAT=$(iper stat 1) ;; esac
+	case " $WORKLOADS " in *" open "*) IN_OPEN=$(iper open 2) ;; esac
+	case " $WORKLOADS " in *" fcntl "*) IN_FCNTL=$(iper fcntl 1) ;; esac
 fi
 
 # The reader's benchmark, tests/summary/bench.sh, makes its own log of 10M
@@ -471,6 +488,7 @@ expected() {
 		case $e in
 		logs=1) out="$out, 1 process" ;;
 		logs=*) out="$out, ${e#*=} processes" ;;
+		*=) out="$out, no ${e%=}" ;;
 		*) out="$out, ${e%%=*} $(grouped "${e#*=}")" ;;
 		esac
 	done
@@ -516,7 +534,8 @@ targets() {
 	echo
 	echo "Each measured value is the median over the interleaved pairs (details"
 	echo "below). The loops' target is 1.20, the thread loop's included (contention"
-	echo "is a loop); the real workloads' is 1.10."
+	echo "is a loop), but 1.02 for the \`fcntl(F_GETFL)\` loop, whose calls fwatch"
+	echo "passes through unrecorded; the real workloads' is 1.10."
 	echo
 	printf '| target | what |'
 	for d in $LOGDIRS; do printf ' logs in %s |' "$(dirlabel "$d")"; done
@@ -610,7 +629,7 @@ report() {
 	echo "| tar | GNU tar writing to /dev/null reads no file's contents: it walks the tree, stats each entry, opens each directory (see the records below) |"
 	echo "| log directories | $(for d in $LOGDIRS; do printf '%s; ' "$(dirlabel "$d")"; done | sed 's/; $//') |"
 	echo "| loop file | $(wc -c < "$TARGET") bytes, in the run's temporary directory; its path, which every loop record stores, is $(printf %s "$TARGET" | wc -c) bytes long |"
-	echo "| repetitions | $REPS interleaved pairs per row after a warm-up pair; strace $SREPS pairs; ltrace $LREPS pairs, $LSLOWREPS for $(echo $LSLOW | sed 's/ /, /g') |"
+	echo "| repetitions | $REPS interleaved pairs per row after a warm-up pair; strace $SREPS pairs; ltrace $LREPS pairs${LSLOW:+, $LSLOWREPS for $(echo $LSLOW | sed 's/ /, /g')} |"
 	echo "| tracers | ${STRACE:-strace: not available}; ${LTRACE:-ltrace: not installed} |"
 	echo "| load average | $LOAD at the start (other work on the machine shows in the spread) |"
 	echo "| run time | $ELAPSED s |"
@@ -631,7 +650,7 @@ report() {
 	echo "under ltrace at 1/$LDIV of their size, so their ratio is per call: 1 + the"
 	echo "time added per call / the time of an untraced call in the full-size runs."
 	if [ -n "$LTRACE" ]; then
-		if [ -n "${LNOTE[find]:-}" ]; then
+		if [ -n "${LNOTE[find]:-}" ] && [ -s "$WORK/res/ltrace.find" ]; then
 			echo "ltrace runs \`find\` ${LNOTE[find]} (1/$(
 				awk -v a="$(find "$FIND_ROOT" 2> /dev/null | wc -l)" -v b="$(find "$LFIND_ROOT" 2> /dev/null | wc -l)" \
 					'BEGIN { printf "%.0f", a / b }') of the entries), a plain ratio."
@@ -639,7 +658,7 @@ report() {
 		echo "ltrace traces the calls an executable makes to libraries, all of them (not"
 		echo "only file calls: \`find\` and \`tar\` make mostly \`strlen\`, \`malloc\`,"
 		echo "\`memcpy\`)."
-		if [ -n "${LNOTE[python]:-}" ]; then
+		if [ -n "${LNOTE[python]:-}" ] && [ -s "$WORK/res/ltrace.python" ]; then
 			echo "This python interpreter is built on a shared libpython: its only such"
 			echo "call is \`Py_BytesMain\`, and its file calls, made by libpython, are not"
 			echo "traced, so ltrace's ratio for it measures next to nothing."
@@ -730,7 +749,8 @@ report() {
 	for d in $LOGDIRS; do
 		i=$((i + 1))
 		for w in $WORKLOADS; do
-			[ "$w" = true ] || [ "$w" = shloop ] && continue
+			# These record (next to) nothing but their loads.
+			case $w in true | shloop | fcntl) continue ;; esac
 			c=$(cat "$WORK/res/$w.$i.count")
 			recs=$(kv "$c" records)
 			used=$(awk -v s="$(kv "$c" used)" -v n="$recs" 'BEGIN { printf "%.1f", s / n }')
@@ -762,7 +782,7 @@ report() {
 			read -r t _ <<< "$(col "$f" '$4' | mmm)"
 			read -r x xmin xmax <<< "$(extra_rss "$w.$i")"
 			case $w in
-			stat | open | tstat)
+			stat | open | tstat | fcntl)
 				read -r p _ <<< "$(col "$f" '($6 - $5)' | mmm)"
 				p="$(fmt '%+.0f KiB' "$p")"
 				;;
@@ -822,10 +842,18 @@ report() {
 		echo
 		echo "| loop | untraced per call | added per call |"
 		echo "| --- | --- | --- |"
-		read -r a base <<< "$IN_STAT"
-		echo "| \`stat()\` | $base | **+$a** |"
-		read -r a base <<< "$IN_OPEN"
-		echo "| \`open()\`, \`close()\` (average of the two) | $base | **+$a** |"
+		if [ -n "$IN_STAT" ]; then
+			read -r a base <<< "$IN_STAT"
+			echo "| \`stat()\` | $base | **+$a** |"
+		fi
+		if [ -n "$IN_OPEN" ]; then
+			read -r a base <<< "$IN_OPEN"
+			echo "| \`open()\`, \`close()\` (average of the two) | $base | **+$a** |"
+		fi
+		if [ -n "$IN_FCNTL" ]; then
+			read -r a base <<< "$IN_FCNTL"
+			echo "| \`fcntl(F_GETFL)\` (not recorded) | $base | **$(fmt '%+.1f' "$a")** |"
+		fi
 	fi
 }
 
@@ -846,6 +874,7 @@ if [ "$OUT" != - ]; then
 		echo "    make bench B=build-x        # another build directory"
 		echo "    BENCH_REPS=21 make bench    # more pairs on a noisy machine"
 		echo "    BENCH_OUT=- make bench      # print only"
+		echo "    BENCH_ONLY='du fcntl' make bench  # some rows only, printed, this file untouched"
 		echo
 		echo "Each row runs the command untraced and traced (\`LD_PRELOAD=libfwatch.so\`,"
 		echo "\`FWATCH_DIR\` set to the log directory named in the row) in interleaved"
