@@ -37,14 +37,45 @@ struct fw_event {
 	const char *argv;         /* exec and spawn: argc strings, each after the */
 	uint32_t argc;            /* previous one's NUL */
 	uint64_t offset;
+	/* A record that repeats its chunk's previous path (FW_RB_SAME): how
+	 * many bytes before it that path starts, less than FW_LOG_REPEAT_MAX;
+	 * 0 for any other record. What fw_log_next_at needs to read the record
+	 * again out of file order. */
+	uint32_t repeat_back;
 };
+
+/* Limits of what a writer leaves, which the reader holds logs to (see
+ * docs/log-format.md, What the reader checks). A chunk is smaller than
+ * 64 KiB (a record's size is 16-bit), so a repeated path lies less than
+ * that before the record that repeats it. Unused space is a chunk's end,
+ * a chunk left out at a segment's end, the windows reserved past the last
+ * record (128 KiB each), and the chunks of threads killed while taking
+ * them (4 KiB each): a few hundred KiB, a few MiB if thousands of threads
+ * die at once. 16 MiB of zeros in a row is no log's. */
+#define FW_LOG_REPEAT_MAX (64u << 10)
+#define FW_LOG_MAX_ZEROS (16u << 20)
+/* Offsets fit 48 bits: the tools pack one with a repeat_back in 64. */
+#define FW_LOG_MAX_SIZE (1ull << 48)
 
 /* 0 on success; -1 with a message (no file name in it) in err. */
 int fw_log_open(struct fw_log *log, const char *path, char *err, size_t errlen);
+/* The same on a descriptor open for reading, which stays the caller's
+ * (path names the log in log->path only). */
+int fw_log_open_fd(struct fw_log *log, int fd, const char *path, char *err, size_t errlen);
 void fw_log_close(struct fw_log *log);
 
 /* 1 and the next call in ev; 0 at the end; -1 with a message in err when a
  * record is damaged (the records before it were good). */
 int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errlen);
+
+/* Back to the first record, for another pass in file order. */
+void fw_log_rewind(struct fw_log *log);
+
+/* The record at `offset` again, out of file order (time order, across the
+ * chunks of several threads): `repeat_back` is what fw_log_next said of
+ * it, so that a record repeating a path gets the one of its own chunk,
+ * not that of the record read before it. 1, or -1 with a message. */
+int fw_log_next_at(struct fw_log *log, uint64_t offset, uint32_t repeat_back, struct fw_event *ev,
+		   char *err, size_t errlen);
 
 #endif

@@ -197,14 +197,14 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 			 * first thing written, so nothing else can be there.
 			 * Skipped in one go, up to the longest run a writer
 			 * leaves: a header that claims gigabytes the records
-			 * do not fill is refused after 1 MiB, not read. */
+			 * do not fill is refused after 16 MiB, not read. */
 			uint64_t word;
 			memcpy(&word, p, 8);
 			if (word)
 				return fw_fail(err, errlen, "record at offset %llu: data with no length",
 					       (unsigned long long)off);
-			uint64_t q = off + 8, stop = log->end - off > FW_LOG_MAX_ZEROS ? off + FW_LOG_MAX_ZEROS + 8
-										    : log->end;
+			uint64_t q = off + 8;
+			uint64_t stop = log->end - off > FW_LOG_MAX_ZEROS + 8 ? off + FW_LOG_MAX_ZEROS + 8 : log->end;
 			for (; q + 8 <= stop; q += 8) {
 				memcpy(&word, log->map + q, 8);
 				if (word)

@@ -1,10 +1,14 @@
 /* Printing bytes from a log safely: a path may hold newlines, terminal
- * escapes or bytes that are not UTF-8, and none of them may reach the
- * output raw. One scheme, reversible, in every format (fwatch-summary(1),
- * ESCAPING): printable UTF-8 as it is; \t \n \v \f \r and \\ as in C; every
- * other control character (C0, DEL, C1) and every byte that is not part of
- * valid UTF-8 as \xNN; in quoted strings also \". JSON strings carry valid
- * characters with JSON's own escapes and the rest as the same \xNN text. */
+ * escapes, characters that reorder or break the line it is shown on, or
+ * bytes that are not UTF-8, and none of them may reach the output raw. One
+ * scheme, reversible, in every format (fwatch-summary(1), ESCAPING):
+ * printable UTF-8 as it is; \t \n \v \f \r and \\ as in C; every other
+ * control character (C0, DEL, C1), every bidirectional formatting
+ * character and line or paragraph separator, and every byte that is not
+ * part of valid UTF-8 as \xNN; in quoted strings also \". JSON strings
+ * carry valid characters with JSON's own escapes (\uNNNN for those) and
+ * the rest as the same \xNN text. A CSV field a spreadsheet would take for
+ * a formula gets a ' in front. */
 #define _GNU_SOURCE
 #include <err.h>
 #include <stdlib.h>
@@ -46,6 +50,23 @@ static size_t fw_utf8(const unsigned char *s, size_t n, uint32_t *cp)
 
 static const char fw_hex[] = "0123456789abcdef";
 
+/* Characters shown by moving or breaking what is around them: the
+ * bidirectional formatting characters (the "Trojan Source" set: ALM, LRM,
+ * RLM, LRE to RLO, LRI to PDI), which make a terminal show a name in
+ * another order than it has, and the line and paragraph separators, which
+ * some terminals and editors break a line at. */
+static int fw_moves_text(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* What the scheme writes as it is: printable, and in its place. */
+static int fw_plain(uint32_t cp)
+{
+	return cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp < 0xa0) && !fw_moves_text(cp);
+}
+
 /* The escaped text of s into out (4 * n + 2 bytes at least); its length. */
 static size_t fw_escape(char *out, const char *str, size_t n, int quoted)
 {
@@ -54,7 +75,7 @@ static size_t fw_escape(char *out, const char *str, size_t n, int quoted)
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t l = fw_utf8(s + i, n - i, &cp);
-		if (l && cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp < 0xa0)) {
+		if (l && fw_plain(cp)) {
 			if (cp == '\\' || (quoted && cp == '"'))
 				out[o++] = '\\';
 			memcpy(out + o, s + i, l);
@@ -74,8 +95,8 @@ static size_t fw_escape(char *out, const char *str, size_t n, int quoted)
 		if (c) {
 			out[o++] = c;
 		} else {
-			/* a control character in several bytes (C1) is escaped
-			 * byte by byte, like an invalid one */
+			/* a character of several bytes (C1, bidirectional) is
+			 * escaped byte by byte, like an invalid one */
 			out[o++] = 'x';
 			out[o++] = fw_hex[s[i] >> 4];
 			out[o++] = fw_hex[s[i] & 15];
@@ -137,19 +158,33 @@ void fw_put_quoted(FILE *f, const char *s, size_t n)
 }
 
 /* RFC 4180: a field with a comma or a quote is quoted, quotes doubled. The
- * escaping has already removed every line break. */
+ * escaping has already removed every line break. A field that begins as a
+ * formula does (=, +, -, @, a tab or a CR: OWASP's list; a spreadsheet
+ * would evaluate =cmd|'/c calc'!A1 named by a program) begins with a '
+ * instead, which spreadsheets take as "text follows" and do not show; so
+ * does one that begins with a ', so that dropping a leading ' always gives
+ * the text back. Only strings come here: numbers (a -1 result) stay
+ * numbers. */
 void fw_put_csv_field(FILE *f, const char *b, size_t l)
 {
+	int formula = l && memchr("=+-@\t\r'", b[0], 7);
 	if (!memchr(b, ',', l) && !memchr(b, '"', l)) {
+		if (formula)
+			putc('\'', f);
 		fwrite(b, 1, l, f);
 		return;
 	}
 	putc('"', f);
+	if (formula)
+		putc('\'', f);
+	size_t plain = 0;
 	for (size_t i = 0; i < l; i++) {
-		if (b[i] == '"')
-			putc('"', f);
-		putc(b[i], f);
+		if (b[i] == '"') {
+			fwrite(b + plain, 1, i + 1 - plain, f);
+			plain = i; /* the quote again, doubled */
+		}
 	}
+	fwrite(b + plain, 1, l - plain, f);
 	putc('"', f);
 }
 
@@ -162,17 +197,20 @@ void fw_put_csv(FILE *f, const char *s, size_t n)
 void fw_put_json(FILE *f, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t plain = 0; /* where the characters written as they are begin */
 	putc('"', f);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t l = fw_utf8(s + i, n - i, &cp);
-		if (!l) {
-			/* not UTF-8: the text \xNN, its backslash escaped for JSON */
-			fprintf(f, "\\\\x%c%c", fw_hex[s[i] >> 4], fw_hex[s[i] & 15]);
-			i++;
+		if (l && cp != '\\' && cp != '"' && fw_plain(cp)) {
+			i += l; /* written with its neighbours, in one go */
 			continue;
 		}
-		if (cp == '\\')
+		fwrite(s + plain, 1, i - plain, f);
+		if (!l)
+			/* not UTF-8: the text \xNN, its backslash escaped for JSON */
+			fprintf(f, "\\\\x%c%c", fw_hex[s[i] >> 4], fw_hex[s[i] & 15]);
+		else if (cp == '\\')
 			fputs("\\\\\\\\", f); /* a backslash of the text scheme, in JSON */
 		else if (cp == '"')
 			fputs("\\\"", f);
@@ -182,12 +220,12 @@ void fw_put_json(FILE *f, const char *str, size_t n)
 			fputs("\\t", f);
 		else if (cp == '\r')
 			fputs("\\r", f);
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-			fprintf(f, "\\u%04x", (unsigned)cp);
 		else
-			fwrite(s + i, 1, l, f);
-		i += l;
+			fprintf(f, "\\u%04x", (unsigned)cp);
+		i += l ? l : 1;
+		plain = i;
 	}
+	fwrite(s + plain, 1, n - plain, f);
 	putc('"', f);
 }
 
@@ -195,12 +233,16 @@ void fw_put_json(FILE *f, const char *str, size_t n)
  * is exactly that text. */
 void fw_put_json_text(FILE *f, const char *s, size_t n)
 {
+	size_t plain = 0;
 	putc('"', f);
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"' || s[i] == '\\')
+		if (s[i] == '"' || s[i] == '\\') {
+			fwrite(s + plain, 1, i - plain, f);
 			putc('\\', f);
-		putc(s[i], f);
+			plain = i;
+		}
 	}
+	fwrite(s + plain, 1, n - plain, f);
 	putc('"', f);
 }
 

@@ -19,6 +19,7 @@
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "summary.h"
@@ -249,8 +250,9 @@ static void fw_set_preload(const char *lib)
 	free(b.s);
 }
 
-/* mkdir -p: the user's umask decides the mode, as for mkdir(1). The logs
- * themselves are created 0600 by the library. */
+/* mkdir -p, but every directory it makes is 0700 whatever the umask: under
+ * umask 000 the logs would otherwise lie in a directory anyone can add
+ * files to. The logs themselves are created 0600 by the library. */
 static void fw_mkdirs(const char *dir)
 {
 	char *p = strdup(dir);
@@ -259,8 +261,16 @@ static void fw_mkdirs(const char *dir)
 	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
 		if (s)
 			*s = 0;
-		if (*p && mkdir(p, 0777) < 0 && errno != EEXIST)
-			err(1, "%s", p);
+		if (*p && mkdir(p, 0700) == 0) {
+			/* the umask may have taken bits away (077 is fine, 277
+			 * is not): set the mode on the directory just made */
+			int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 || fchmod(fd, 0700) < 0)
+				err(1, "%s", fw_safe(p));
+			close(fd);
+		} else if (*p && errno != EEXIST) {
+			err(1, "%s", fw_safe(p));
+		}
 		if (!s)
 			break;
 		*s = '/';
@@ -630,22 +640,73 @@ static int fw_wait(pid_t pid)
 	return status;
 }
 
+/* Whether the log open on fd, named `name` in dir, is one this run made:
+ * a regular file (not a symbolic link, FIFO...) owned by the user this
+ * run's processes write as, whose process started after the run did (by
+ * the header's CLOCK_MONOTONIC start). Its name was not there before the
+ * run either (fw_report). Anything else was put there by someone else
+ * (another user, in a directory others can write to) or copied or moved in
+ * meanwhile: it is ignored, with a warning. */
+static int fw_run_log(int fd, const char *path, uint64_t run_start_ns)
+{
+	struct stat st;
+	struct fw_log_header h;
+	if (fstat(fd, &st) < 0) {
+		warn("%s", fw_safe(path));
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warnx("%s: not a regular file, not a log of this run: ignored", fw_safe(path));
+		return 0;
+	}
+	if (st.st_uid != geteuid()) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		warnx("%s: owned by user %u%s%s%s, not by this run's user %u: ignored", fw_safe(path),
+		      (unsigned)st.st_uid, pw ? " (" : "", pw ? fw_safe(pw->pw_name) : "", pw ? ")" : "",
+		      (unsigned)geteuid());
+		return 0;
+	}
+	/* A header the reader would refuse is left to it, to say why. */
+	if (pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && !memcmp(h.magic, FW_LOG_MAGIC, sizeof h.magic) &&
+	    h.version == FW_LOG_VERSION && h.start_mono_ns < run_start_ns) {
+		warnx("%s: its process started before this run (copied or moved here): ignored",
+		      fw_safe(path));
+		return 0;
+	}
+	return 1;
+}
+
 /* The line (and with -c the table) for the logs that this run added. */
-static void fw_report(const char *dir, char **before, int nbefore, int table, int line)
+static void fw_report(const char *dir, char **before, int nbefore, int table, int line,
+		      uint64_t run_start_ns)
 {
 	static struct fw_summary s;
 	int n;
 	char **after = fw_logs(dir, &n);
-	for (int i = 0; i < n; i++) {
-		if (!nbefore ||
-		    !bsearch(&after[i], before, (size_t)nbefore, sizeof *before, fw_cmp_name)) {
-			char *p;
-			if (asprintf(&p, "%s/%s", dir, after[i]) < 0)
-				err(1, "asprintf");
-			fw_summary_add(&s, p);
-			free(p);
-		}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		warn("%s", fw_safe(dir));
+	for (int i = 0; i < n && dfd >= 0; i++) {
+		if (nbefore && bsearch(&after[i], before, (size_t)nbefore, sizeof *before, fw_cmp_name))
+			continue;
+		char *p;
+		if (asprintf(&p, "%s/%s", dir, after[i]) < 0)
+			err(1, "asprintf");
+		/* checked and read through one descriptor: nobody can swap the
+		 * file in between. O_NONBLOCK: a FIFO must not hang us. */
+		int fd = openat(dfd, after[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 && errno == ELOOP)
+			warnx("%s: a symbolic link, not a log of this run: ignored", fw_safe(p));
+		else if (fd < 0)
+			warn("%s", fw_safe(p));
+		else if (fw_run_log(fd, p, run_start_ns))
+			fw_summary_add_fd(&s, fd, p);
+		if (fd >= 0)
+			close(fd);
+		free(p);
 	}
+	if (dfd >= 0)
+		close(dfd);
 	fw_logs_free(after, n);
 	if (table)
 		fw_summary_print(&s, stderr, FW_TEXT);
@@ -735,6 +796,10 @@ int main(int argc, char **argv)
 	fw_find_lib(lib);
 	int made = fw_log_dir(opt_dir, dir);
 	int nbefore = 0;
+	/* The logs of this run are those that appear from now on. */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t run_start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	char **before = made ? NULL : fw_logs(dir, &nbefore);
 
 	fw_set_preload(lib);
@@ -765,7 +830,7 @@ int main(int argc, char **argv)
 	int status = fw_wait(pid);
 
 	if (table || !quiet)
-		fw_report(dir, before, nbefore, table, !quiet);
+		fw_report(dir, before, nbefore, table, !quiet, run_start_ns);
 	fw_logs_free(before, nbefore);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);

@@ -171,6 +171,7 @@ int main(int argc, char **argv)
 	x.f = &o.filter;
 	x.s.sort = o.sort;
 	int table = !view && !perfetto, counted = table && !fw_filter_needs_paths(&o.filter);
+	m.order = !counted; /* the logs will be replayed */
 	for (int i = optind; i < argc; i++)
 		fw_model_add(&m, argv[i], counted ? fw_count_each : NULL, &x);
 	if (m.failed)

@@ -43,55 +43,214 @@ static void fw_note_untraced(struct fw_proc *p, const struct fw_event *ev)
 		.pid = spawn ? ev->ret : (int32_t)p->log.hdr.pid, .mono_ns = ev->mono_ns};
 }
 
+/* What the loading pass notes of a log whose file order is not time
+ * order, to sort it by: each record's start and key (offset << 16 |
+ * repeat_back), in file order, and which thread wrote each run of them. A
+ * thread's records lie in the file in the order it made them (its chunks
+ * one after the other, each filled in turn), but for what its signal
+ * handlers recorded: grouped by thread, they are a few long runs already
+ * sorted, which a natural merge sort joins in a few passes. */
 struct fw_stamp {
-	uint64_t ns, off;
+	uint64_t ns, key;
 };
 
-static int fw_by_stamp(const void *a, const void *b)
+struct fw_run {
+	uint32_t slot; /* the thread, as an index in tids */
+	uint64_t n;
+};
+
+struct fw_stamps {
+	struct fw_stamp *v;
+	uint64_t n, cap;
+	struct fw_run *runs;
+	uint64_t nruns, runcap;
+	uint32_t *tids, *index; /* the threads; an open-addressed index of them */
+	uint32_t ntids, icap;
+	uint32_t tid, slot;     /* the last thread looked up */
+};
+
+/* The slot of tid, a new one if it is new. */
+static uint32_t fw_tid_slot(struct fw_stamps *s, uint32_t tid)
 {
-	const struct fw_stamp *x = a, *y = b;
-	if (x->ns != y->ns)
-		return x->ns < y->ns ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;
+	if (s->ntids && s->tid == tid)
+		return s->slot;
+	if (2 * (s->ntids + 1) > s->icap) {
+		uint32_t cap = s->icap ? 2 * s->icap : 16;
+		uint32_t *ix = calloc(cap, sizeof *ix), *t = realloc(s->tids, cap / 2 * sizeof *t);
+		if (!ix || !t)
+			err(1, "malloc");
+		s->tids = t;
+		for (uint32_t i = 0; i < s->ntids; i++) {
+			uint32_t h = (s->tids[i] * 2654435761u) & (cap - 1);
+			while (ix[h])
+				h = (h + 1) & (cap - 1);
+			ix[h] = i + 1;
+		}
+		free(s->index);
+		s->index = ix;
+		s->icap = cap;
+	}
+	uint32_t h = (tid * 2654435761u) & (s->icap - 1);
+	while (s->index[h] && s->tids[s->index[h] - 1] != tid)
+		h = (h + 1) & (s->icap - 1);
+	if (!s->index[h]) {
+		s->tids[s->ntids] = tid;
+		s->index[h] = ++s->ntids;
+	}
+	s->tid = tid;
+	return s->slot = s->index[h] - 1;
 }
 
-/* Threads fill chunks of the log side by side, so file order is not time
- * order in a process with threads: replaying it needs the records sorted. */
-static int fw_sort_records(struct fw_proc *p)
+static void fw_stamp_add(struct fw_stamps *s, const struct fw_event *ev)
 {
-	struct fw_stamp *st = malloc(p->nrec * sizeof *st);
-	p->order = malloc(p->nrec * sizeof *p->order);
-	if (!st || !p->order)
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 4096;
+		if (!(s->v = realloc(s->v, s->cap * sizeof *s->v)))
+			err(1, "malloc");
+	}
+	s->v[s->n++] = (struct fw_stamp){ev->mono_ns, ev->offset << 16 | ev->repeat_back};
+	uint32_t slot = fw_tid_slot(s, ev->tid);
+	if (s->nruns && s->runs[s->nruns - 1].slot == slot) {
+		s->runs[s->nruns - 1].n++;
+		return;
+	}
+	if (s->nruns == s->runcap) {
+		s->runcap = s->runcap ? 2 * s->runcap : 256;
+		if (!(s->runs = realloc(s->runs, s->runcap * sizeof *s->runs)))
+			err(1, "malloc");
+	}
+	s->runs[s->nruns++] = (struct fw_run){slot, 1};
+}
+
+static void fw_stamps_free(struct fw_stamps *s)
+{
+	if (s) {
+		free(s->v);
+		free(s->runs);
+		free(s->tids);
+		free(s->index);
+		free(s);
+	}
+}
+
+/* Start noting p's records: those before offset `below` again, from the
+ * start of the file (on a copy of the reader, which leaves the loading
+ * pass where it is). A log still being written may have gained records
+ * there since: they are taken too, none is lost. */
+static void fw_stamps_start(struct fw_proc *p, uint64_t below)
+{
+	if (!(p->stamps = calloc(1, sizeof *p->stamps)))
 		err(1, "malloc");
+	struct fw_log again = p->log;
 	struct fw_event ev;
 	char msg[256];
-	uint64_t n = 0;
-	p->log.pos = p->log.hdr.data_start;
-	while (n < p->nrec && fw_log_next(&p->log, &ev, msg, sizeof msg) > 0)
-		st[n++] = (struct fw_stamp){ev.mono_ns, ev.offset};
-	qsort(st, n, sizeof *st, fw_by_stamp);
+	fw_log_rewind(&again);
+	while (fw_log_next(&again, &ev, msg, sizeof msg) > 0 && ev.offset < below)
+		fw_stamp_add(p->stamps, &ev);
+}
+
+static inline int fw_stamp_lt(const struct fw_stamp *x, const struct fw_stamp *y)
+{
+	return x->ns < y->ns || (x->ns == y->ns && x->key < y->key);
+}
+
+/* The end of the ascending run that starts at i. */
+static uint64_t fw_run_end(const struct fw_stamp *a, uint64_t i, uint64_t n)
+{
+	for (i++; i < n && !fw_stamp_lt(&a[i], &a[i - 1]); i++)
+		;
+	return i;
+}
+
+/* a sorted by (ns, key), b as scratch; returns whichever holds the
+ * result. A natural merge sort: each pass merges neighbouring runs, so it
+ * takes about log2(threads) passes, not log2(records). */
+static struct fw_stamp *fw_stamp_sort(struct fw_stamp *a, struct fw_stamp *b, uint64_t n)
+{
+	while (n && fw_run_end(a, 0, n) < n) {
+		for (uint64_t i = 0; i < n;) {
+			uint64_t j = fw_run_end(a, i, n), k = j < n ? fw_run_end(a, j, n) : n, o = i, x = i, y = j;
+			while (x < j && y < k)
+				b[o++] = fw_stamp_lt(&a[y], &a[x]) ? a[y++] : a[x++];
+			memcpy(b + o, a + x, (j - x) * sizeof *a);
+			o += j - x;
+			memcpy(b + o, a + y, (k - y) * sizeof *a);
+			i = k;
+		}
+		struct fw_stamp *t = a;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Threads fill chunks of the log side by side (and a signal handler's
+ * calls land before the call they interrupted), so file order is not
+ * time order: replaying needs the records sorted. Each keeps how far back
+ * the path it repeats lies, since the record replayed just before it is
+ * another chunk's, often another thread's. */
+void fw_proc_order(struct fw_proc *p)
+{
+	if (p->sorted || p->order || !p->nrec)
+		return;
+	if (!p->stamps)
+		fw_stamps_start(p, UINT64_MAX);
+	struct fw_stamps *s = p->stamps;
+	uint64_t n = s->n, *at = calloc(s->ntids + 1, sizeof *at);
+	struct fw_stamp *b = malloc((n + 1) * sizeof *b);
+	if (!at || !b)
+		err(1, "malloc");
+	/* each thread's records together, in file order */
+	for (uint64_t r = 0; r < s->nruns; r++)
+		at[s->runs[r].slot + 1] += s->runs[r].n;
+	for (uint32_t t = 1; t < s->ntids; t++)
+		at[t] += at[t - 1];
+	for (uint64_t r = 0, i = 0; r < s->nruns; i += s->runs[r++].n) {
+		memcpy(b + at[s->runs[r].slot], s->v + i, s->runs[r].n * sizeof *b);
+		at[s->runs[r].slot] += s->runs[r].n;
+	}
+	struct fw_stamp *sorted = fw_stamp_sort(b, s->v, n);
+	/* the keys, written over the other buffer (half its size) */
+	uint64_t *order = (uint64_t *)(sorted == b ? s->v : b);
 	for (uint64_t i = 0; i < n; i++)
-		p->order[i] = st[i].off;
-	free(st);
-	return 0;
+		order[i] = sorted[i].key;
+	free(sorted);
+	s->v = NULL; /* freed, or become the order */
+	p->order = realloc(order, (n + 1) * sizeof *order);
+	if (!p->order)
+		err(1, "malloc");
+	p->norder = n;
+	free(at);
+	fw_stamps_free(s);
+	p->stamps = NULL;
+}
+
+static void fw_proc_free(struct fw_proc *p)
+{
+	fw_log_close(&p->log);
+	free(p->file);
+	free((char *)p->comm);
+	free(p->order);
+	fw_stamps_free(p->stamps);
+	free(p->untraced);
+	free(p->heir);
 }
 
 /* A log that failed: nothing of it is kept. */
 static void fw_proc_drop(struct fw_model *m, struct fw_proc *p)
 {
-	fw_log_close(&p->log);
-	free(p->file);
-	free((char *)p->comm);
-	free(p->untraced);
+	fw_proc_free(p);
 	memset(p, 0, sizeof *p);
 	m->failed = 1;
 }
 
-static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, void *ctx)
+/* The log at path, or on fd when fd >= 0. */
+static void fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *each, void *ctx)
 {
 	struct fw_proc *p = fw_model_new(m);
 	char msg[256];
-	if (fw_log_open(&p->log, path, msg, sizeof msg) < 0) {
+	if ((fd >= 0 ? fw_log_open_fd(&p->log, fd, path, msg, sizeof msg)
+		     : fw_log_open(&p->log, path, msg, sizeof msg)) < 0) {
 		warnx("%s: %s", fw_safe(path), msg);
 		m->failed = 1;
 		return;
@@ -112,13 +271,20 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 
 	struct fw_event ev;
 	uint64_t last = 0;
-	int sorted = 1, r, last_exec = 0;
+	int r, last_exec = 0;
+	p->sorted = 1;
 	while ((r = fw_log_next(&p->log, &ev, msg, sizeof msg)) > 0) {
 		p->nrec++;
-		if (ev.mono_ns < last)
-			sorted = 0;
-		else
+		if (ev.mono_ns >= last) {
 			last = ev.mono_ns;
+		} else if (p->sorted) {
+			/* from here on the order to replay it in is noted */
+			p->sorted = 0;
+			if (m->order)
+				fw_stamps_start(p, ev.offset);
+		}
+		if (p->stamps)
+			fw_stamp_add(p->stamps, &ev);
 		if (fw_calls[ev.id].cls == FW_CLASS_EXEC)
 			fw_note_untraced(p, &ev);
 		if (p->nrec == 1 || ev.mono_ns < p->first_ns)
@@ -141,8 +307,6 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 	if (!p->nrec)
 		p->first_ns = h->start_mono_ns;
 	p->ends_in_exec = last_exec;
-	if (!sorted)
-		fw_sort_records(p);
 	if (h->flags & FW_LOGF_PARTIAL)
 		warnx("%s: partial log: %llu calls were not recorded (the log could not grow); "
 		      "the numbers below leave them out", fw_safe(path), (unsigned long long)h->dropped);
@@ -152,6 +316,11 @@ static void fw_add_log(struct fw_model *m, const char *path, fw_each_fn *each, v
 	m->dropped += h->dropped;
 	m->incomplete += p->log.incomplete;
 	m->n++;
+}
+
+void fw_model_add_fd(struct fw_model *m, int fd, const char *name, fw_each_fn *each, void *ctx)
+{
+	fw_add_log(m, name, fd, each, ctx);
 }
 
 /* nftw has no user pointer: the walk collects names here, then they are
@@ -199,7 +368,7 @@ void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *c
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fw_add_log(m, arg, each, ctx);
+		fw_add_log(m, arg, -1, each, ctx);
 		return;
 	}
 	fw_found.n = 0;
@@ -218,7 +387,7 @@ void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *c
 	if (fw_found.n) /* qsort(NULL, 0) is undefined */
 		qsort(fw_found.v, fw_found.n, sizeof *fw_found.v, fw_by_name);
 	for (size_t i = 0; i < fw_found.n; i++) {
-		fw_add_log(m, fw_found.v[i], each, ctx);
+		fw_add_log(m, fw_found.v[i], -1, each, ctx);
 		free(fw_found.v[i]);
 	}
 }
@@ -414,15 +583,8 @@ void fw_model_walk(struct fw_model *m, const struct fw_filter *f, fw_walk_fn *ea
 
 void fw_model_free(struct fw_model *m)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		struct fw_proc *p = &m->procs[i];
-		fw_log_close(&p->log);
-		free(p->file);
-		free((char *)p->comm);
-		free(p->order);
-		free(p->untraced);
-		free(p->heir);
-	}
+	for (size_t i = 0; i < m->n; i++)
+		fw_proc_free(&m->procs[i]);
 	free(m->procs);
 	memset(m, 0, sizeof *m);
 }

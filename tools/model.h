@@ -60,7 +60,13 @@ struct fw_proc {
 	char *file;
 	const char *comm;      /* basename of exe, NUL-terminated copy */
 	uint64_t nrec;
-	uint64_t *order;       /* record offsets by start time, when file order is not */
+	int sorted;            /* file order is time order: replayed as it lies */
+	/* Otherwise, built at the first replay from what the loading pass
+	 * noted (model.c): the records by start time, each as its offset << 16
+	 * | its repeat_back (fw_event), so that a record that repeats a path
+	 * gets its own chunk's, not the one replayed before it. */
+	uint64_t *order, norder;
+	struct fw_stamps *stamps;
 	uint64_t first_ns;     /* monotonic start of the first record */
 	int ends_in_exec;      /* the last call is an exec that worked */
 	struct fw_untraced *untraced;
@@ -82,6 +88,9 @@ struct fw_model {
 	int failed;            /* some input was bad: exit 1, print nothing */
 	uint64_t dropped, incomplete;
 	int linked, inherited; /* fw_model_link and fw_model_inherit have run */
+	/* Set before adding logs that will be replayed (the views but the
+	 * table): the loading pass notes their time order on the way. */
+	int order;
 };
 
 /* Every event of a log goes through this during the loading pass, which
@@ -91,6 +100,8 @@ typedef void fw_each_fn(void *ctx, const struct fw_proc *p, const struct fw_even
 /* A log file, or every *.fwlog under a directory. Problems go to stderr as
  * "PROG: PATH: what is wrong" and set m->failed. */
 void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *ctx);
+/* One log already open on fd (which stays the caller's), named `name`. */
+void fw_model_add_fd(struct fw_model *m, int fd, const char *name, fw_each_fn *each, void *ctx);
 void fw_model_free(struct fw_model *m);
 /* Who started whom: each image's parent, once all logs are added. */
 void fw_model_link(struct fw_model *m);
@@ -116,6 +127,10 @@ struct fw_replay {
 	void (*before)(struct fw_replay *r, const struct fw_event *ev);
 	void *ctx;
 };
+
+/* The records of p by start time (p->order), unless file order is that
+ * already; the replay builds it when it first needs it. */
+void fw_proc_order(struct fw_proc *p);
 
 void fw_replay_start(struct fw_replay *r, struct fw_proc *p);
 /* 1 and the next event by start time with its paths; 0 at the end. */

@@ -64,7 +64,8 @@ void fw_replay_start(struct fw_replay *r, struct fw_proc *p)
 		if (d)
 			*d = p->heir[i].d;
 	}
-	p->log.pos = p->log.hdr.data_start;
+	fw_proc_order(p);
+	fw_log_rewind(&p->log);
 }
 
 void fw_replay_end(struct fw_replay *r)
@@ -163,14 +164,16 @@ int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res)
 {
 	struct fw_proc *p = r->p;
 	char msg[256];
-	if (p->order) {
-		if (r->i >= p->nrec)
-			return 0;
-		p->log.pos = p->order[r->i++];
-	}
 	/* The loading pass found every record good; the log has not changed. */
-	if (fw_log_next(&p->log, ev, msg, sizeof msg) <= 0)
+	if (p->order) {
+		if (r->i >= p->norder)
+			return 0;
+		uint64_t k = p->order[r->i++];
+		if (fw_log_next_at(&p->log, k >> 16, (uint32_t)(k & 0xffff), ev, msg, sizeof msg) <= 0)
+			return 0;
+	} else if (fw_log_next(&p->log, ev, msg, sizeof msg) <= 0) {
 		return 0;
+	}
 	if (r->before)
 		r->before(r, ev);
 	res->path = res->path2 = 0;

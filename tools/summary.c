@@ -46,10 +46,14 @@ static void fw_summary_each(void *ctx, const struct fw_proc *p, const struct fw_
 	fw_summary_count(ctx, ev);
 }
 
-void fw_summary_add(struct fw_summary *s, const char *path)
+/* A log file or directory at path, or the log open on fd when fd >= 0. */
+static void fw_summary_add_log(struct fw_summary *s, const char *path, int fd)
 {
 	struct fw_model m = {0};
-	fw_model_add(&m, path, fw_summary_each, s);
+	if (fd >= 0)
+		fw_model_add_fd(&m, fd, path, fw_summary_each, s);
+	else
+		fw_model_add(&m, path, fw_summary_each, s);
 	for (size_t i = 0; i < m.n; i++)
 		fw_summary_untraced(s, &m.procs[i]);
 	s->logs += m.n;
@@ -57,6 +61,16 @@ void fw_summary_add(struct fw_summary *s, const char *path)
 	s->incomplete += m.incomplete;
 	s->failed |= m.failed;
 	fw_model_free(&m);
+}
+
+void fw_summary_add(struct fw_summary *s, const char *path)
+{
+	fw_summary_add_log(s, path, -1);
+}
+
+void fw_summary_add_fd(struct fw_summary *s, int fd, const char *name)
+{
+	fw_summary_add_log(s, name, fd);
 }
 
 static double fw_avg(const struct fw_count *c)

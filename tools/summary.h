@@ -37,6 +37,8 @@ struct fw_summary {
 /* Add a log file or every *.fwlog under a directory. Problems are reported
  * on stderr as "PROG: PATH: what is wrong" and set s->failed. */
 void fw_summary_add(struct fw_summary *s, const char *path);
+/* One log open on fd (which stays the caller's), named `name`. */
+void fw_summary_add_fd(struct fw_summary *s, int fd, const char *name);
 
 /* The table on `out`; the programs that could not be traced on stderr
  * (in JSON, in the object too). */

@@ -41,6 +41,12 @@ $(REL)/relprog-static: $(REL_PROG_DEPS)
 	@$(CC) $(REL_PROG_CFLAGS) -static -o $@ tests/reliability/relprog.c -pthread $(LDFLAGS) 2>/dev/null || \
 		echo "no static C library (libc.a): the static program check will be skipped"
 
+# Threads on paths of their own, and random threads on random paths, for
+# tests/reliability/threadpaths.sh.
+$(REL)/threadpaths: tests/reliability/threadpaths.c tests/put.h tests/mk/reliability.mk
+	@mkdir -p $(@D)
+	$(CC) $(REL_PROG_CFLAGS) -o $@ tests/reliability/threadpaths.c -pthread $(LDFLAGS)
+
 # The checker runs under the sanitizers of the build (SAN=1), like the
 # other test drivers.
 $(REL)/reltest: tests/reliability/reltest.c tests/reliability/rel.h $(B)/tests/harness.o \
@@ -50,7 +56,7 @@ $(REL)/reltest: tests/reliability/reltest.c tests/reliability/rel.h $(B)/tests/h
 		$(B)/tests/harness.o $(B)/libfwatch-reader.a $(LDFLAGS)
 
 REL_DEPS := $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary $(REL)/relprog \
-	$(REL)/relprog-linked $(REL)/relprog-asan $(REL)/relprog-static $(REL)/reltest
+	$(REL)/relprog-linked $(REL)/relprog-asan $(REL)/relprog-static $(REL)/reltest $(REL)/threadpaths
 
 # --- TSan -------------------------------------------------------------------
 # The library and relprog built with clang's -fsanitize=thread into

@@ -10,7 +10,8 @@
 # it they are skipped with $REL_TSAN_SKIP as the reason. REL_ONLY="SECTION..."
 # runs only those sections: the C checker's cases (c, or one case's name:
 # threads, alarm, ...), disk, settings, asan, python, java, escapes,
-# valgrind, tsan. REL_SEED=N replays the random moments of the SIGKILL case.
+# threadpaths, sparse, output, logdir, valgrind, tsan. REL_SEED=N replays
+# the random moments of the SIGKILL case and the random logs of threadpaths.
 # Prints "ok N - ..." or "not ok N - ..." per check, ends with
 # "N passed, M failed", and exits 1 when a check failed.
 set -u
@@ -482,6 +483,15 @@ fi
 bytes "escapes: the library's warning (log full) names the log escaped" "$W/esc/lib.err"
 
 fi
+
+# --- cases in files of their own, named for their concern ---------------------
+# threadpaths.sh: each path's count with threads repeating their own path;
+# sparse.sh: a log whose size its records cannot justify; output.sh: CSV
+# formulas and characters that reorder text, in every view; logdir.sh:
+# fwatch-run's log directory and the logs it counts as the run's.
+for case_file in threadpaths sparse output logdir; do
+	want "$case_file" && . "$HERE/$case_file.sh"
+done
 
 # --- valgrind -------------------------------------------------------------------
 
