@@ -474,9 +474,6 @@ FW_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 	return fw_exec(FW_ID_execveat, FW_EXECVEAT, path, dirfd, file, argv, envp, flags);
 }
 
-typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-			   const posix_spawnattr_t *, char *const *, char *const *);
-
 /* posix_spawn returns when the child has exec'd (or failed to), so it is
  * recorded afterwards like any call; it returns an error number, not -1.
  * errno comes back as the real call left it, never as fwatch's own work

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -128,6 +129,9 @@ struct fw_args {
 	int bad;           /* something was not read */
 };
 void fw_args_check(struct fw_args *a, const char *path, char *const *argv, char *const *envp);
+/* posix_spawn's and posix_spawnp's type, for the real ones (exec.c, shell.c). */
+typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const *, char *const *);
 /* Scratch for one of them, mapped: never on a thread's stack. */
 struct fw_scratch;
 struct fw_scratch *fw_scratch_new(size_t nenv);

@@ -20,9 +20,6 @@
 
 extern char **environ;
 
-typedef int (*fw_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-			   const posix_spawnattr_t *, char *const *, char *const *);
-
 /* The streams fwatch's popen opened, and their shells, for pclose. */
 #define FW_POPEN_MAX 64
 static struct {

@@ -135,9 +135,9 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 			fw_put_pathval(f, ev->path2, ev->bits, FW_RB_TRUNC2);
 			break;
 		case 'k':
-			if (v == 0)
+			if (v == FW_F_DUPFD)
 				fputs("F_DUPFD", f);
-			else if (v == 1030)
+			else if (v == FW_F_DUPFD_CLOEXEC)
 				fputs("F_DUPFD_CLOEXEC", f);
 			else
 				fprintf(f, "%u", v);

@@ -36,6 +36,11 @@ struct fw_untraced {
 	uint64_t mono_ns;
 };
 
+/* fcntl's commands that duplicate a descriptor (a1 of a 'k' row), as
+ * Linux numbers them: a log is read as the traced system wrote it. */
+#define FW_F_DUPFD 0
+#define FW_F_DUPFD_CLOEXEC 1030
+
 /* What one descriptor stands for while a log is replayed. */
 struct fw_fd {
 	uint32_t path;  /* 0: not open, as far as the logs tell */

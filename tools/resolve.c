@@ -17,10 +17,6 @@
  * a table entry (dup2 can name any number below RLIMIT_NOFILE). */
 #define FW_FD_TABLE_MAX (1u << 20)
 
-/* fcntl commands as Linux numbers them: the log is read as written */
-#define FW_F_DUPFD 0
-#define FW_F_DUPFD_CLOEXEC 1030
-
 static struct fw_fd *fw_fd_slot(struct fw_replay *r, int32_t fd)
 {
 	if (fd < 0 || (uint32_t)fd >= FW_FD_TABLE_MAX)
@@ -108,11 +104,6 @@ static void fw_fd_copy(struct fw_replay *r, int32_t from, int32_t to, const stru
 	*d = s;
 }
 
-static int fw_is_fcntl(enum fw_id id)
-{
-	return id == FW_ID_fcntl || id == FW_ID_fcntl64 || id == FW_ID___fcntl;
-}
-
 /* What a call that worked changed: descriptors, the directory, the root. */
 static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, const struct fw_res *res)
 {
@@ -137,7 +128,7 @@ static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, cons
 				memset(d, 0, sizeof *d);
 		} else if (ev->id == FW_ID_dup) {
 			fw_fd_copy(r, ev->fd, ev->ret, ev, 0);
-		} else if (fw_is_fcntl(ev->id)) {
+		} else if (fw_shape_has(ev->id, 'k')) { /* fcntl, fcntl64, __fcntl */
 			/* a1 the command: only the dups are recorded */
 			if (ev->a1 == FW_F_DUPFD || ev->a1 == FW_F_DUPFD_CLOEXEC)
 				fw_fd_copy(r, ev->fd, ev->ret, ev, ev->a1 == FW_F_DUPFD_CLOEXEC);

@@ -12,7 +12,7 @@ HOSTILE := $(B)/tests/reliability/hostile
 # dlopen case must map and unmap it for real.
 HOSTILE_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS
 
-$(HOSTILE): tests/reliability/hostile.c tests/put.h tests/mk/hostile.mk
+$(HOSTILE): tests/reliability/hostile.c tests/reliability/prog.h tests/put.h tests/mk/hostile.mk
 	@mkdir -p $(@D)
 	$(CC) $(HOSTILE_CFLAGS) -o $@ tests/reliability/hostile.c -pthread -ldl $(LDFLAGS)
 

@@ -12,7 +12,8 @@ REL := $(B)/tests/reliability
 # first among the loaded objects, which a preload is not), no fortification
 # or 64-bit off_t, so that the calls reach the plain symbols counted.
 REL_PROG_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -Itests/reliability
-REL_PROG_DEPS := tests/reliability/relprog.c tests/reliability/rel.h tests/put.h tests/mk/reliability.mk
+REL_PROG_DEPS := tests/reliability/relprog.c tests/reliability/rel.h tests/reliability/prog.h tests/put.h \
+	tests/mk/reliability.mk
 
 $(REL)/relprog: $(REL_PROG_DEPS)
 	@mkdir -p $(@D)
@@ -43,7 +44,7 @@ $(REL)/relprog-static: $(REL_PROG_DEPS)
 
 # Threads on paths of their own, and random threads on random paths, for
 # tests/reliability/threadpaths.sh.
-$(REL)/threadpaths: tests/reliability/threadpaths.c tests/put.h tests/mk/reliability.mk
+$(REL)/threadpaths: tests/reliability/threadpaths.c tests/reliability/prog.h tests/put.h tests/mk/reliability.mk
 	@mkdir -p $(@D)
 	$(CC) $(REL_PROG_CFLAGS) -o $@ tests/reliability/threadpaths.c -pthread $(LDFLAGS)
 

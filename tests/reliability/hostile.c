@@ -34,26 +34,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../put.h"
+#include "prog.h"
 
 extern char **environ;
 
 /* Where say() writes: stdout, or a job's pipe (jobs_run). */
 static int out_fd = 1;
 
-/* One line on stdout in one write(2): fork children and threads share it. */
+/* One line on out_fd in one write(2) (prog.h): fork children and threads
+ * share it. */
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
-	char b[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(b, sizeof b, fmt, ap);
+	rel_vsay(out_fd, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		_exit(97);
-	if ((size_t)n >= sizeof b)
-		n = sizeof b - 1;
-	put(out_fd, b, (size_t)n);
 }
 
 static void die(const char *what)
@@ -86,25 +81,6 @@ static const char *status_str(int st, char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "status %#x", st);
 	return buf;
-}
-
-static uint32_t tid_now(void)
-{
-	return (uint32_t)syscall(SYS_gettid);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void nap_us(long us)
-{
-	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /* waitpid that retries on EINTR; the status, or -1. */

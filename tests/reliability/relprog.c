@@ -25,46 +25,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "prog.h"
 #include "rel.h"
-#include "../put.h"
 
-/* One report line on stdout, in one write(2): threads and fork children
- * share the file and must not interleave within a line. */
+/* One report line on stdout (prog.h). */
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
-	char b[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(b, sizeof b, fmt, ap);
+	rel_vsay(1, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof b)
-		_exit(97);
-	put(1, b, (size_t)n);
 }
 
 static void die(const char *what)
 {
 	say("relprog: %s: %s\n", what, strerror(errno));
 	_exit(98);
-}
-
-static uint32_t tid_now(void)
-{
-	return (uint32_t)syscall(SYS_gettid);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void nap_us(long us)
-{
-	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /* A file to stat, made with raw system calls so that it adds no record. */

@@ -30,23 +30,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../put.h"
+#include "prog.h"
 
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
-	char b[8192];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(b, sizeof b, fmt, ap);
+	rel_vsay(1, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof b)
-		_exit(97);
-	put(1, b, (size_t)n);
-}
-
-static uint32_t tid_now(void)
-{
-	return (uint32_t)syscall(SYS_gettid);
 }
 
 /* ---- fixed ---------------------------------------------------------------- */
