@@ -48,10 +48,10 @@ struct fw_event {
  * docs/log-format.md, What the reader checks). A chunk is smaller than
  * 64 KiB (a record's size is 16-bit), so a repeated path lies less than
  * that before the record that repeats it. Unused space is a chunk's end,
- * a chunk left out at a segment's end, the windows reserved past the last
- * record (128 KiB each), and the chunks of threads killed while taking
- * them (4 KiB each): a few hundred KiB, a few MiB if thousands of threads
- * die at once. 16 MiB of zeros in a row is no log's. */
+ * what a region leaves before its bound, the rest of the regions threads
+ * reserve for themselves (64 KiB at most each), and the regions of threads
+ * killed while taking them: a few hundred KiB, a few MiB if hundreds of
+ * threads die at once. 16 MiB of zeros in a row is no log's. */
 #define FW_LOG_REPEAT_MAX (64u << 10)
 #define FW_LOG_MAX_ZEROS (16u << 20)
 /* Offsets fit 48 bits: the tools pack one with a repeat_back in 64. */

@@ -32,6 +32,8 @@ enum fw_state { FW_UNINIT, FW_STARTING, FW_ON, FW_OFF };
  * never calls into the dynamic linker (which could take locks or malloc). */
 struct fw_thread {
 	char *cur, *end; /* the rest of this thread's chunk of the log */
+	char *rcur, *rend; /* the rest of its region, where its chunks come from */
+	uint32_t rsize;  /* the size of its next region; 0: the first */
 	uint32_t tid;    /* cached gettid(); 0 = not yet known */
 	uint32_t gen;    /* fw_gen when the chunk was taken */
 	int busy;        /* inside fwatch's own code: pass calls through */

@@ -47,7 +47,9 @@ uint32_t fw_gen = 1;
 #define FW_SEG_FIRST (64u << 10)
 #define FW_SEG_LAST (1u << 20)
 #define FW_SEG_DOUBLINGS 4 /* segments 1..4 are 64K, 128K, 256K, 512K */
-#define FW_WINDOW (128u << 10) /* reserved and faulted in at a time */
+#define FW_REGION_FIRST (8u << 10) /* a thread's first region of the log */
+#define FW_REGION_MAX (64u << 10)  /* and its largest, reserved at a time */
+_Static_assert(FW_SEG_FIRST % FW_REGION_MAX == 0, "segments are multiples of a region");
 #define FW_ARGV_MAX 16384u /* bytes of the command line kept in the header */
 #define FW_FIRST_RESERVE (32u << 10) /* at creation: the largest header, a chunk */
 _Static_assert(sizeof(struct fw_log_header) + 2 * PATH_MAX + FW_ARGV_MAX + 65 <=
@@ -59,9 +61,6 @@ _Static_assert(sizeof(struct fw_log_header) + 2 * PATH_MAX + FW_ARGV_MAX + 65 <=
  * page a process touches the first time costs it a fault. */
 static struct {
 	struct fw_log_header *hdr; /* segment 0 */
-	uint64_t ready;            /* [0, ready) is reserved on disk */
-	uint64_t ahead_at;         /* the middle of the last window reserved */
-	uint32_t preparing;        /* tid of the thread reserving more */
 	uint64_t limit;            /* FWATCH_MAX_MB in bytes */
 	dev_t dev;
 	ino_t ino;
@@ -137,11 +136,8 @@ void fw_drop(void)
 	__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
 	const char *why = __atomic_load_n(&fw.why, __ATOMIC_RELAXED);
 	if (!(__atomic_fetch_or(&h->flags, FW_LOGF_PARTIAL, __ATOMIC_RELAXED) & FW_LOGF_PARTIAL))
-		fw_say(fw.path, why ? ": cannot grow the log (" : ": a call was not recorded (",
-		       why ? why : "two threads grew the log at once, on a file system without fallocate",
-		       why ? "); calls are no longer recorded, the log is marked partial"
-			   : "); the log is marked partial",
-		       NULL);
+		fw_say(fw.path, ": cannot grow the log (", why ? why : "unknown cause",
+		       "); calls are no longer recorded, the log is marked partial", NULL);
 }
 
 static uint64_t fw_mono_ns(void)
@@ -233,33 +229,21 @@ static int fw_log_fd(int create)
 	return -1;
 }
 
-/* Where fallocate is not supported (ramfs), the space is reserved by
- * writing zeros past the end of the file, which a full file system refuses
- * as fallocate would. Only by a thread that is alone at growing the log
- * (`alone`): zeros written over records another thread has just put
- * there would erase them. */
-static int fw_reserve_zeros(int fd, uint64_t off, uint64_t size, int alone)
-{
-	static const char zeros[4096];
-	struct stat st;
-	if (!alone || fw_sys(SYS_fstat, fd, (long)&st, 0, 0) < 0)
-		return -1;
-	for (uint64_t at = (uint64_t)st.st_size > off ? (uint64_t)st.st_size : off; at < off + size;) {
-		uint64_t n = off + size - at < sizeof zeros ? off + size - at : sizeof zeros;
-		long w = fw_sys(SYS_pwrite64, fd, (long)zeros, (long)n, (long)at);
-		if (w <= 0)
-			return -1;
-		at += (uint64_t)w;
-	}
-	return 0;
-}
-
 /* Reserve [off, off + size) of the log on disk before anything is written
  * there, so that a full disk or RLIMIT_FSIZE ends recording instead of
  * raising SIGBUS or SIGXFSZ in the program; with p (where it is mapped),
- * fault its pages in at once rather than one by one while recording. */
-static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p, int alone)
+ * fault its pages in at once rather than one by one while recording.
+ * The space is reserved by writing zeros, which a full file system refuses
+ * at once (a delayed allocation reserves its blocks). Not fallocate: on a
+ * disk file system, each page of an fallocated range written through a
+ * mapping then costs a journalled conversion (measured on ext4: 3-4 us a
+ * page, against 1.2-1.4 us once zeros were written), and ramfs has none.
+ * Only ever over space nobody has written yet: a region taken from the
+ * tail is its thread's alone. */
+static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
 {
+	/* never written: the kernel reads it from the shared zero page */
+	static char zeros[FW_REGION_MAX];
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    off + size > rl.rlim_cur) {
@@ -267,9 +251,16 @@ static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p, int al
 		errno = EFBIG;
 		return -1;
 	}
-	if (fw_sys(SYS_fallocate, fd, 0, (long)off, (long)size) < 0 &&
-	    (errno != EOPNOTSUPP || fw_reserve_zeros(fd, off, size, alone) < 0))
-		return -1;
+	for (uint64_t at = off; at < off + size;) {
+		uint64_t n = off + size - at < sizeof zeros ? off + size - at : sizeof zeros;
+		long w = fw_sys(SYS_pwrite64, fd, (long)zeros, (long)n, (long)at);
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		at += (uint64_t)w;
+	}
 	if (p)
 		madvise(p, size, MADV_POPULATE_WRITE);
 	return 0;
@@ -278,7 +269,7 @@ static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p, int al
 /* Map [off, off + size) of the log; with create, first create the log and
  * reserve the start of it (FW_FIRST_RESERVE: the header and a first chunk),
  * not faulted in: most processes are short and use a page or two of it.
- * The rest is reserved window by window (fw_ready). */
+ * The rest is reserved region by region (fw_region). */
 static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 {
 	int fd = fw_log_fd(create);
@@ -287,7 +278,7 @@ static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 		return NULL;
 	}
 	char *p = NULL;
-	if (!create || fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL, 1) == 0) {
+	if (!create || fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL) == 0) {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
 		if (p == MAP_FAILED)
 			p = NULL;
@@ -350,11 +341,11 @@ static char *fw_segment(uint32_t i)
 	return p;
 }
 
-/* Reserve [off, off + n) of segment i (mapped at base) and fault it in. */
-static int fw_reserve_at(uint64_t off, uint64_t n, char *base, uint64_t start, int alone)
+/* Reserve [off, off + n), mapped at p, and fault it in. */
+static int fw_reserve_at(uint64_t off, uint64_t n, char *p)
 {
 	int fd = fw_log_fd(0);
-	int ok = fd >= 0 && fw_reserve_space(fd, off, n, base + (off - start), alone) == 0;
+	int ok = fd >= 0 && fw_reserve_space(fd, off, n, p) == 0;
 	int e = errno;
 	if (fd >= 0)
 		fw_sys(SYS_close, fd, 0, 0, 0);
@@ -362,104 +353,92 @@ static int fw_reserve_at(uint64_t off, uint64_t n, char *base, uint64_t start, i
 	return ok;
 }
 
-/* Make [0, end) of the log ready to write: after its first reservation,
- * the log is reserved and faulted in one window at a time (FW_WINDOW, or up
- * to the end of a smaller segment), each just before it is needed, so that
- * a process never pays for much more log than it writes. One thread at a
- * time moves `ready` on; a signal handler that interrupts its own thread
- * doing it does the same again, which changes nothing. A thread that finds
- * another one at it does not wait: it reserves just [need, end), the chunk
- * it is about to write, and leaves `ready` to the other. 0 when the log
- * cannot grow. */
-static int fw_ready(uint64_t need, uint64_t end)
+/* Where a region that starts at off must end at the latest: the end of
+ * the first reservation, then every FW_REGION_MAX (segments are multiples
+ * of it, so that no region straddles two). */
+static uint64_t fw_region_bound(uint64_t off)
 {
-	uint32_t me = fw_self.tid ? fw_self.tid : 1;
-	uint64_t r = __atomic_load_n(&fw.ready, __ATOMIC_ACQUIRE);
-	if (r >= end)
-		return 1;
-	if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
-		return 0;
-	uint32_t owner = 0;
-	int took = __atomic_compare_exchange_n(&fw.preparing, &owner, me, 0, __ATOMIC_ACQ_REL,
-					       __ATOMIC_ACQUIRE);
-	if (!took && owner != me) {
-		uint64_t start, size;
-		char *base = fw_segment(fw_seg(need, &start, &size));
-		if (base && fw_reserve_at(need, end - need, base, start, 0))
-			return 1;
-		/* without fallocate, only the one growing the log may: this
-		 * record is lost, not the rest */
-		if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED) && errno != EOPNOTSUPP)
-			fw_stop(strerror(errno));
-		return 0;
-	}
-	int ok = 1;
-	while (ok && r < end) {
-		uint64_t start, size;
-		uint32_t i = fw_seg(r, &start, &size);
-		uint64_t n = start + size - r < FW_WINDOW ? start + size - r : FW_WINDOW;
-		char *base = fw_segment(i);
-		ok = base && fw_reserve_at(r, n, base, start, took);
-		if (!ok) {
-			if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED) && (took || errno != EOPNOTSUPP))
-				fw_stop(strerror(errno));
-			break;
-		}
-		__atomic_store_n(&fw.ahead_at, r + n / 2, __ATOMIC_RELAXED);
-		r += n;
-		/* raise, never lower: an interrupting handler may be ahead */
-		uint64_t cur = __atomic_load_n(&fw.ready, __ATOMIC_RELAXED);
-		while (cur < r && !__atomic_compare_exchange_n(&fw.ready, &cur, r, 1, __ATOMIC_RELEASE,
-							       __ATOMIC_RELAXED))
-			;
-	}
-	if (took)
-		__atomic_store_n(&fw.preparing, 0, __ATOMIC_RELEASE);
-	return ok;
+	return off < FW_FIRST_RESERVE ? FW_FIRST_RESERVE : (off / FW_REGION_MAX + 1) * FW_REGION_MAX;
 }
 
-/* Take `n` bytes of log (a multiple of FW_LOG_CHUNK) from the shared tail.
- * Returns NULL when the log cannot grow. Past the middle of the last window
- * reserved, the next one is made ready, so that threads seldom wait. */
-static char *fw_take(uint64_t n)
+/* A region of the log for one thread alone: at least need bytes, want if
+ * they fit before the next bound (a multiple of FW_LOG_CHUNK each), taken
+ * from the shared tail without waiting for anyone, mapped, reserved on disk
+ * and faulted in by the thread itself. Its size in *got; NULL when the log
+ * cannot grow. What is left of a region before a bound that cannot hold
+ * need bytes stays zeros, which a reader skips. */
+static char *fw_region(uint64_t need, uint64_t want, uint64_t *got)
 {
 	struct fw_log_header *h = fw.hdr;
-	while (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED)) {
-		uint64_t off = __atomic_fetch_add(&h->tail, n, __ATOMIC_RELAXED), start, size, s2, z2;
-		if (off + n > fw.limit) {
+	uint64_t off = __atomic_load_n(&h->tail, __ATOMIC_RELAXED), start, end;
+	do {
+		if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
+			return NULL;
+		start = off;
+		uint64_t bound = fw_region_bound(start);
+		while (bound - start < need) {
+			start = bound;
+			bound = fw_region_bound(start);
+		}
+		end = start + want < bound ? start + want : bound;
+		if (end > fw.limit) {
 			fw_stop("FWATCH_MAX_MB reached");
 			return NULL;
 		}
-		uint32_t i = fw_seg(off, &start, &size);
-		if (fw_seg(off + n - 1, &s2, &z2) != i)
-			continue; /* straddles two segments: leave it unused */
-		char *base = fw_segment(i);
-		if (!base || !fw_ready(off, off + n))
-			return NULL;
-		uint64_t r = __atomic_load_n(&fw.ready, __ATOMIC_ACQUIRE);
-		if (off + n > __atomic_load_n(&fw.ahead_at, __ATOMIC_RELAXED) && r + FW_WINDOW <= fw.limit &&
-		    !__atomic_load_n(&fw.preparing, __ATOMIC_RELAXED))
-			fw_ready(r, r + 1);
-		return base + (off - start);
+	} while (!__atomic_compare_exchange_n(&h->tail, &off, end, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	uint64_t s, size;
+	char *base = fw_segment(fw_seg(start, &s, &size));
+	if (!base)
+		return NULL;
+	char *p = base + (start - s);
+	/* the first reservation is made at creation, and left to fault in
+	 * page by page: most processes use a page or two of it */
+	if (start >= FW_FIRST_RESERVE && !fw_reserve_at(start, end - start, p)) {
+		if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
+			fw_stop(strerror(errno));
+		return NULL;
 	}
-	return NULL;
+	*got = end - start;
+	return p;
 }
 
-/* Space for a record when this thread's chunk cannot hold it (or a signal
- * handler interrupted a record being written, and must not touch the
- * interrupted chunk): a fresh chunk from the shared tail. */
+/* Space for a record when this thread's chunk cannot hold it: the next
+ * chunk of the thread's region, or a new region, twice as large as its
+ * last one up to FW_REGION_MAX (a thread that records little takes little
+ * log). A signal handler that interrupted a record being written must not
+ * touch the thread's chunk or region: it takes a region of its own, just
+ * large enough. */
 char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested)
 {
 	uint64_t k = (n + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
-	char *p = fw_take(k);
-	if (!p) {
-		fw_drop();
-		return NULL;
+	uint32_t gen = __atomic_load_n(&fw_gen, __ATOMIC_RELAXED);
+	char *p;
+	if (!nested && t->gen != gen) { /* a fork child: its parent's region */
+		t->rcur = t->rend = NULL;
+		t->rsize = 0;
+	}
+	if (!nested && (size_t)(t->rend - t->rcur) >= k) {
+		p = t->rcur;
+		t->rcur += k;
+	} else {
+		uint64_t want = nested ? k : t->rsize ? t->rsize : FW_REGION_FIRST, got;
+		if (want < k)
+			want = k;
+		p = fw_region(k, want, &got);
+		if (!p) {
+			fw_drop();
+			return NULL;
+		}
+		if (!nested) {
+			t->rcur = p + k;
+			t->rend = p + got;
+			t->rsize = (uint32_t)(want < FW_REGION_MAX ? 2 * want : FW_REGION_MAX);
+		}
 	}
 	if (!nested) {
 		t->cur = p + n;
 		t->end = p + k;
-		t->gen = fw_gen;
+		t->gen = gen;
 		t->last_len = 0;
 		/* The chunk's first lines; fw_record keeps prefetching
 		 * ahead as it goes (see there). */
@@ -777,8 +756,6 @@ static int fw_open_log(void)
 	fw.hdr = h;
 	fw.seg[0].base = p;
 	fw.segs = 1;
-	fw.ready = FW_FIRST_RESERVE;
-	fw.ahead_at = FW_FIRST_RESERVE / 2;
 	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
 	return 0;
 }
@@ -841,11 +818,11 @@ static void fw_forget_parent(void)
 		fw.seg[i].base = NULL;
 	}
 	fw.segs = 0;
-	fw.preparing = 0;
 	fw.hdr = NULL;
 	fw_gen++;
 	fw_self.tid = 0;
-	fw_self.cur = fw_self.end = NULL;
+	fw_self.cur = fw_self.end = fw_self.rcur = fw_self.rend = NULL;
+	fw_self.rsize = 0;
 	fw_self.last_len = 0;
 	fw_self.writing = 0;
 }

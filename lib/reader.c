@@ -141,9 +141,11 @@ int fw_log_open_fd(struct fw_log *log, int fd, const char *path, char *err, size
 	log->pos = log->hdr.data_start;
 	log->end = log->hdr.tail;
 	if (log->end > log->size) {
-		/* Reserved but never written to disk: normal after the log
-		 * stopped growing (partial), a truncation otherwise. */
-		log->truncated = !(log->hdr.flags & FW_LOGF_PARTIAL);
+		/* Taken but never reserved on disk: normal after the log
+		 * stopped growing (partial), and in a process killed while a
+		 * thread was reserving its region (not closed); a truncation
+		 * otherwise. */
+		log->truncated = !(log->hdr.flags & FW_LOGF_PARTIAL) && (log->hdr.flags & FW_LOGF_CLOSED);
 		log->end = log->size & ~7ull;
 	}
 	fw_clock_setup(log);

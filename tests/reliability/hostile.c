@@ -663,7 +663,7 @@ static void *sb_thread(void *arg)
 		while (!__atomic_load_n(&sb_in_handler, __ATOMIC_ACQUIRE))
 			sched_yield();
 		/* main is parked in the handler, wherever the signal caught
-		 * it: these calls need more log than one window holds */
+		 * it: these calls need more log than a thread's region holds */
 		__atomic_store_n(&sb_phase, 2, __ATOMIC_RELAXED);
 		for (long i = 0; i < n; i++) {
 			stat("by-thread", &st);
@@ -674,7 +674,7 @@ static void *sb_thread(void *arg)
 		put(sb_pipe[1], "x", 1);
 		while (__atomic_load_n(&sb_in_handler, __ATOMIC_ACQUIRE))
 			sched_yield();
-		/* Let main run alone for 0 to 5,999 calls (up to one window
+		/* Let main run alone for 0 to 5,999 calls (up to a region
 		 * of log and more): main then grows the log itself, about
 		 * once in two rounds, and the next signal lands at a random
 		 * point of its progress, now and then while it is growing
@@ -790,7 +790,7 @@ static const char *rt_state(char *b, size_t cap)
 }
 
 /* Both on one CPU, the high one above the low one: the high one runs in
- * bursts of 6,000 calls, each more than a window of log (128 KiB), and
+ * bursts of 6,000 calls, each more than a region of log (64 KiB), and
  * pauses between them (rt_pause); each time it wakes it preempts the low
  * one wherever that is, now and then in the middle of growing the log. A
  * high-priority thread that then spins (sched_yield) waiting for the low

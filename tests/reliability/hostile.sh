@@ -246,8 +246,8 @@ fi
 # --- 6a. a signal handler that blocks while another thread records -----------
 # 300 rounds: the thread sends SIGUSR1 to main, whose handler makes a stat
 # call and blocks on a pipe; the thread then makes 5,000 calls (160 KiB of
-# log, more than a 128 KiB window: it must get past where main may have
-# been growing the log when the signal caught it) and writes to the pipe.
+# log, more than a thread's 64 KiB region: it must get past where main may
+# have been growing the log when the signal caught it) and writes to the pipe.
 # Between rounds main records alone; every other round the signal is aimed
 # at the moment main's log file grows.
 if want 6a; then
@@ -271,7 +271,7 @@ fi
 
 # --- 6b. two SCHED_FIFO threads on one CPU ------------------------------------
 # Priorities 1 and 2 on one CPU: the high one makes its 200,000 calls in
-# bursts of 6,000 (more than a window of log); between them it wakes every
+# bursts of 6,000 (more than a region of log); between them it wakes every
 # 20 us, preempting the low one wherever it is, until the log file grows
 # (the low one is growing the log). A high thread that then waits by
 # spinning for the low one (which never runs again) hangs.

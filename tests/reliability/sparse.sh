@@ -2,9 +2,9 @@
 # sourced by run.sh. The reader skips zero words as unused space; a valid
 # header with a tail of gigabytes over a file of zeros (sparse: it costs no
 # disk) once took seconds to read. No writer leaves 16 MiB of zeros in a
-# row (a chunk's unused end, a chunk left out at a segment's end, the 128 KiB
-# windows reserved ahead, the 4 KiB chunks of threads killed while taking
-# them): fwatch-summary refuses such a log at the first 16 MiB, at once,
+# row (a chunk's unused end, the rest of a region before a bound, the
+# regions of up to 64 KiB that threads reserve for themselves, those of
+# threads killed while taking them): fwatch-summary refuses such a log at the first 16 MiB, at once,
 # with exit 1 and one line naming it.
 
 # le64 N: N as 8 little-endian bytes. put64 FILE OFFSET N: write them there.

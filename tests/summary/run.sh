@@ -253,6 +253,14 @@ bad "empty file" 1 "fwatch-summary: $D/empty.fwlog: empty file, not an fwatch lo
 bad "truncated header" 1 "fwatch-summary: $D/short.fwlog: truncated log header (100 bytes)" "$D/short.fwlog"
 bad "truncated log" 1 "fwatch-summary: $D/trunc.fwlog: truncated log: the file ends at byte 6000, the log at byte $tail" \
 	--files "$D/trunc.fwlog"
+# The same cut in a log its process never closed (killed while a thread was
+# reserving its region of the log): what is there is read, without a word.
+cp "$D/trunc.fwlog" "$D/killed.fwlog"
+flags=$(od -An -tu1 -j16 -N1 "$D/killed.fwlog" | tr -d ' ')
+printf "\\$(printf %03o $((flags & ~2)))" | dd of="$D/killed.fwlog" bs=1 seek=16 conv=notrunc 2>/dev/null
+"$SUM" --files "$D/killed.fwlog" >"$T/out" 2>"$T/err"
+check "a cut log never closed: exit 0, no warning, its paths read" "0||yes" \
+	"$?|$(cat "$T/err")|$([ -s "$T/out" ] && echo yes)"
 bad "damaged record" 1 "fwatch-summary: $D/damaged.fwlog: record at offset 4096: bad length 12" --trace "$D/damaged.fwlog"
 bad "empty directory" 1 "fwatch-summary: $D/emptydir: no fwatch logs (*.fwlog) in this directory" "$D/emptydir"
 bad "missing path" 1 "fwatch-summary: $D/nope: No such file or directory" "$D/nope"
