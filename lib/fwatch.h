@@ -26,7 +26,9 @@
 
 _Static_assert(FW_ID_COUNT < 255, "a record's id is one byte");
 
-enum fw_state { FW_UNINIT, FW_STARTING, FW_ON, FW_OFF };
+/* FW_SHARED: on, in a process where a clone(CLONE_VM) child may run on a
+ * thread's TLS (lib/clone.c). */
+enum fw_state { FW_UNINIT, FW_STARTING, FW_ON, FW_OFF, FW_SHARED };
 
 /* Per-thread state. Initial-exec TLS: reading it costs one instruction and
  * never calls into the dynamic linker (which could take locks or malloc). */
@@ -53,12 +55,13 @@ void fw_load_forget(unsigned objects);
 
 /* Recording is on for this call: fwatch is initialised (starting it if a
  * wrapper runs before our constructor) and this thread is not inside fwatch. */
+int fw_on_slow(int s);
 static inline int fw_on(void)
 {
 	int s = __atomic_load_n(__atomic_load_n(&fw_statep, __ATOMIC_RELAXED), __ATOMIC_ACQUIRE);
-	if (FW_UNLIKELY(s == FW_UNINIT))
-		s = fw_start();
-	return s == FW_ON && !fw_self.busy;
+	if (FW_UNLIKELY(s != FW_ON))
+		return fw_on_slow(s);
+	return !fw_self.busy;
 }
 
 /* fwatch's own I/O goes through here, never through a wrapped name. */
@@ -279,7 +282,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 	return r;
 }
 
-void fw_drop(void);
+void fw_drop(const char *cause);
 void fw_load_scan(const char *exe, size_t len);
 void fw_sync(void);
 void fw_close(int closing);

@@ -128,14 +128,20 @@ void fw_say(const char *first, ...)
 	fw_sys(SYS_write, 2, (long)buf, (long)n, 0);
 }
 
-void fw_drop(void)
+/* A call not recorded: counted, the log marked partial, and said once:
+ * the cause, or why the log cannot grow. */
+void fw_drop(const char *cause)
 {
 	struct fw_log_header *h = fw.hdr;
 	if (!h)
 		return;
 	__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
 	const char *why = __atomic_load_n(&fw.why, __ATOMIC_RELAXED);
-	if (!(__atomic_fetch_or(&h->flags, FW_LOGF_PARTIAL, __ATOMIC_RELAXED) & FW_LOGF_PARTIAL))
+	if (__atomic_fetch_or(&h->flags, FW_LOGF_PARTIAL, __ATOMIC_RELAXED) & FW_LOGF_PARTIAL)
+		return;
+	if (cause)
+		fw_say(fw.path, ": ", cause, "; the log is marked partial", NULL);
+	else
 		fw_say(fw.path, ": cannot grow the log (", why ? why : "unknown cause",
 		       "); calls are no longer recorded, the log is marked partial", NULL);
 }
@@ -426,7 +432,7 @@ char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested)
 			want = k;
 		p = fw_region(k, want, &got);
 		if (!p) {
-			fw_drop();
+			fw_drop(NULL);
 			return NULL;
 		}
 		if (!nested) {
@@ -836,12 +842,21 @@ static void fw_after_fork(void)
 	fw_start();
 }
 
+/* The log is this process's, and open: not so in a child that shares its
+ * parent's memory (vfork, clone(CLONE_VM)), which runs its atexit handlers
+ * too when it calls exit. */
+static int fw_owned(void)
+{
+	int s = __atomic_load_n(fw_statep, __ATOMIC_ACQUIRE);
+	return (s == FW_ON || s == FW_SHARED) && fw.hdr && fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid;
+}
+
 /* This image ends (exit, or an exec about to replace it): record what it
  * dlopen'd and a last time pair, and mark the log closed. An exec that
  * fails reopens it. */
 void fw_close(int closing)
 {
-	if (__atomic_load_n(fw_statep, __ATOMIC_ACQUIRE) != FW_ON || !fw.hdr)
+	if (!fw_owned())
 		return;
 	if (closing) {
 		fw_load_scan(NULL, 0);
@@ -863,8 +878,7 @@ static void fw_at_exit(void)
 __attribute__((noreturn)) static void fw_quick_exit(enum fw_id id, int status)
 {
 	void (*real)(int) = (void (*)(int))fw_real_get(id);
-	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid && fw.hdr &&
-	    __atomic_load_n(fw_statep, __ATOMIC_ACQUIRE) == FW_ON) {
+	if (fw_owned()) {
 		fw_sync();
 		__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
 	}

@@ -879,14 +879,19 @@ static int mode_nofork(const char *kind, long n)
 #endif
 	} else if (!strcmp(kind, "syscall")) {
 		pid = (pid_t)syscall(SYS_fork);
-	} else if (!strcmp(kind, "clone")) {
+	} else if (!strcmp(kind, "clone") || !strcmp(kind, "clone-vm") || !strcmp(kind, "clone-vfork")) {
+		/* clone-vm and clone-vfork (case 9): the child shares the
+		 * parent's memory without being a thread, and runs at the same
+		 * time as the parent, or while the parent waits */
+		int flags = SIGCHLD | (!strcmp(kind, "clone-vm") ? CLONE_VM
+				       : !strcmp(kind, "clone-vfork") ? CLONE_VM | CLONE_VFORK : 0);
 		size_t sz = 1 << 20;
 		char *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 		if (stack == MAP_FAILED)
 			die("mmap");
-		pid = clone(nf_child, stack + sz, SIGCHLD, NULL);
+		pid = clone(nf_child, stack + sz, flags, NULL);
 	} else {
-		die("nofork: _Fork, syscall or clone");
+		die("nofork: _Fork, syscall, clone, clone-vm or clone-vfork");
 		return 2;
 	}
 	if (pid < 0)

@@ -348,6 +348,32 @@ if want 8; then
 	done
 fi
 
+# --- 9. a child that shares its parent's memory without being a thread ----
+# clone(CLONE_VM | SIGCHLD): the child runs on the calling thread's TLS, at
+# the same time as the parent; with CLONE_VFORK, while the parent waits.
+# Each makes 50,000 stat calls. The parent's log holds exactly the parent's
+# (and the clone), nothing of the child's under any pid; the child's are
+# counted as not recorded (partial, dropped = 50,000), and said once.
+if want 9; then
+	N9=50000
+	for kind in clone-vm clone-vfork; do
+		traced "v.$kind" -- "$PROG" nofork "$kind" $N9
+		pp=$(awk '$1 == "parent" { print $2 }' "$W/v.$kind/stdout")
+		cp=$(awk '$1 == "child" && $2 ~ /^[0-9]+$/ { print $2 }' "$W/v.$kind/stdout")
+		check "9 $kind: the program ran (exit 0, child exited 0, no call failed)" \
+			"exit 0; child exited 0; bad 0 0" \
+			"$(how "v.$kind"); $(awk '$1 == "child" && $2 == "exited" { print "child exited " $3 }' "$W/v.$kind/stdout"); bad $(awk '$1 ~ /-calls$/ { printf "%s%s", s, $4; s = " " }' "$W/v.$kind/stdout")"
+		check "9 $kind: the parent's log holds its $N9 calls and none of the child's; no other log" \
+			"by-parent $N9; logs 1" "$(by_pid "v.$kind" "${pp:-0}"); logs $(ls "$W/v.$kind/logs" | wc -l)"
+		facts "v.$kind"
+		check "9 $kind: the clone recorded once; the child's $N9 calls counted as not recorded" \
+			"clone 1; dropped $N9 partial 1" \
+			"clone $(call_count "v.$kind" clone); dropped $(fact "v.$kind" dropped) partial $(fact "v.$kind" partial)"
+		check "9 $kind: one fwatch line, naming the clone(CLONE_VM) child" "1 1" \
+			"$(fw_lines "$W/v.$kind/stderr") $(grep -c '^fwatch: .*clone(CLONE_VM)' "$W/v.$kind/stderr")"
+	done
+fi
+
 # --- 11. fd 2 is the program's own data file -----------------------------------
 # The program closes fd 2, opens its data file (which gets fd 2), writes to
 # it, makes 100,000 stat calls into a log capped at 1 MiB (fwatch then wants
