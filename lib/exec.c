@@ -302,9 +302,11 @@ char *const *fw_env_for(char *const *envp, const struct fw_args *a, struct fw_sc
 /* Record the attempt on `file` (the program that will run) and close this
  * image's log, since the image ends here if the exec works. Not so in a
  * vfork child: its memory (the log's state, the loader's lock) is its
- * parent's. */
+ * parent's. The record, kept mapped (*seg) for fw_exec_end, or NULL: not
+ * in a vfork child, whose exec that works would keep it so for good,
+ * unless it is in its thread's region, which stays mapped anyway. */
 static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args *a, const char *file,
-				    uint16_t bits, int flags, struct fw_scratch *sc)
+				    uint16_t bits, int flags, struct fw_scratch *sc, uint32_t *seg)
 {
 	struct fw_rec *r = NULL;
 	int want = fw_wants(id); /* first: a child's first call starts its log (and fw_pid) */
@@ -321,8 +323,12 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
 			c.bits |= fw_untraceable(id == FW_ID_execveat ? fd : AT_FDCWD, file, sc);
 		if (vforked)
 			c.bits |= FW_RB_VFORK;
+		c.keep = vforked ? NULL : seg;
+		int nested = fw_self.writing;
 		c.t0 = c.t1 = fw_now();
 		r = fw_record(&c);
+		if (vforked && nested)
+			r = NULL;
 	}
 	if (!vforked)
 		fw_close(1);
@@ -330,7 +336,7 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
 }
 
 /* The exec failed (errno e): the image goes on, its log with it. */
-static void fw_exec_end(struct fw_rec *r, int e)
+static void fw_exec_end(struct fw_rec *r, uint32_t seg, int e)
 {
 	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
 		fw_close(0);
@@ -340,6 +346,8 @@ static void fw_exec_end(struct fw_rec *r, int e)
 	r->dur = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur; /* no room for FW_RB_LONG now */
 	r->ret = -1;
 	r->err = (uint8_t)e;
+	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
+		fw_leave(seg);
 }
 
 /* The four real functions every exec wrapper ends in. */
@@ -378,7 +386,8 @@ static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, con
 		file = a.path && sc ? fw_which(a.path, sc->which, sizeof sc->which) : NULL;
 	else if (!a.path && file == path)
 		file = NULL;
-	struct fw_rec *r = fw_exec_begin(id, fd, &a, file, bits, flags, sc);
+	uint32_t seg;
+	struct fw_rec *r = fw_exec_begin(id, fd, &a, file, bits, flags, sc, &seg);
 	/* a vfork child whose exec works leaves its scratch to its parent */
 	int vforked = fw_sys(SYS_getpid, 0, 0, 0, 0) != fw_pid;
 	if (vforked && sc)
@@ -386,7 +395,7 @@ static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, con
 	errno = e;
 	int ret = fw_exec_real(how, path, fd, argv, env, flags);
 	e = errno;
-	fw_exec_end(r, e);
+	fw_exec_end(r, seg, e);
 	if (vforked && sc)
 		sc = __atomic_exchange_n(&fw_orphan, NULL, __ATOMIC_ACQ_REL);
 	fw_scratch_free(sc);

@@ -36,6 +36,7 @@ struct fw_thread {
 	char *cur, *end; /* the rest of this thread's chunk of the log */
 	char *rcur, *rend; /* the rest of its region, where its chunks come from */
 	uint32_t rsize;  /* the size of its next region; 0: the first */
+	uint32_t rseg;   /* the segment the region is in */
 	uint32_t tid;    /* cached gettid(); 0 = not yet known */
 	uint32_t gen;    /* fw_gen when the chunk was taken */
 	int busy;        /* inside fwatch's own code: pass calls through */
@@ -110,6 +111,8 @@ struct fw_call {
 	unsigned paths;    /* 1: the row has a path, 2: a second path, 4: the call
 			    * failed with EFAULT, 8: an argument vector */
 	uint16_t bits;     /* FW_RB_* to add */
+	uint32_t *keep;    /* the caller writes the record later (exec):
+			    * its segment stays mapped until fw_leave(*keep) */
 };
 
 _Static_assert(FW_PATH_READ == PATH_MAX && FW_PATH_READ <= FW_PATH_MAX, "a path read fits a record");
@@ -146,7 +149,9 @@ void fw_scratch_free(struct fw_scratch *sc);
 char *const *fw_env_for(char *const *envp, const struct fw_args *a, struct fw_scratch *sc,
 			uint16_t *bits);
 
-char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested);
+char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested, uint32_t *seg);
+void fw_leave(uint32_t seg);
+uint32_t fw_hold(uint32_t seg);
 size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits);
 void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size);
 
@@ -226,6 +231,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 	size_t l1s = (bits & FW_RB_SAME) ? 0 : l1; /* first path bytes stored */
 	uint32_t size = (uint32_t)(rest + l1s + 7) & ~7u;
 	struct fw_rec *r;
+	uint32_t seg = 0;
 	if (FW_LIKELY(fast && (size_t)(t->end - t->cur) >= size)) {
 		r = (struct fw_rec *)t->cur;
 		t->cur += size;
@@ -237,7 +243,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		bits &= (uint16_t)~FW_RB_SAME;
 		l1s = l1;
 		size = (uint32_t)(rest + l1 + 7) & ~7u;
-		r = (struct fw_rec *)fw_reserve_slow(t, size, nested);
+		r = (struct fw_rec *)fw_reserve_slow(t, size, nested, &seg);
 	}
 	if (FW_LIKELY(r != NULL)) {
 		/* size first and id last (see struct fw_rec); the space is fresh
@@ -276,6 +282,12 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		if (FW_UNLIKELY(bits & FW_RB_LONG))
 			memcpy((char *)r + size - 8, &dur, 8);
 		__atomic_store_n(&r->id, (uint8_t)(c->id + 1), __ATOMIC_RELEASE);
+		/* a signal handler's region is left once its record is
+		 * written, a thread's when it takes its next one */
+		if (FW_UNLIKELY(c->keep))
+			*c->keep = nested ? seg : fw_hold(t->rseg);
+		else if (FW_UNLIKELY(nested))
+			fw_leave(seg);
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->writing = nested;

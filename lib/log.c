@@ -69,7 +69,8 @@ static struct {
 	char path[PATH_MAX];       /* the log, reopened by name to grow it */
 	uint32_t segs;             /* above the highest segment mapped */
 	struct {
-		char *base;        /* mapped, set once */
+		char *base;        /* mapped once; FW_RETIRED once unmapped */
+		uint32_t users;    /* regions taken in it and not yet left */
 	} seg[FW_SEGS_MAX];
 } fw;
 
@@ -313,7 +314,54 @@ void fw_sync(void)
 	__atomic_store_n(&h->sync_lock, 0, __ATOMIC_RELEASE);
 }
 
-/* Segment i, mapped once. No thread ever waits for another here (one may
+/* A segment no region can use any more (tail is past it) and none uses
+ * (users 0) is unmapped: address space stays bounded however long the log
+ * grows. Not segment 0, the header's. A thread that leaves its region
+ * in i and finds it so, or the one whose region takes the tail past i,
+ * unmaps it; either may find it so first, so the unmap is claimed. A
+ * region is only ever taken in a segment the tail has not passed, its user
+ * counted before (fw_region): a segment found unused and passed stays so. */
+#define FW_RETIRED ((char *)-1)
+
+/* Where segment i ends in the file (see fw_seg). */
+static uint64_t fw_seg_end(uint32_t i)
+{
+	if (i == 0)
+		return FW_SEG_FIRST;
+	if (i <= FW_SEG_DOUBLINGS)
+		return (uint64_t)FW_SEG_FIRST << i;
+	return (uint64_t)(i - FW_SEG_DOUBLINGS + 1) * FW_SEG_LAST;
+}
+
+static void fw_retire(uint32_t i)
+{
+	if (i == 0 || __atomic_load_n(&fw.hdr->tail, __ATOMIC_SEQ_CST) < fw_seg_end(i) ||
+	    __atomic_load_n(&fw.seg[i].users, __ATOMIC_SEQ_CST))
+		return;
+	char *base = __atomic_load_n(&fw.seg[i].base, __ATOMIC_ACQUIRE);
+	if (base && base != FW_RETIRED &&
+	    __atomic_compare_exchange_n(&fw.seg[i].base, &base, FW_RETIRED, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		munmap(base, fw_seg_size(i));
+}
+
+/* One more user of segment i, which has one already. */
+uint32_t fw_hold(uint32_t i)
+{
+	__atomic_add_fetch(&fw.seg[i].users, 1, __ATOMIC_SEQ_CST);
+	return i;
+}
+
+/* A region in segment i is left: by its thread (for its next region, or at
+ * its end), or after the one record of a signal handler's region. */
+void fw_leave(uint32_t i)
+{
+	if (__atomic_sub_fetch(&fw.seg[i].users, 1, __ATOMIC_SEQ_CST) == 0)
+		fw_retire(i);
+}
+
+/* Segment i, mapped once (a region is only ever taken in a segment not
+ * yet retired: see fw_retire). No thread ever waits for another here (one may
  * be stopped in a signal handler, or starved by a real-time thread): each
  * that finds it unmapped maps it, and the first mapping published wins; the
  * others unmap theirs. */
@@ -324,10 +372,8 @@ static char *fw_segment(uint32_t i)
 		return base;
 	if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
 		return NULL;
-	uint64_t start = 0, size = fw_seg_size(i);
-	for (uint32_t k = 0; k < i; k++)
-		start += fw_seg_size(k);
-	char *p = fw_map_segment(start, size, 0);
+	uint64_t size = fw_seg_size(i);
+	char *p = fw_map_segment(fw_seg_end(i) - size, size, 0);
 	if (!p)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&fw.seg[i].base, &base, p, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -338,12 +384,6 @@ static char *fw_segment(uint32_t i)
 	while (hi <= i && !__atomic_compare_exchange_n(&fw.segs, &hi, i + 1, 1, __ATOMIC_RELAXED,
 						       __ATOMIC_RELAXED))
 		;
-	/* Keep resident memory bounded: drop the pages of the segment before
-	 * last from this process (they stay in the file; a late writer faults
-	 * them back in), but never the header's. */
-	if (i >= 3)
-		madvise(__atomic_load_n(&fw.seg[i - 2].base, __ATOMIC_ACQUIRE), fw_seg_size(i - 2),
-			MADV_DONTNEED);
 	return p;
 }
 
@@ -370,14 +410,16 @@ static uint64_t fw_region_bound(uint64_t off)
 /* A region of the log for one thread alone: at least need bytes, want if
  * they fit before the next bound (a multiple of FW_LOG_CHUNK each), taken
  * from the shared tail without waiting for anyone, mapped, reserved on disk
- * and faulted in by the thread itself. Its size in *got; NULL when the log
- * cannot grow. What is left of a region before a bound that cannot hold
- * need bytes stays zeros, which a reader skips. */
-static char *fw_region(uint64_t need, uint64_t want, uint64_t *got)
+ * and faulted in by the thread itself. Its size in *got, its segment in
+ * *seg, whose user it is until it leaves it (fw_leave); NULL when the log
+ * cannot grow. What is left before a bound that cannot hold need bytes
+ * stays zeros, which a reader skips. */
+static char *fw_region(uint64_t need, uint64_t want, uint64_t *got, uint32_t *seg)
 {
 	struct fw_log_header *h = fw.hdr;
-	uint64_t off = __atomic_load_n(&h->tail, __ATOMIC_RELAXED), start, end;
-	do {
+	uint64_t off = __atomic_load_n(&h->tail, __ATOMIC_SEQ_CST), start, end, s, size;
+	uint32_t i;
+	for (;;) {
 		if (__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
 			return NULL;
 		start = off;
@@ -391,21 +433,48 @@ static char *fw_region(uint64_t need, uint64_t want, uint64_t *got)
 			fw_stop("FWATCH_MAX_MB reached");
 			return NULL;
 		}
-	} while (!__atomic_compare_exchange_n(&h->tail, &off, end, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	uint64_t s, size;
-	char *base = fw_segment(fw_seg(start, &s, &size));
-	if (!base)
-		return NULL;
-	char *p = base + (start - s);
+		/* a user first: then the tail cannot have passed this
+		 * segment when it is found unused (fw_retire) */
+		i = fw_seg(start, &s, &size);
+		__atomic_add_fetch(&fw.seg[i].users, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_compare_exchange_n(&h->tail, &off, end, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+		fw_leave(i);
+	}
+	/* the tail may have passed the end of the segment it was in */
+	uint64_t s0, z0;
+	uint32_t i0 = fw_seg(off, &s0, &z0);
+	if (end >= s0 + z0)
+		fw_retire(i0);
+	char *base = fw_segment(i);
+	char *p = base ? base + (start - s) : NULL;
 	/* the first reservation is made at creation, and left to fault in
 	 * page by page: most processes use a page or two of it */
-	if (start >= FW_FIRST_RESERVE && !fw_reserve_at(start, end - start, p)) {
+	if (p && start >= FW_FIRST_RESERVE && !fw_reserve_at(start, end - start, p)) {
 		if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
 			fw_stop(strerror(errno));
+		p = NULL;
+	}
+	if (!p) {
+		fw_leave(i);
 		return NULL;
 	}
 	*got = end - start;
+	*seg = i;
 	return p;
+}
+
+/* A thread that ends leaves its region (see fw_retire). */
+static pthread_key_t fw_thread_key;
+
+static void fw_thread_end(void *arg)
+{
+	struct fw_thread *t = &fw_self;
+	(void)arg;
+	if (t->rend && t->gen == __atomic_load_n(&fw_gen, __ATOMIC_RELAXED))
+		fw_leave(t->rseg);
+	t->cur = t->end = t->rcur = t->rend = NULL;
+	t->rsize = 0;
 }
 
 /* Space for a record when this thread's chunk cannot hold it: the next
@@ -413,8 +482,8 @@ static char *fw_region(uint64_t need, uint64_t want, uint64_t *got)
  * last one up to FW_REGION_MAX (a thread that records little takes little
  * log). A signal handler that interrupted a record being written must not
  * touch the thread's chunk or region: it takes a region of its own, just
- * large enough. */
-char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested)
+ * large enough, and leaves it (fw_leave(*seg)) once its record is written. */
+char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested, uint32_t *seg)
 {
 	uint64_t k = (n + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
 	uint32_t gen = __atomic_load_n(&fw_gen, __ATOMIC_RELAXED);
@@ -430,14 +499,19 @@ char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested)
 		uint64_t want = nested ? k : t->rsize ? t->rsize : FW_REGION_FIRST, got;
 		if (want < k)
 			want = k;
-		p = fw_region(k, want, &got);
+		p = fw_region(k, want, &got, seg);
 		if (!p) {
 			fw_drop(NULL);
 			return NULL;
 		}
 		if (!nested) {
+			if (t->rend)
+				fw_leave(t->rseg);
+			else /* its first: leave it when the thread ends */
+				pthread_setspecific(fw_thread_key, t);
 			t->rcur = p + k;
 			t->rend = p + got;
+			t->rseg = *seg;
 			t->rsize = (uint32_t)(want < FW_REGION_MAX ? 2 * want : FW_REGION_MAX);
 		}
 	}
@@ -798,6 +872,7 @@ int fw_start(void)
 	if (on && !hooked) {
 		hooked = 1;
 		fw_real_init();
+		pthread_key_create(&fw_thread_key, fw_thread_end);
 		pthread_atfork(fw_before_fork, NULL, fw_after_fork);
 		atexit(fw_at_exit);
 		at_quick_exit(fw_at_exit);
@@ -818,10 +893,14 @@ int fw_start(void)
  * of the parent may have held any lock at the fork. */
 static void fw_forget_parent(void)
 {
-	for (uint32_t i = 0; i < fw.segs; i++) {
-		if (fw.seg[i].base)
+	/* users were counted up to the segment of the tail */
+	uint64_t s, z;
+	uint32_t top = fw.hdr ? fw_seg(__atomic_load_n(&fw.hdr->tail, __ATOMIC_RELAXED), &s, &z) + 1 : 0;
+	for (uint32_t i = 0; i < fw.segs || (i < top && i < FW_SEGS_MAX); i++) {
+		if (fw.seg[i].base && fw.seg[i].base != FW_RETIRED)
 			munmap(fw.seg[i].base, fw_seg_size(i));
 		fw.seg[i].base = NULL;
+		fw.seg[i].users = 0;
 	}
 	fw.segs = 0;
 	fw.hdr = NULL;

@@ -96,6 +96,7 @@ static inline DIR *fw_opaque_dir(DIR *d)
 	c.path = bad ? NULL : fw_opaque(path_);                                \
 	c.path2 = bad ? NULL : fw_opaque(path2_);                              \
 	c.argv = NULL; /* no row here has one; UBSan builds cannot tell */    \
+	c.keep = NULL;                                                         \
 	c.a1 = bad ? 0 : (uint32_t)(a1_);                                      \
 	c.a2 = bad ? 0 : (uint32_t)(a2_);                                      \
 	c.paths = (__builtin_strchr(shape, 'p') ? 1u : 0u) |                   \

@@ -1059,6 +1059,54 @@ static int mode_spawnp(void)
 	return 0;
 }
 
+/* ==== 13. address space after millions of calls ========================= */
+
+static long vm_n;
+
+static void *vm_thread(void *arg)
+{
+	(void)arg;
+	stat_loop("by-thread", vm_n);
+	return NULL;
+}
+
+/* VmSize in KiB, read with raw system calls (no record). */
+static long vm_size_kb(void)
+{
+	char b[4096];
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+	long n = fd < 0 ? -1 : syscall(SYS_read, fd, b, sizeof b - 1);
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	if (n <= 0)
+		die("/proc/self/status");
+	b[n] = 0;
+	const char *v = strstr(b, "VmSize:");
+	return v ? atol(v + 7) : -1;
+}
+
+/* Threads that each make n stat calls and end, then main makes n: VmSize
+ * then, and whether malloc(64 MiB) works (under a limit on address space). */
+static int mode_vm(long n, int threads)
+{
+	pthread_t t[64];
+	vm_n = n;
+	touch_raw("by-main");
+	touch_raw("by-thread");
+	for (int i = 0; i < threads && i < 64; i++)
+		if (pthread_create(&t[i], NULL, vm_thread, NULL))
+			die("pthread_create");
+	for (int i = 0; i < threads && i < 64; i++)
+		pthread_join(t[i], NULL);
+	long bad = stat_loop("by-main", n);
+	long vm = vm_size_kb();
+	char *p = malloc(64 << 20);
+	if (p)
+		memset(p, 1, 64 << 20);
+	say("vmsize %ld bad %ld malloc %s\n", vm, bad, p ? "ok" : "failed");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -1088,6 +1136,8 @@ int main(int argc, char **argv)
 		return mode_quickexit(atol(argv[2]));
 	if (!strcmp(m, "envrace") && argc == 4)
 		return mode_envrace(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(m, "vm") && argc == 4)
+		return mode_vm(atol(argv[2]), atoi(argv[3]));
 	if (!strcmp(m, "spawnp") && argc == 2)
 		return mode_spawnp();
 	put(2, "usage: hostile MODE ARGS (see hostile.c)\n", 41);

@@ -399,6 +399,37 @@ end'
 		"1 $DATA" "$(fw_lines "$W/o.ctl/stderr") $(cat "$W/o.ctl/w/data")"
 fi
 
+# --- 13. address space after millions of calls -------------------------
+# Two threads make 1,000,000 stat calls each and end, then main makes
+# 1,000,000 (about 70 MiB of log). VmSize then, traced, is at most 8 MiB
+# more than untraced; under a limit on address space of the untraced
+# VmSize + 64 MiB + 16 MiB, malloc(64 MiB) works as untraced. Every call
+# is in the log.
+if want 13; then
+	N13=1000000
+	run m.plain -- "$PROG" vm $N13 2
+	traced m.traced -- "$PROG" vm $N13 2
+	u=$(awk '$1 == "vmsize" { print $2 }' "$W/m.plain/stdout")
+	t=$(awk '$1 == "vmsize" { print $2 }' "$W/m.traced/stdout")
+	check "13 the program ran traced as untraced (exit 0, no call failed, malloc ok)" \
+		"exit 0; bad 0 malloc ok" "$(how m.traced); $(awk '$1 == "vmsize" { print "bad " $4 " malloc " $6 }' "$W/m.traced/stdout")"
+	check "13 VmSize after 3,000,000 calls: at most 8 MiB more than untraced" "yes" \
+		"$([ -n "$u" ] && [ -n "$t" ] && [ $((t - u)) -le 8192 ] && echo yes || echo "no: untraced ${u:-?} KiB, traced ${t:-?} KiB")"
+	facts m.traced
+	check "13 every call recorded: main's and both threads'" "main $N13 thread $((2 * N13)); dropped 0" \
+		"main $(path_total m.traced by-main) thread $(path_total m.traced by-thread); dropped $(fact m.traced dropped)"
+	if command -v prlimit >/dev/null && [ -n "$u" ]; then
+		lim=$(((u + 80 * 1024) * 1024))
+		run m.plainlim -- prlimit --as=$lim "$PROG" vm $N13 2
+		traced m.tracedlim -- prlimit --as=$lim "$PROG" vm $N13 2
+		check "13 under a limit of VmSize + 80 MiB: malloc(64 MiB) works, traced as untraced" \
+			"malloc ok; malloc ok" \
+			"$(awk '$1 == "vmsize" { print "malloc " $6 }' "$W/m.plainlim/stdout"); $(awk '$1 == "vmsize" { print "malloc " $6 }' "$W/m.tracedlim/stdout")"
+	else
+		skip "13 under a limit on address space: needs prlimit"
+	fi
+fi
+
 # --- 14. every log name of the pid taken ---------------------------------------
 # EXE.PID.N.fwlog for N = 0..999 made beforehand; the program runs as pid 1
 # of a new pid namespace, so its pid is known in advance.
