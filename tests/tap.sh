@@ -1,14 +1,15 @@
 # The TAP helpers the shell test scripts share: source it, count cases with
 # ok/skip/notok/check, and end with tap_end, which prints the closing line
-# "N passed, M failed" and exits non-zero when a case failed.
+# "N passed, M failed" and exits non-zero when a case failed. TAP_PREFIX,
+# if set, starts every description (a second pass of a suite: "[tsan] ").
 n=0 passed=0 failed=0
-ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - # SKIP $1"; }
+ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - ${TAP_PREFIX:-}$1"; }
+skip() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - # SKIP ${TAP_PREFIX:-}$1"; }
 # notok DESC [DETAIL...]: the details go out as TAP comments.
 notok() {
 	local d
 	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
+	echo "not ok $n - ${TAP_PREFIX:-}$1"
 	shift
 	for d in "$@"; do
 		[ -n "$d" ] && printf '%s\n' "$d" | head -n 40 | sed 's/^/#   /'

@@ -820,11 +820,11 @@ static int mode_rtfifo(long n)
 	const char *dir = getenv("FWATCH_DIR");
 	if (dir && *dir == '/')
 		snprintf(rt_log, sizeof rt_log, "%s/hostile.%d.0.fwlog", dir, (int)getpid());
-	watchdog(10, rt_state);
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	rt_lo = (struct rt){.path = "by-low", .n = n, .prio = 1};
 	rt_hi = (struct rt){.path = "by-high", .n = n, .prio = 2, .burst = 6000, .pause_us = 200};
+	watchdog(10, rt_state);
 	struct rt *ts[] = {&rt_lo, &rt_hi};
 	for (int i = 0; i < 2; i++) {
 		pthread_attr_t at;
