@@ -6,6 +6,8 @@ DESTDIR ?=
 LIBDIR ?= $(PREFIX)/lib
 MANDIR ?= $(PREFIX)/share/man
 B := build
+# what --version says (and the man pages, docs/*.1)
+VERSION := 0.9.0
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -16,7 +18,7 @@ ifeq ($(SAN),1)
 SAN_TOOLS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_LIB := -fsanitize=undefined -static-libubsan -fno-sanitize-recover=all
 endif
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS)
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS) -DFW_VERSION='"$(VERSION)"'
 # The library is built without fortification and without 64-bit off_t
 # redirection, so that stat and stat64 (and the rest) are distinct symbols.
 LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibility=hidden \

@@ -50,6 +50,7 @@ static void usage(FILE *f, int status)
 		   "  -P, --trace-path=PATH record only calls on paths under PATH (repeatable)\n"
 		   "      --list            list the functions fwatch records, by class\n"
 		   "  -h, --help            this text\n"
+		   "  -V, --version         the version\n"
 		   "Exit status: COMMAND's; 128+N if it was killed by signal N; 127 if it\n"
 		   "was not found, 126 if it could not be executed; 2 for a usage error.\n");
 	exit(status);
@@ -739,6 +740,7 @@ int main(int argc, char **argv)
 		{"trace-path", required_argument, NULL, 'P'},
 		{"list", no_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *opt_dir = NULL;
@@ -747,7 +749,7 @@ int main(int argc, char **argv)
 	/* getopt's messages name argv[0]; err(3)'s the short name. */
 	argv[0] = program_invocation_short_name;
 	/* "+": the options end at the command's name. */
-	while ((c = getopt_long(argc, argv, "+o:cqe:P:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:cqe:P:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!*optarg) {
@@ -773,6 +775,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout, 0);
+			break;
+		case 'V':
+			fw_version("fwatch-run");
 			break;
 		default:
 			usage(stderr, 2);

@@ -35,7 +35,8 @@ static void usage(FILE *f, int status)
 		"  -P PATH         only calls on PATH or below it (repeatable)\n"
 		"  -Z, --failed-only   only calls that failed\n"
 		"  -z, --ok-only       only calls that worked\n"
-		"  -h, --help      this text\n");
+		"  -h, --help      this text\n"
+		"  -V, --version   the version\n");
 	exit(status);
 }
 
@@ -77,6 +78,7 @@ int main(int argc, char **argv)
 		{"failed-only", no_argument, NULL, 'Z'},
 		{"ok-only", no_argument, NULL, 'z'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const sort_keys[] = {
@@ -89,7 +91,7 @@ int main(int argc, char **argv)
 	fw_filter_init(&o.filter);
 	/* getopt's messages carry argv[0]; err(3)'s the short name: the same */
 	argv[0] = program_invocation_short_name;
-	while ((c = getopt_long(argc, argv, "S:vp:c:e:P:Zzh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:vp:c:e:P:ZzhV", opts, NULL)) != -1) {
 		switch (c) {
 		case FW_OPT_FILES:
 		case FW_OPT_BY_FILE:
@@ -152,6 +154,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout, 0);
+			break;
+		case 'V':
+			fw_version("fwatch-summary");
 			break;
 		default:
 			usage(stderr, 2);

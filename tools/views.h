@@ -4,6 +4,7 @@
 #define FWATCH_VIEWS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "model.h"
 #include "summary.h"
@@ -15,6 +16,14 @@ struct fw_opts {
 	int verbose;
 	struct fw_filter filter;
 };
+
+/* --version, the same on both tools, as strace and coreutils say it:
+ * "NAME (fwatch) VERSION" (FW_VERSION: the Makefile's). */
+static inline void fw_version(const char *name)
+{
+	printf("%s (fwatch) %s\n", name, FW_VERSION);
+	exit(0);
+}
 
 /* escape.c: every string that comes from a log goes out through these. */
 void fw_put_text(FILE *f, const char *s, size_t n);   /* bare, for lines of paths */

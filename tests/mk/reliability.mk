@@ -68,8 +68,12 @@ REL_DEPS := $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary $(REL)/relprog
 # library, and the report deadlocks. The symbolizer is started through a
 # static wrapper (which no preload reaches) that drops LD_PRELOAD, so that it
 # neither loads the TSan-built library nor writes logs of its own.
-REL_TSAN_CC ?= $(firstword $(shell command -v clang clang-14 2>/dev/null))
-REL_SYMBOLIZER ?= $(firstword $(shell command -v llvm-symbolizer llvm-symbolizer-14 2>/dev/null))
+# Each name looked up alone: given several, dash's `command -v` stops at
+# the first one missing (a fresh Debian has llvm-symbolizer-14, not
+# llvm-symbolizer), and the TSan cases would be skipped for nothing.
+REL_FIND = $(firstword $(foreach c,$(1),$(shell command -v $(c) 2>/dev/null)))
+REL_TSAN_CC ?= $(call REL_FIND,clang clang-14)
+REL_SYMBOLIZER ?= $(call REL_FIND,llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer)
 REL_TSAN := $(B)/tsan
 REL_TSAN_FLAGS := -std=gnu11 $(WARN) -O1 -g -fsanitize=thread -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS \
 	-Iinclude -Itests/reliability

@@ -267,6 +267,14 @@ bad "missing path" 1 "fwatch-summary: $D/nope: No such file or directory" "$D/no
 bad "a bad log among good ones" 1 "fwatch-summary: $D/foreign.fwlog: not an fwatch log (bad magic)" \
 	"$L" "$D/foreign.fwlog"
 bad "bad option" 2 "fwatch-summary: unrecognized option '--bogus'" --bogus "$L"
+# --version and -V, on both tools, as strace says it: NAME (fwatch) X.Y.Z,
+# exit 0, one version for both
+v1=$("$SUM" --version 2>&1; echo "exit $?")
+v2=$("$SUM" -V 2>&1; echo "exit $?")
+v3=$("$(dirname "$SUM")/fwatch-run" --version 2>&1; echo "exit $?")
+check "--version and -V: one line, NAME (fwatch) X.Y.Z, exit 0, the same on both tools" \
+	"fwatch-summary (fwatch) V exit 0|fwatch-summary (fwatch) V exit 0|fwatch-run (fwatch) V exit 0|1" \
+	"$(echo $v1 | sed -E 's/[0-9]+\.[0-9]+\.[0-9]+/V/')|$(echo $v2 | sed -E 's/[0-9]+\.[0-9]+\.[0-9]+/V/')|$(echo $v3 | sed -E 's/[0-9]+\.[0-9]+\.[0-9]+/V/')|$(printf '%s\n%s\n' "$v1" "$v3" | awk 'NR == 1 || NR == 3 { print $3 }' | sort -u | wc -l)"
 bad "bad sort key" 2 "fwatch-summary: -S: unknown sort key: bogus (time, calls, errors, name or avg)" -S bogus "$L"
 bad "bad -e" 2 "fwatch-summary: -e: unknown function or class: bogus" -e open,bogus "$L"
 bad "bad -p" 2 "fwatch-summary: -p: not a process id: 12x" -p 12x "$L"
