@@ -55,8 +55,7 @@ FW_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	int want = fw_wants(FW_ID_clone);
 	if ((flags & CLONE_VM) && !(flags & CLONE_THREAD)) {
 		/* before the child exists: this thread's tid, then the state */
-		if (!fw_self.tid)
-			fw_self.tid = (uint32_t)fw_sys(SYS_gettid, 0, 0, 0, 0);
+		fw_tid(&fw_self);
 		int on = FW_ON;
 		__atomic_compare_exchange_n(fw_statep, &on, FW_SHARED, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 	}

@@ -338,7 +338,8 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
 /* The exec failed (errno e): the image goes on, its log with it. */
 static void fw_exec_end(struct fw_rec *r, uint32_t seg, int e)
 {
-	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
+	int own = fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid; /* not a vfork child */
+	if (own)
 		fw_close(0);
 	if (!r)
 		return;
@@ -346,7 +347,7 @@ static void fw_exec_end(struct fw_rec *r, uint32_t seg, int e)
 	r->dur = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur; /* no room for FW_RB_LONG now */
 	r->ret = -1;
 	r->err = (uint8_t)e;
-	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
+	if (own)
 		fw_leave(seg);
 }
 

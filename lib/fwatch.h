@@ -155,6 +155,14 @@ uint32_t fw_hold(uint32_t seg);
 size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits);
 void fw_argv_copy(char *dst, char *const *argv, uint32_t argc, size_t size);
 
+/* This thread's tid, asked of the kernel once. */
+static inline uint32_t fw_tid(struct fw_thread *t)
+{
+	if (FW_UNLIKELY(!t->tid))
+		t->tid = (uint32_t)fw_sys(SYS_gettid, 0, 0, 0, 0);
+	return t->tid;
+}
+
 /* Append one record; NULL if the log is full. Inlined into every wrapper,
  * where most of it folds away: only taking a new chunk is a function call.
  * A signal handler that interrupts this (t->writing set) records through a
@@ -210,9 +218,7 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 	}
 	/* The optional fields: only what differs from the usual value, which
 	 * for most calls is known at compile time and folds away. */
-	if (FW_UNLIKELY(!t->tid))
-		t->tid = (uint32_t)fw_sys(SYS_gettid, 0, 0, 0, 0);
-	if (t->tid != (uint32_t)fw_pid)
+	if (fw_tid(t) != (uint32_t)fw_pid)
 		bits |= FW_RB_TID;
 	if (c->fd != ((c->paths & 1) ? AT_FDCWD : FW_NOFD))
 		bits |= FW_RB_FD;

@@ -67,7 +67,6 @@ static struct {
 	const char *why;           /* why the log could not grow; once set,
 				    * it is not tried again */
 	char path[PATH_MAX];       /* the log, reopened by name to grow it */
-	uint32_t segs;             /* above the highest segment mapped */
 	struct {
 		char *base;        /* mapped once; FW_RETIRED once unmapped */
 		uint32_t users;    /* regions taken in it and not yet left */
@@ -380,10 +379,6 @@ static char *fw_segment(uint32_t i)
 		munmap(p, size);
 		return base;
 	}
-	uint32_t hi = __atomic_load_n(&fw.segs, __ATOMIC_RELAXED);
-	while (hi <= i && !__atomic_compare_exchange_n(&fw.segs, &hi, i + 1, 1, __ATOMIC_RELAXED,
-						       __ATOMIC_RELAXED))
-		;
 	return p;
 }
 
@@ -464,6 +459,14 @@ static char *fw_region(uint64_t need, uint64_t want, uint64_t *got, uint32_t *se
 	return p;
 }
 
+/* This thread has no chunk and no region: its next record takes a new
+ * one, of the first size. */
+static void fw_region_forget(struct fw_thread *t)
+{
+	t->cur = t->end = t->rcur = t->rend = NULL;
+	t->rsize = 0;
+}
+
 /* A thread that ends leaves its region (see fw_retire). */
 static pthread_key_t fw_thread_key;
 
@@ -473,8 +476,7 @@ static void fw_thread_end(void *arg)
 	(void)arg;
 	if (t->rend && t->gen == __atomic_load_n(&fw_gen, __ATOMIC_RELAXED))
 		fw_leave(t->rseg);
-	t->cur = t->end = t->rcur = t->rend = NULL;
-	t->rsize = 0;
+	fw_region_forget(t);
 }
 
 /* Space for a record when this thread's chunk cannot hold it: the next
@@ -488,10 +490,8 @@ char *fw_reserve_slow(struct fw_thread *t, uint32_t n, int nested, uint32_t *seg
 	uint64_t k = (n + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
 	uint32_t gen = __atomic_load_n(&fw_gen, __ATOMIC_RELAXED);
 	char *p;
-	if (!nested && t->gen != gen) { /* a fork child: its parent's region */
-		t->rcur = t->rend = NULL;
-		t->rsize = 0;
-	}
+	if (!nested && t->gen != gen) /* a fork child: its parent's region */
+		fw_region_forget(t);
 	if (!nested && (size_t)(t->rend - t->rcur) >= k) {
 		p = t->rcur;
 		t->rcur += k;
@@ -835,7 +835,6 @@ static int fw_open_log(void)
 
 	fw.hdr = h;
 	fw.seg[0].base = p;
-	fw.segs = 1;
 	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
 	return 0;
 }
@@ -893,21 +892,19 @@ int fw_start(void)
  * of the parent may have held any lock at the fork. */
 static void fw_forget_parent(void)
 {
-	/* users were counted up to the segment of the tail */
+	/* segments are mapped, and users counted, only up to the tail's */
 	uint64_t s, z;
 	uint32_t top = fw.hdr ? fw_seg(__atomic_load_n(&fw.hdr->tail, __ATOMIC_RELAXED), &s, &z) + 1 : 0;
-	for (uint32_t i = 0; i < fw.segs || (i < top && i < FW_SEGS_MAX); i++) {
+	for (uint32_t i = 0; i < top; i++) {
 		if (fw.seg[i].base && fw.seg[i].base != FW_RETIRED)
 			munmap(fw.seg[i].base, fw_seg_size(i));
 		fw.seg[i].base = NULL;
 		fw.seg[i].users = 0;
 	}
-	fw.segs = 0;
 	fw.hdr = NULL;
 	fw_gen++;
 	fw_self.tid = 0;
-	fw_self.cur = fw_self.end = fw_self.rcur = fw_self.rend = NULL;
-	fw_self.rsize = 0;
+	fw_region_forget(&fw_self);
 	fw_self.last_len = 0;
 	fw_self.writing = 0;
 }
