@@ -331,7 +331,7 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
 			r = NULL;
 	}
 	if (!vforked)
-		fw_close(1);
+		fw_close(FW_CLOSE_EXEC);
 	return r;
 }
 
@@ -340,7 +340,7 @@ static void fw_exec_end(struct fw_rec *r, uint32_t seg, int e)
 {
 	int own = fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid; /* not a vfork child */
 	if (own)
-		fw_close(0);
+		fw_close(FW_REOPEN);
 	if (!r)
 		return;
 	uint64_t dur = fw_now() - r->start;

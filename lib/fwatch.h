@@ -65,6 +65,52 @@ static inline int fw_on(void)
 	return !fw_self.busy;
 }
 
+/* A system call that leaves errno alone: the result, or -errno. The log's
+ * keeper (lib/keeper.c) runs on another thread's TLS, where errno is not
+ * its own. */
+#if defined(__x86_64__)
+static inline long fw_raw(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long r;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+#else
+long fw_raw(long nr, long a, long b, long c, long d, long e, long f);
+#endif
+
+/* The log's keeper (lib/keeper.c) and what it shares with the writers. */
+#define FW_FIRST_RESERVE (32u << 10) /* reserved at creation: the header, a chunk */
+#define FW_KEEPER_STEP (256u << 10)  /* the most it provisions before saying so */
+struct fw_keeper {
+	uint32_t seq;  /* futex: bumped at each step done; 0: no keeper */
+	uint32_t req;  /* futex the keeper sleeps on, bumped to wake it */
+	uint64_t want; /* the log is wanted ready up to here */
+	uint64_t have; /* and is, up to here (mapped, reserved, faulted in) */
+	int err;       /* why it stopped (an errno value) */
+	int stop;      /* the image ends: go */
+	pid_t tid, owner; /* the keeper, and the process it keeps for */
+	pid_t self;       /* the keeper's pid, as it sees it */
+	int *exec_word;   /* the tid word of a thread in exec (fw_keeper_exec) */
+	int exec_tid;     /* and its value */
+	int pdeath;    /* made by the main thread: dies with it */
+};
+extern struct fw_keeper fw_keeper;
+void fw_keeper_start(void);
+void fw_keeper_stop(void);
+void fw_keeper_exec(int begin);
+void fw_keeper_reap(void);
+void fw_keeper_forget(void);
+int fw_keeper_need(uint64_t end, uint64_t limit);
+long fw_log_open_raw(void);
+long fw_provision(int fd, uint64_t from, uint64_t to);
+
 /* fwatch's own I/O goes through here, never through a wrapped name. */
 static inline long fw_sys(long nr, long a, long b, long c, long d)
 {
@@ -303,7 +349,8 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 void fw_drop(const char *cause);
 void fw_load_scan(const char *exe, size_t len);
 void fw_sync(void);
-void fw_close(int closing);
+enum fw_close { FW_REOPEN, FW_CLOSE_EXIT, FW_CLOSE_EXEC };
+void fw_close(enum fw_close how);
 
 /* The environment entries that make a child traced, set at start; empty
  * strings when this process does not record. */

@@ -51,7 +51,6 @@ uint32_t fw_gen = 1;
 #define FW_REGION_MAX (64u << 10)  /* and its largest, reserved at a time */
 _Static_assert(FW_SEG_FIRST % FW_REGION_MAX == 0, "segments are multiples of a region");
 #define FW_ARGV_MAX 16384u /* bytes of the command line kept in the header */
-#define FW_FIRST_RESERVE (32u << 10) /* at creation: the largest header, a chunk */
 _Static_assert(sizeof(struct fw_log_header) + 2 * PATH_MAX + FW_ARGV_MAX + 65 <=
 		       FW_FIRST_RESERVE - FW_LOG_CHUNK,
 	       "the first reservation holds the longest strings and then a chunk");
@@ -246,29 +245,25 @@ static int fw_log_fd(int create)
  * page, against 1.2-1.4 us once zeros were written), and ramfs has none.
  * Only ever over space nobody has written yet: a region taken from the
  * tail is its thread's alone. */
-static int fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
+static long fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
 {
 	/* never written: the kernel reads it from the shared zero page */
 	static char zeros[FW_REGION_MAX];
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	if (fw_raw(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)&rl, 0, 0) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    off + size > rl.rlim_cur) {
 		fw_stop("RLIMIT_FSIZE reached");
-		errno = EFBIG;
-		return -1;
+		return -EFBIG;
 	}
 	for (uint64_t at = off; at < off + size;) {
 		uint64_t n = off + size - at < sizeof zeros ? off + size - at : sizeof zeros;
-		long w = fw_sys(SYS_pwrite64, fd, (long)zeros, (long)n, (long)at);
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return -1;
-		}
+		long w = fw_raw(SYS_pwrite64, fd, (long)zeros, (long)n, (long)at, 0, 0);
+		if (w <= 0)
+			return w == 0 ? -ENOSPC : w;
 		at += (uint64_t)w;
 	}
 	if (p)
-		madvise(p, size, MADV_POPULATE_WRITE);
+		fw_raw(SYS_madvise, (long)p, (long)size, MADV_POPULATE_WRITE, 0, 0, 0);
 	return 0;
 }
 
@@ -284,7 +279,10 @@ static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 		return NULL;
 	}
 	char *p = NULL;
-	if (!create || fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL) == 0) {
+	long r = create ? fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL) : 0;
+	if (r < 0)
+		errno = (int)-r;
+	else {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
 		if (p == MAP_FAILED)
 			p = NULL;
@@ -386,12 +384,57 @@ static char *fw_segment(uint32_t i)
 static int fw_reserve_at(uint64_t off, uint64_t n, char *p)
 {
 	int fd = fw_log_fd(0);
-	int ok = fd >= 0 && fw_reserve_space(fd, off, n, p) == 0;
-	int e = errno;
+	long r = fd >= 0 ? fw_reserve_space(fd, off, n, p) : -errno;
+	int ok = r == 0, e = (int)-r;
 	if (fd >= 0)
 		fw_sys(SYS_close, fd, 0, 0, 0);
 	errno = e;
 	return ok;
+}
+
+/* The keeper's own descriptor of the log (in its own table), checked by
+ * inode like the threads' (fw_log_fd); the fd or -errno. */
+long fw_log_open_raw(void)
+{
+	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)fw.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	struct stat st;
+	if (fd < 0)
+		return fd;
+	long r = fw_raw(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
+	if (r == 0 && (st.st_dev != fw.dev || st.st_ino != fw.ino))
+		r = -ESTALE;
+	if (r < 0)
+		fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
+	return r < 0 ? r : fd;
+}
+
+/* Make [from, to) of the log ready for regions, as the keeper does ahead of
+ * the writers: its segments mapped, the space reserved and faulted in.
+ * Regions are taken in it only once it is (fw_keeper_need), so no segment
+ * in it can have been retired. 0 or -errno. */
+long fw_provision(int fd, uint64_t from, uint64_t to)
+{
+	while (from < to) {
+		uint64_t s, size;
+		uint32_t i = fw_seg(from, &s, &size);
+		char *base = __atomic_load_n(&fw.seg[i].base, __ATOMIC_ACQUIRE);
+		if (!base) {
+			long p = fw_raw(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (long)s);
+			if (p < 0 && p > -4096)
+				return p;
+			if (!__atomic_compare_exchange_n(&fw.seg[i].base, &base, (char *)p, 0, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				fw_raw(SYS_munmap, p, (long)size, 0, 0, 0, 0);
+			else
+				base = (char *)p;
+		}
+		uint64_t end = to < s + size ? to : s + size;
+		long r = fw_reserve_space(fd, from, end - from, base == FW_RETIRED ? NULL : base + (from - s));
+		if (r < 0)
+			return r;
+		from = end;
+	}
+	return 0;
 }
 
 /* Where a region that starts at off must end at the latest: the end of
@@ -441,11 +484,18 @@ static char *fw_region(uint64_t need, uint64_t want, uint64_t *got, uint32_t *se
 	uint32_t i0 = fw_seg(off, &s0, &z0);
 	if (end >= s0 + z0)
 		fw_retire(i0);
-	char *base = fw_segment(i);
+	/* the keeper has it ready, or there is none and this thread makes
+	 * it so: its segment mapped, and (past the first reservation, made
+	 * at creation and left to fault in page by page: most processes use
+	 * a page or two of it) reserved and faulted in */
+	int kept = fw_keeper_need(end, fw.limit);
+	char *base = kept > 0 ? __atomic_load_n(&fw.seg[i].base, __ATOMIC_ACQUIRE) : NULL;
+	if (!kept)
+		base = fw_segment(i);
+	else if (kept < 0 && !__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
+		fw_stop(strerror(errno));
 	char *p = base ? base + (start - s) : NULL;
-	/* the first reservation is made at creation, and left to fault in
-	 * page by page: most processes use a page or two of it */
-	if (p && start >= FW_FIRST_RESERVE && !fw_reserve_at(start, end - start, p)) {
+	if (p && !kept && start >= FW_FIRST_RESERVE && !fw_reserve_at(start, end - start, p)) {
 		if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
 			fw_stop(strerror(errno));
 		p = NULL;
@@ -855,11 +905,14 @@ int fw_start(void)
 	 * fork did not make (the kernel wiped the state). */
 	if (fw.hdr)
 		fw_forget_parent();
-	else if (!fw_forked_at)
-		fw_stderr_note(); /* a fresh image; a fork child keeps its parent's */
+	else if (!fw_forked_at) { /* a fresh image; a fork child keeps its parent's */
+		fw_stderr_note();
+		fw_keeper_reap();
+	}
 	/* Secure-exec (set-uid and the like): never write where the
 	 * environment says; record nothing. */
 	fw_pid = getpid();
+	fw_keeper_forget();
 	if (!getauxval(AT_SECURE)) {
 		fw.limit = fw_max_bytes();
 		fw_filter_init();
@@ -878,6 +931,8 @@ int fw_start(void)
 		fw_state_page();
 		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
 	}
+	if (on)
+		fw_keeper_start();
 	fw_self.busy--;
 	errno = e;
 	s = on ? FW_ON : FW_OFF;
@@ -902,6 +957,7 @@ static void fw_forget_parent(void)
 		fw.seg[i].users = 0;
 	}
 	fw.hdr = NULL;
+	fw_keeper_forget();
 	fw_gen++;
 	fw_self.tid = 0;
 	fw_region_forget(&fw_self);
@@ -928,24 +984,29 @@ static int fw_owned(void)
 }
 
 /* This image ends (exit, or an exec about to replace it): record what it
- * dlopen'd and a last time pair, and mark the log closed. An exec that
- * fails reopens it. */
-void fw_close(int closing)
+ * dlopen'd and a last time pair, mark the log closed, and let the keeper
+ * go. An exec that fails reopens it, with a new keeper. */
+void fw_close(enum fw_close how)
 {
 	if (!fw_owned())
 		return;
-	if (closing) {
+	if (how != FW_REOPEN) {
 		fw_load_scan(NULL, 0);
 		fw_sync();
 		__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
+		if (how == FW_CLOSE_EXEC)
+			fw_keeper_exec(1);
+		else
+			fw_keeper_stop();
 	} else {
 		__atomic_fetch_and(&fw.hdr->flags, ~FW_LOGF_CLOSED, __ATOMIC_RELEASE);
+		fw_keeper_exec(0);
 	}
 }
 
 static void fw_at_exit(void)
 {
-	fw_close(1);
+	fw_close(FW_CLOSE_EXIT);
 }
 
 /* _exit skips the atexit handlers: mark the log closed here, but only in
@@ -957,6 +1018,7 @@ __attribute__((noreturn)) static void fw_quick_exit(enum fw_id id, int status)
 	if (fw_owned()) {
 		fw_sync();
 		__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
+		fw_keeper_stop();
 	}
 	if (real)
 		real(status);

@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -930,6 +932,84 @@ static int mode_fd2(int reuse, long n)
 	return 0;
 }
 
+/* ==== 10. close_range in one thread while another's calls grow the log === */
+
+static long cr_n;
+static volatile int cr_done;
+
+static void *cr_stats(void *arg)
+{
+	long bad = stat_loop("by-thread", cr_n);
+	cr_done = 1;
+	return (void *)bad;
+}
+
+/* One thread makes n stat calls (the log grows all along) while main, until
+ * it is done and at least rounds times, closes every descriptor from 3 up
+ * and opens its data file, which it writes a line to: any descriptor fwatch
+ * held would be closed, its number the data file's. */
+static int mode_closerange(long rounds, long n)
+{
+	pthread_t t;
+	void *bad;
+	long done = 0, failed = 0;
+	cr_n = n;
+	touch_raw("by-thread");
+	if (pthread_create(&t, NULL, cr_stats, NULL))
+		die("pthread_create");
+	while (!cr_done || done < rounds) {
+		if (syscall(SYS_close_range, 3, ~0u, 0) != 0)
+			die("close_range");
+		int fd = open("data", O_WRONLY | O_APPEND | O_CREAT, 0644);
+		if (fd < 0)
+			die("open data");
+		failed += write(fd, "x\n", 2) != 2;
+		done++;
+	}
+	pthread_join(t, &bad);
+	struct stat st;
+	if (stat("data", &st) != 0)
+		die("stat data");
+	say("rounds %s writes-failed %ld data %s bad %ld\n", done >= rounds ? "enough" : "few", failed,
+	    st.st_size == 2 * done ? "exact" : "wrong", (long)bad);
+	return 0;
+}
+
+/* ==== 12. recording goes on: after chroot, a mount over the log
+ * directory, a switch of user, every descriptor in use ===================== */
+
+static int mode_after(const char *kind, const char *logdir, long n)
+{
+	touch_raw("by-after");
+	if (!strcmp(kind, "chroot")) {
+		if (mkdir("jail", 0755) != 0 || chdir("jail") != 0)
+			die("jail");
+		touch_raw("by-after");
+		if (chroot(".") != 0 || chdir("/") != 0)
+			die("chroot");
+	} else if (!strcmp(kind, "mount")) {
+		if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("tmpfs", logdir, "tmpfs", 0, "size=1m") != 0)
+			die("mount");
+	} else if (!strcmp(kind, "user")) {
+		if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+			die("setresuid");
+	} else if (!strcmp(kind, "nofile")) {
+		struct rlimit rl = {64, 64};
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			die("setrlimit");
+		while (open("/dev/null", O_RDONLY) >= 0)
+			;
+		if (errno != EMFILE)
+			die("open /dev/null");
+	} else {
+		die(kind);
+	}
+	long bad = stat_loop("by-after", n);
+	say("%s calls %ld bad %ld\n", kind, n, bad);
+	return 0;
+}
+
 /* ==== 14, 15. calls N: N stat calls ====================================== */
 
 static int mode_calls(long n)
@@ -1130,6 +1210,10 @@ int main(int argc, char **argv)
 		return mode_nofork(argv[2], atol(argv[3]));
 	if (!strcmp(m, "fd2") && argc == 4)
 		return mode_fd2(atoi(argv[2]), atol(argv[3]));
+	if (!strcmp(m, "closerange") && argc == 4)
+		return mode_closerange(atol(argv[2]), atol(argv[3]));
+	if (!strcmp(m, "after") && argc == 5)
+		return mode_after(argv[2], argv[3], atol(argv[4]));
 	if (!strcmp(m, "calls") && argc == 3)
 		return mode_calls(atol(argv[2]));
 	if (!strcmp(m, "quickexit") && argc == 3)

@@ -6,8 +6,8 @@
 # logs that hold exactly the calls the program says it made.
 #
 # Usage: tests/reliability/hostile.sh BUILD_DIR
-# HOSTILE_ONLY="N..." runs only those cases (1 2 3 4 5 6a 6b 7 8 11 14 15 16
-# 17 20); HOSTILE_TIMEOUT (20) bounds each run in seconds. Prints "ok N -
+# HOSTILE_ONLY="N..." runs only those cases (1 2 3 4 5 6a 6b 7 8 9 10 11 12 13
+# 14 15 16 17 20); HOSTILE_TIMEOUT (20) bounds each run in seconds. Prints "ok N -
 # ..." or "not ok N - ..." per check with the reason under a failing one,
 # ends with "N passed, M failed", and exits 1 when a check failed. The
 # parts that need root (mounts, pid namespaces, SCHED_FIFO, another user)
@@ -391,6 +391,40 @@ if want 9; then
 			"clone $(call_count "v.$kind" clone); dropped $(fact "v.$kind" dropped) partial $(fact "v.$kind" partial)"
 		check "9 $kind: one fwatch line, naming the clone(CLONE_VM) child" "1 1" \
 			"$(fw_lines "$W/v.$kind/stderr") $(grep -c '^fwatch: .*clone(CLONE_VM)' "$W/v.$kind/stderr")"
+	done
+fi
+
+# --- 10. close_range in one thread while another's calls grow the log ------
+# Main closes every descriptor from 3 up and opens its data file, over and
+# over, while a thread makes 300,000 stat calls: any descriptor of fwatch's
+# would be closed under it and its number become the data file's.
+if want 10; then
+	run c.plain -- "$PROG" closerange 2000 300000
+	traced c.traced -- "$PROG" closerange 2000 300000
+	same_lines "10 close_range and open in a loop while the log grows: every write to the data file works and the file is exact, as untraced" \
+		c.plain c.traced "rounds "
+	facts c.traced
+	check "10 every stat call recorded (300,000), nothing dropped, fwatch silent" "300000 0 0" \
+		"$(path_total c.traced by-thread) $(fact c.traced dropped) $(fw_lines "$W/c.traced/stderr")"
+fi
+
+# --- 12. recording goes on -------------------------------------------------
+# After a chroot, a mount over the log directory (in a mount namespace of
+# its own), a switch to another user, or with every descriptor in use under
+# a limit whose soft value is the hard one, the program makes 200,000 stat
+# calls: every one is recorded, the log is not partial, fwatch says nothing.
+if want 12; then
+	for k in chroot mount user nofile; do
+		if [ $k != nofile ] && [ $ROOT = 0 ]; then
+			skip "12 after $k: needs root"
+			continue
+		fi
+		run a.$k.plain -- "$PROG" after $k "$W/a.$k.plain/logs" 200000
+		traced a.$k.traced -- "$PROG" after $k "$W/a.$k.traced/logs" 200000
+		same_lines "12 after $k: the program runs as untraced" a.$k.plain a.$k.traced "$k calls"
+		facts a.$k.traced
+		check "12 after $k: all 200,000 calls recorded, log not partial, fwatch silent" "200000 0 0 0" \
+			"$(path_total a.$k.traced by-after) $(fact a.$k.traced dropped) $(fact a.$k.traced partial) $(fw_lines "$W/a.$k.traced/stderr")"
 	done
 fi
 

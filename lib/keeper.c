@@ -1,0 +1,333 @@
+/* The log's keeper: a task of fwatch's that holds the log open and grows
+ * it ahead of the threads that write it, so that the program's own process
+ * never holds a descriptor of fwatch's after start.
+ *
+ * Why a task: a descriptor in the program's table can be closed by the
+ * program (close_range in another thread) and its number reused by the
+ * program's own open, and reopening the log by name fails after a chroot,
+ * a mount over the log directory, a switch of user, or with every
+ * descriptor in use. The keeper is made by clone(CLONE_VM) without
+ * CLONE_FILES, CLONE_FS or CLONE_THREAD: it shares the program's memory
+ * (so what it maps, the threads see), but has a descriptor table, a root
+ * and current directory, credentials and limits of its own, which nothing
+ * the program does later changes. Its exit signal is 0, so the program's
+ * wait() never sees it, and it ignores every signal but SIGKILL and SIGSTOP.
+ *
+ * The threads and the keeper talk through memory: a thread that needs the
+ * log provisioned further raises `want` and wakes the keeper (a futex on
+ * `req`); the keeper maps, reserves and faults in the log up to `want` and
+ * publishes `have`, bumping the futex `seq`. The kernel clears `seq` when
+ * the keeper ends (CLONE_CHILD_CLEARTID), so a waiter always learns that
+ * there is no keeper any more, and then grows the log itself, by name, as
+ * when no keeper could be made (lib/log.c).
+ *
+ * The keeper runs on the TLS of the thread that made it: it touches no TLS
+ * (no errno: only fw_raw system calls), and no code that might. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <linux/futex.h>
+#include <linux/kcmp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "fwatch.h"
+
+#define FW_KEEPER_STACK (64u << 10)
+#define FW_KEEPER_IDLE_S 2 /* how often an idle keeper checks its program is alive */
+
+struct fw_keeper fw_keeper;
+/* glibc's description of struct pthread's tid (see fw_tid_word) */
+static const uint32_t *fw_tid_desc;
+
+/* Not under TSan, whose runtime would meet a task it never saw start. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FW_NO_KEEPER 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || !defined(__x86_64__)
+#define FW_NO_KEEPER 1
+#endif
+
+#ifndef FW_NO_KEEPER
+#define FW_NO_SAN __attribute__((no_sanitize("address", "thread", "undefined")))
+#if defined(__has_attribute)
+#if __has_attribute(no_stack_protector)
+#undef FW_NO_SAN
+#define FW_NO_SAN __attribute__((no_sanitize("address", "thread", "undefined"), no_stack_protector))
+#endif
+#endif
+
+FW_NO_SAN static void fw_futex_wake(uint32_t *w, int op)
+{
+	fw_raw(SYS_futex, (long)w, op, INT_MAX, 0, 0, 0);
+}
+
+/* The keeper itself. It was made with every signal blocked, and keeps
+ * them so: a program that signals its process group reaches only its own
+ * handlers (SIGKILL and SIGSTOP aside, which stop or end the keeper as
+ * they do the program). */
+FW_NO_SAN static int fw_keeper_main(void *arg)
+{
+	struct fw_keeper *k = &fw_keeper;
+	long fd = -1;
+	(void)arg;
+	/* made by the main thread: gone with it (else found gone when idle) */
+	if (k->pdeath)
+		fw_raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
+	fw_raw(SYS_prctl, PR_SET_NAME, (long)"fwatch-keeper", 0, 0, 0, 0);
+	k->self = (pid_t)fw_raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	/* the program's descriptors are its own: hold none of them (a pipe
+	 * held open here would never see its end) */
+	if (fw_raw(SYS_getppid, 0, 0, 0, 0, 0, 0) == k->owner &&
+	    fw_raw(SYS_close_range, 0, ~0u, CLOSE_RANGE_UNSHARE, 0, 0, 0) == 0)
+		fd = fw_log_open_raw();
+	while (fd >= 0) {
+		uint32_t r = __atomic_load_n(&k->req, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&k->stop, __ATOMIC_ACQUIRE))
+			break;
+		uint64_t have = __atomic_load_n(&k->have, __ATOMIC_ACQUIRE);
+		uint64_t want = __atomic_load_n(&k->want, __ATOMIC_ACQUIRE);
+		if (want > have) {
+			/* in steps, so that a waiter is served as soon as its part is */
+			uint64_t to = want - have > FW_KEEPER_STEP ? have + FW_KEEPER_STEP : want;
+			long e = fw_provision((int)fd, have, to);
+			if (e < 0) {
+				__atomic_store_n(&k->err, (int)-e, __ATOMIC_RELEASE);
+				break;
+			}
+			__atomic_store_n(&k->have, to, __ATOMIC_RELEASE);
+			uint32_t s = __atomic_add_fetch(&k->seq, 1, __ATOMIC_ACQ_REL);
+			if (!s) /* 0 means gone */
+				__atomic_store_n(&k->seq, 1, __ATOMIC_RELEASE);
+			fw_futex_wake(&k->seq, FUTEX_WAKE);
+			continue;
+		}
+		int *w = __atomic_load_n(&k->exec_word, __ATOMIC_ACQUIRE);
+		if (w) {
+			/* a thread is in exec: the kernel clears its tid word
+			 * (and wakes it) if the exec works; fw_keeper_exec(0)
+			 * wakes it if it failed */
+			int v = __atomic_load_n(&k->exec_tid, __ATOMIC_ACQUIRE);
+			if (__atomic_load_n(w, __ATOMIC_ACQUIRE) != v)
+				break;
+			fw_raw(SYS_futex, (long)w, FUTEX_WAIT, v, 0, 0, 0);
+			continue;
+		}
+		struct timespec idle = {FW_KEEPER_IDLE_S, 0};
+		fw_raw(SYS_futex, (long)&k->req, FUTEX_WAIT_PRIVATE, r, (long)&idle, 0, 0);
+		/* reparented (the program has ended), or no longer sharing its
+		 * memory (it was replaced by an exec fwatch did not see, a raw
+		 * system call) */
+		long ppid = fw_raw(SYS_getppid, 0, 0, 0, 0, 0, 0);
+		if (ppid != k->owner || fw_raw(SYS_kcmp, k->self, ppid, KCMP_VM, 0, 0, 0) > 0)
+			break;
+	}
+	if (fd >= 0)
+		fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
+	/* the kernel clears seq and wakes its waiters: they grow the log
+	 * themselves from now on */
+	fw_raw(SYS_exit, 0, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+/* Make this process's keeper (its log is open and fw_pid set). Without
+ * one (no clone for this process: RLIMIT_NPROC, a seccomp filter; a
+ * kernel without close_range) the threads grow the log by name. */
+void fw_keeper_start(void)
+{
+	static char *stack;
+	struct fw_keeper *k = &fw_keeper;
+	typedef int (*clone_fn)(int (*)(void *), void *, int, void *, ...);
+	clone_fn real = (clone_fn)fw_real_get(FW_ID_clone);
+	if (!real)
+		return;
+	if (!fw_tid_desc) /* once, in a fresh image: the loader's lock is free */
+		fw_tid_desc = dlsym(RTLD_DEFAULT, "_thread_db_pthread_tid");
+	if (!stack) {
+		long p = fw_raw(SYS_mmap, 0, FW_KEEPER_STACK, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (p < 0 && p > -4096)
+			return;
+		stack = (char *)p;
+	}
+	/* after an exec that failed: the keeper told to go must be gone
+	 * before another runs on its stack (and clears seq when it ends) */
+	pid_t old_tid = __atomic_load_n(&k->tid, __ATOMIC_ACQUIRE);
+	if (old_tid)
+		while (fw_raw(SYS_wait4, old_tid, 0, __WCLONE, 0, 0, 0) == -EINTR)
+			;
+	k->owner = fw_pid;
+	k->pdeath = fw_raw(SYS_gettid, 0, 0, 0, 0, 0, 0) == fw_pid;
+	k->stop = 0;
+	k->err = 0;
+	k->exec_word = NULL;
+	__atomic_store_n(&k->seq, 1, __ATOMIC_RELEASE);
+	/* made with every signal blocked (see fw_keeper_main) */
+	sigset_t all, old;
+	sigfillset(&all);
+	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	int tid = real(fw_keeper_main, stack + FW_KEEPER_STACK, CLONE_VM | CLONE_FILES | CLONE_UNTRACED | CLONE_CHILD_CLEARTID,
+		       NULL, NULL, NULL, &k->seq);
+	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	__atomic_store_n(&k->tid, tid > 0 ? tid : 0, __ATOMIC_RELEASE);
+	if (tid <= 0)
+		__atomic_store_n(&k->seq, 0, __ATOMIC_RELEASE);
+}
+
+/* The image ends: the keeper goes, not waited for (the process's end
+ * takes it: reparented, init reaps it). */
+void fw_keeper_stop(void)
+{
+	struct fw_keeper *k = &fw_keeper;
+	if (!__atomic_load_n(&k->tid, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&k->stop, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&k->req, 1, __ATOMIC_ACQ_REL);
+	fw_futex_wake(&k->req, FUTEX_WAKE_PRIVATE);
+}
+
+/* A fresh image reaps the keepers of the images before it that have ended
+ * (see fw_keeper_exec): children with exit signal 0 are fwatch's (a
+ * program that made such children and then exec'd has no way to know
+ * them, let alone wait for them). Those still ending stay, unseen. */
+void fw_keeper_reap(void)
+{
+	while (fw_raw(SYS_wait4, -1, 0, __WCLONE | WNOHANG, 0, 0, 0) > 0)
+		;
+}
+
+/* The word the kernel clears, and wakes, when this thread's exec works:
+ * its clear_child_tid, the tid in glibc's struct pthread, whose offset
+ * glibc publishes for thread debuggers. NULL where it is not so. */
+
+static int *fw_tid_word(void)
+{
+	const uint32_t *d = fw_tid_desc;
+	if (!d || d[0] != 32 || d[1] != 1)
+		return NULL;
+	int *w = (int *)((char *)pthread_self() + d[2]);
+	return *w == (int)fw_raw(SYS_gettid, 0, 0, 0, 0, 0, 0) ? w : NULL;
+}
+
+/* An exec begins (begin), or failed. The keeper waits on the exec'ing
+ * thread's tid word meanwhile: it ends when the exec works (the next
+ * program is not given a keeper of this one's: one that ended is a child
+ * its wait() never sees, whose exit signal is 0) and goes on when it
+ * fails, which then costs no new keeper (a shell's search of PATH is an
+ * exec that fails in each directory before the right one). Without that
+ * word, it is stopped, and a new one made after a failure. */
+void fw_keeper_exec(int begin)
+{
+	struct fw_keeper *k = &fw_keeper;
+	if (begin) {
+		int *w = fw_tid_word();
+		if (!w) {
+			fw_keeper_stop();
+			return;
+		}
+		__atomic_store_n(&k->exec_tid, *w, __ATOMIC_RELEASE);
+		__atomic_store_n(&k->exec_word, w, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&k->req, 1, __ATOMIC_ACQ_REL);
+		fw_futex_wake(&k->req, FUTEX_WAKE_PRIVATE);
+		return;
+	}
+	int *w = __atomic_exchange_n(&k->exec_word, NULL, __ATOMIC_ACQ_REL);
+	if (w)
+		fw_futex_wake((uint32_t *)w, FUTEX_WAKE);
+	else
+		fw_keeper_start();
+}
+#else
+void fw_keeper_start(void)
+{
+}
+
+void fw_keeper_stop(void)
+{
+}
+
+void fw_keeper_reap(void)
+{
+}
+
+void fw_keeper_exec(int begin)
+{
+	(void)begin;
+}
+#endif
+
+/* A fork child: its parent's keeper is not its own. */
+void fw_keeper_forget(void)
+{
+	struct fw_keeper *k = &fw_keeper;
+	k->seq = k->req = 0;
+	k->tid = 0;
+	k->want = 0;
+	k->have = FW_FIRST_RESERVE;
+	k->stop = k->err = 0;
+	k->exec_word = NULL;
+}
+
+/* [.., end) of the log is to be written: 1 once the keeper has it ready
+ * (waiting for it if need be), 0 when there is no keeper (the caller
+ * grows the log itself), -1 when the keeper could not (errno set). A
+ * thread past the low-water mark asks for more ahead of time, so that
+ * writers seldom wait: ahead is half what is ready, from 16 KiB to 1 MiB. */
+int fw_keeper_need(uint64_t end, uint64_t limit)
+{
+	struct fw_keeper *k = &fw_keeper;
+	uint64_t have = __atomic_load_n(&k->have, __ATOMIC_ACQUIRE);
+	uint64_t ahead = have / 2 < (16u << 10) ? 16u << 10 : have / 2 > (1u << 20) ? 1u << 20 : have / 2;
+	if (FW_LIKELY(end + ahead / 2 <= have))
+		return 1;
+	uint32_t s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+	if (!s)
+		return have >= end;
+	uint64_t want = end + ahead < limit ? end + ahead : limit;
+	uint64_t old = __atomic_load_n(&k->want, __ATOMIC_RELAXED);
+	while (old < want && !__atomic_compare_exchange_n(&k->want, &old, want, 1, __ATOMIC_ACQ_REL,
+							  __ATOMIC_RELAXED))
+		;
+	if (old < end + ahead / 2) {
+		__atomic_add_fetch(&k->req, 1, __ATOMIC_ACQ_REL);
+		fw_raw(SYS_futex, (long)&k->req, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+	}
+	for (;;) {
+		if (__atomic_load_n(&k->have, __ATOMIC_ACQUIRE) >= end)
+			return 1;
+		int e = __atomic_load_n(&k->err, __ATOMIC_ACQUIRE);
+		if (e) {
+			errno = e;
+			return -1;
+		}
+		if (!s)
+			return 0;
+		/* shared, not private: so is the kernel's wake when the keeper
+		 * ends; the timeout is only a safeguard */
+		struct timespec t = {0, 100 * 1000 * 1000};
+		fw_raw(SYS_futex, (long)&k->seq, FUTEX_WAIT, s, (long)&t, 0, 0);
+		s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+	}
+}
+
+#if !defined(__x86_64__)
+long fw_raw(long nr, long a, long b, long c, long d, long e, long f)
+{
+	int saved = errno;
+	long r = syscall(nr, a, b, c, d, e, f);
+	if (r < 0)
+		r = -errno;
+	errno = saved;
+	return r;
+}
+#endif
