@@ -26,6 +26,9 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <limits.h>
 #include <linux/close_range.h>
 #include <linux/futex.h>
@@ -196,14 +199,62 @@ void fw_keeper_stop(void)
 	fw_futex_wake(&k->req, FUTEX_WAKE_PRIVATE);
 }
 
-/* A fresh image reaps the keepers of the images before it that have ended
- * (see fw_keeper_exec): children with exit signal 0 are fwatch's (a
+/* Whether child pid's exit signal is 0 (field 38 of its stat). */
+static int fw_exit_signal_0(long pid)
+{
+	char path[40] = "/proc/", num[24], buf[1024];
+	char *p = num + sizeof num - 1;
+	*p = 0;
+	do
+		*--p = (char)('0' + pid % 10);
+	while (pid /= 10);
+	strcat(strcat(path, p), "/stat");
+	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long n = fd >= 0 ? fw_raw(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0) : -1;
+	if (fd >= 0)
+		fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *f = strrchr(buf, ')'); /* the name may hold anything */
+	for (int field = 2; f && field < 38; field++)
+		f = strchr(f + 1, ' ');
+	return f && f[1] == '0' && f[2] == ' ';
+}
+
+/* A fresh image ends the keepers of the images before it (see
+ * fw_keeper_exec): its children whose exit signal is 0 are fwatch's (a
  * program that made such children and then exec'd has no way to know
- * them, let alone wait for them). Those still ending stay, unseen. */
+ * them, let alone wait for them). Most have ended by now and are reaped;
+ * one still ending, or left by an exec fwatch did not see (a raw system
+ * call), is killed and reaped. */
 void fw_keeper_reap(void)
 {
-	while (fw_raw(SYS_wait4, -1, 0, __WCLONE | WNOHANG, 0, 0, 0) > 0)
+	long r;
+	while ((r = fw_raw(SYS_wait4, -1, 0, __WCLONE | WNOHANG, 0, 0, 0)) > 0)
 		;
+	if (r != 0)
+		return;
+	char path[64] = "/proc/self/task/", num[24], buf[4096];
+	char *p = num + sizeof num - 1;
+	long pid = fw_raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	*p = 0;
+	do
+		*--p = (char)('0' + pid % 10);
+	while (pid /= 10);
+	strcat(strcat(path, p), "/children");
+	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long n = fd >= 0 ? fw_raw(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0) : -1;
+	if (fd >= 0)
+		fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
+	buf[n > 0 ? n : 0] = 0;
+	for (char *c = buf, *e; *c; c = e) {
+		long child = strtol(c, &e, 10);
+		if (e == c)
+			break;
+		if (fw_exit_signal_0(child) && fw_raw(SYS_kill, child, SIGKILL, 0, 0, 0, 0) == 0)
+			fw_raw(SYS_wait4, child, 0, __WCLONE, 0, 0, 0);
+	}
 }
 
 /* The word the kernel clears, and wakes, when this thread's exec works:

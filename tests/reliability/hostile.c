@@ -1010,6 +1010,85 @@ static int mode_after(const char *kind, const char *logdir, long n)
 	return 0;
 }
 
+/* ==== 21. the keeper is not seen ========================================= */
+
+/* The children of this process named fwatch-keeper, alive and ended (a
+ * zombie), and the first child's pid (of any name: the keeper names
+ * itself once it runs). */
+static void keepers(int *alive, int *dead, long *first)
+{
+	char path[64], buf[4096], st[512];
+	*alive = *dead = 0;
+	*first = 0;
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	long n = fd >= 0 ? (long)syscall(SYS_read, fd, buf, sizeof buf - 1) : 0;
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (char *p = buf, *e; *p; p = e) {
+		long pid = strtol(p, &e, 10);
+		if (e == p)
+			break;
+		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+		fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+		long m = fd >= 0 ? (long)syscall(SYS_read, fd, st, sizeof st - 1) : 0;
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+		st[m > 0 ? m : 0] = 0;
+		char *c = strstr(st, "(fwatch-keeper) ");
+		if (c)
+			*(c[16] == 'Z' ? dead : alive) += 1;
+		if (!*first)
+			*first = pid;
+	}
+}
+
+static volatile sig_atomic_t kp_handled;
+
+static void kp_handler(int sig)
+{
+	(void)sig;
+	kp_handled++;
+}
+
+/* wait() with no child of its own; SIGTERM, SIGINT and SIGHUP sent to its
+ * process group (a session of its own: run it under setsid), handled; n
+ * stat calls after; its children named fwatch-keeper, alive and ended
+ * (after an exec or two, none ended should be left). */
+static int mode_keeper(long n)
+{
+	int r = wait(NULL);
+	say("wait %d %s\n", r, r < 0 ? errname(errno) : "-");
+	struct sigaction sa = {.sa_handler = kp_handler};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	kill(0, SIGTERM);
+	kill(0, SIGINT);
+	kill(0, SIGHUP);
+	say("signals handled %d\n", (int)kp_handled);
+	touch_raw("by-keeper");
+	long bad = stat_loop("by-keeper", n);
+	say("calls %ld bad %ld\n", n, bad);
+	int alive, dead;
+	long first;
+	keepers(&alive, &dead, &first);
+	say("zombie children %d\nkeepers %d\n", dead, alive);
+	return 0;
+}
+
+/* Say the keeper's pid, then die by SIGKILL. */
+static int mode_keeperkill(void)
+{
+	int alive, dead;
+	long first;
+	keepers(&alive, &dead, &first);
+	say("keeper %ld\n", first);
+	raise(SIGKILL);
+	return 0;
+}
+
 /* ==== 14, 15. calls N: N stat calls ====================================== */
 
 static int mode_calls(long n)
@@ -1214,6 +1293,10 @@ int main(int argc, char **argv)
 		return mode_closerange(atol(argv[2]), atol(argv[3]));
 	if (!strcmp(m, "after") && argc == 5)
 		return mode_after(argv[2], argv[3], atol(argv[4]));
+	if (!strcmp(m, "keeper") && argc == 3)
+		return mode_keeper(atol(argv[2]));
+	if (!strcmp(m, "keeperkill") && argc == 2)
+		return mode_keeperkill();
 	if (!strcmp(m, "calls") && argc == 3)
 		return mode_calls(atol(argv[2]));
 	if (!strcmp(m, "quickexit") && argc == 3)

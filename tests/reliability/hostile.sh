@@ -7,7 +7,7 @@
 #
 # Usage: tests/reliability/hostile.sh BUILD_DIR
 # HOSTILE_ONLY="N..." runs only those cases (1 2 3 4 5 6a 6b 7 8 9 10 11 12 13
-# 14 15 16 17 20); HOSTILE_TIMEOUT (20) bounds each run in seconds. Prints "ok N -
+# 14 15 16 17 20 21); HOSTILE_TIMEOUT (20) bounds each run in seconds. Prints "ok N -
 # ..." or "not ok N - ..." per check with the reason under a failing one,
 # ends with "N passed, M failed", and exits 1 when a check failed. The
 # parts that need root (mounts, pid namespaces, SCHED_FIFO, another user)
@@ -426,6 +426,38 @@ if want 12; then
 		check "12 after $k: all 200,000 calls recorded, log not partial, fwatch silent" "200000 0 0 0" \
 			"$(path_total a.$k.traced by-after) $(fact a.$k.traced dropped) $(fact a.$k.traced partial) $(fw_lines "$W/a.$k.traced/stderr")"
 	done
+fi
+
+# --- 21. the keeper is not seen --------------------------------------------
+# fwatch's keeper (lib/keeper.c) is a child of the program: wait() must not
+# see it, signals to the program's process group must not end it, the
+# keepers of images replaced by exec must not stay as zombies, and it must
+# not outlive a program killed by SIGKILL.
+if want 21; then
+	if command -v setsid >/dev/null; then
+		run k.plain -- setsid sh -c "exec sh -c 'exec $PROG keeper 200000'"
+		traced k.traced -- setsid sh -c "exec sh -c 'exec $PROG keeper 200000'"
+		same_lines "21 wait() with no child of its own: -1, ECHILD, as untraced" k.plain k.traced "wait "
+		same_lines "21 SIGTERM, SIGINT, SIGHUP to its process group: all three handled, as untraced" k.plain k.traced "signals "
+		same_lines "21 after two execs, no ended child left (zombie), as untraced" k.plain k.traced "zombie "
+		check "21 one keeper, alive, traced (none untraced)" "keepers 0 keepers 1" "$(lines k.plain keepers) $(lines k.traced keepers)"
+		check "21 every call after the signals recorded (200,000), nothing dropped" "200000 0" \
+			"$(path_total k.traced by-keeper) $(dropped=$("$RT" logs "$W/k.traced/logs" | awk '$1 == "dropped" { print $2 }'); echo "${dropped:-?}")"
+	else
+		skip "21 the keeper and the process group: needs setsid"
+	fi
+	traced k.kill -- "$PROG" keeperkill
+	kp=$(lines k.kill "keeper " | awk '{ print $2 }')
+	gone=no
+	for _ in $(seq 30); do
+		if [ -z "$kp" ] || [ "$kp" = 0 ]; then break; fi
+		if ! [ -e /proc/"$kp" ] || [ "$(awk '{ print $3 }' /proc/"$kp"/stat 2>/dev/null)" != S ]; then
+			gone=yes
+			break
+		fi
+		sleep 0.1
+	done
+	check "21 the program killed by SIGKILL: its keeper (pid ${kp:-?}) ends within 3 s" "yes" "$gone"
 fi
 
 # --- 11. fd 2 is the program's own data file -----------------------------------
