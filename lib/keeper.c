@@ -179,8 +179,23 @@ void fw_keeper_start(void)
 	sigset_t all, old;
 	sigfillset(&all);
 	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	/* born on this CPU, and kept there: the program's memory is then in
+	 * use on one CPU only, and its changes (a fork's, an munmap's) send no
+	 * TLB shootdown to another (measured: a fork and an exec of a traced
+	 * shell cost 0.1-0.5 ms more with the keeper free to run elsewhere) */
+	cpu_set_t mine, here;
+	int pinned = 0;
+	unsigned c;
+	long cpu = fw_raw(SYS_getcpu, (long)&c, 0, 0, 0, 0, 0) == 0 ? (long)c : -1;
+	if (cpu >= 0 && fw_raw(SYS_sched_getaffinity, 0, sizeof mine, (long)&mine, 0, 0, 0) > 0) {
+		CPU_ZERO(&here);
+		CPU_SET((int)cpu, &here);
+		pinned = fw_raw(SYS_sched_setaffinity, 0, sizeof here, (long)&here, 0, 0, 0) == 0;
+	}
 	int tid = real(fw_keeper_main, stack + FW_KEEPER_STACK, CLONE_VM | CLONE_FILES | CLONE_UNTRACED | CLONE_CHILD_CLEARTID,
 		       NULL, NULL, NULL, &k->seq);
+	if (pinned)
+		fw_raw(SYS_sched_setaffinity, 0, sizeof mine, (long)&mine, 0, 0, 0);
 	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 	__atomic_store_n(&k->tid, tid > 0 ? tid : 0, __ATOMIC_RELEASE);
 	if (tid <= 0)
