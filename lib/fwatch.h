@@ -69,7 +69,7 @@ static inline int fw_on(void)
  * keeper (lib/keeper.c) runs on another thread's TLS, where errno is not
  * its own. */
 #if defined(__x86_64__)
-static inline long fw_raw(long nr, long a, long b, long c, long d, long e, long f)
+static inline __attribute__((always_inline)) long fw_raw(long nr, long a, long b, long c, long d, long e, long f)
 {
 	long r;
 	register long r10 __asm__("r10") = d;
@@ -83,6 +83,18 @@ static inline long fw_raw(long nr, long a, long b, long c, long d, long e, long 
 }
 #else
 long fw_raw(long nr, long a, long b, long c, long d, long e, long f);
+#endif
+
+/* The code the log's keeper runs: never instrumented, since a sanitizer's
+ * runtime would find the TLS of another thread there (the keeper runs on
+ * its creator's), and no stack protector, whose canary is read through TLS. */
+#if defined(__has_attribute)
+#if __has_attribute(no_stack_protector)
+#define FW_KEEPER_CODE __attribute__((no_sanitize("address", "thread", "undefined"), no_stack_protector))
+#endif
+#endif
+#ifndef FW_KEEPER_CODE
+#define FW_KEEPER_CODE __attribute__((no_sanitize("address", "thread", "undefined")))
 #endif
 
 /* The log's keeper (lib/keeper.c) and what it shares with the writers. */

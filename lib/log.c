@@ -153,7 +153,7 @@ static uint64_t fw_mono_ns(void)
 }
 
 /* Which segment holds log offset off; its start and size. */
-static uint32_t fw_seg(uint64_t off, uint64_t *start, uint64_t *size)
+FW_KEEPER_CODE static uint32_t fw_seg(uint64_t off, uint64_t *start, uint64_t *size)
 {
 	uint32_t i;
 	if (off < FW_SEG_FIRST) {
@@ -180,7 +180,7 @@ static uint64_t fw_seg_size(uint32_t i)
 }
 
 /* Why the log cannot grow; once said, it is not tried again. */
-static void fw_stop(const char *why)
+FW_KEEPER_CODE static void fw_stop(const char *why)
 {
 	__atomic_store_n(&fw.why, why, __ATOMIC_RELAXED);
 }
@@ -245,7 +245,7 @@ static int fw_log_fd(int create)
  * page, against 1.2-1.4 us once zeros were written), and ramfs has none.
  * Only ever over space nobody has written yet: a region taken from the
  * tail is its thread's alone. */
-static long fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
+FW_KEEPER_CODE static long fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
 {
 	/* never written: the kernel reads it from the shared zero page */
 	static char zeros[FW_REGION_MAX];
@@ -394,7 +394,7 @@ static int fw_reserve_at(uint64_t off, uint64_t n, char *p)
 
 /* The keeper's own descriptor of the log (in its own table), checked by
  * inode like the threads' (fw_log_fd); the fd or -errno. */
-long fw_log_open_raw(void)
+FW_KEEPER_CODE long fw_log_open_raw(void)
 {
 	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)fw.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
 	struct stat st;
@@ -412,7 +412,7 @@ long fw_log_open_raw(void)
  * the writers: its segments mapped, the space reserved and faulted in.
  * Regions are taken in it only once it is (fw_keeper_need), so no segment
  * in it can have been retired. 0 or -errno. */
-long fw_provision(int fd, uint64_t from, uint64_t to)
+FW_KEEPER_CODE long fw_provision(int fd, uint64_t from, uint64_t to)
 {
 	while (from < to) {
 		uint64_t s, size;

@@ -935,12 +935,12 @@ static int mode_fd2(int reuse, long n)
 /* ==== 10. close_range in one thread while another's calls grow the log === */
 
 static long cr_n;
-static volatile int cr_done;
+static int cr_done; /* atomic */
 
 static void *cr_stats(void *arg)
 {
 	long bad = stat_loop("by-thread", cr_n);
-	cr_done = 1;
+	__atomic_store_n(&cr_done, 1, __ATOMIC_RELEASE);
 	return (void *)bad;
 }
 
@@ -957,7 +957,7 @@ static int mode_closerange(long rounds, long n)
 	touch_raw("by-thread");
 	if (pthread_create(&t, NULL, cr_stats, NULL))
 		die("pthread_create");
-	while (!cr_done || done < rounds) {
+	while (!__atomic_load_n(&cr_done, __ATOMIC_ACQUIRE) || done < rounds) {
 		if (syscall(SYS_close_range, 3, ~0u, 0) != 0)
 			die("close_range");
 		int fd = open("data", O_WRONLY | O_APPEND | O_CREAT, 0644);
