@@ -107,17 +107,17 @@ struct fw_keeper {
 	uint64_t have; /* and is, up to here (mapped, reserved, faulted in) */
 	int err;       /* why it stopped (an errno value) */
 	int stop;      /* the image ends: go */
-	pid_t tid, owner; /* the keeper, and the process it keeps for */
-	pid_t self;       /* the keeper's pid, as it sees it */
-	int *exec_word;   /* the tid word of a thread in exec (fw_keeper_exec) */
-	int exec_tid;     /* and its value */
-	int pdeath;    /* made by the main thread: dies with it */
+	pid_t owner;   /* the process it keeps for */
+	pid_t self;    /* the keeper's pid */
+	int *life;     /* the main thread's tid word (fw_keeper_start) */
+	int life_tid;  /* and its value while the thread lives */
+	int *exec_word; /* the tid word of a thread in exec (fw_keeper_exec) */
+	int exec_tid;   /* and its value */
 };
 extern struct fw_keeper fw_keeper;
 void fw_keeper_start(void);
 void fw_keeper_stop(void);
 void fw_keeper_exec(int begin);
-void fw_keeper_reap(void);
 void fw_keeper_forget(void);
 int fw_keeper_need(uint64_t end, uint64_t limit);
 long fw_log_open_raw(void);

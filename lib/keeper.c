@@ -6,12 +6,17 @@
  * program (close_range in another thread) and its number reused by the
  * program's own open, and reopening the log by name fails after a chroot,
  * a mount over the log directory, a switch of user, or with every
- * descriptor in use. The keeper is made by clone(CLONE_VM) without
- * CLONE_FILES, CLONE_FS or CLONE_THREAD: it shares the program's memory
- * (so what it maps, the threads see), but has a descriptor table, a root
- * and current directory, credentials and limits of its own, which nothing
- * the program does later changes. Its exit signal is 0, so the program's
- * wait() never sees it, and it ignores every signal but SIGKILL and SIGSTOP.
+ * descriptor in use. The keeper is made with clone(CLONE_VM) and without
+ * CLONE_FS or CLONE_THREAD, and gives up the descriptor table at once: it
+ * shares the program's memory (so what it maps, the threads see), but has
+ * a descriptor table, a root and current directory, credentials and
+ * limits of its own, which nothing the program does later changes.
+ *
+ * It is no child of the program: a task made for a moment makes it and
+ * ends, so the keeper is an orphan (init's, or a subreaper's, which reaps
+ * it), and no wait() of the program, not even with __WALL (strace's, which
+ * would wait for it forever), ever meets it. Every signal is blocked in it:
+ * a program that signals its process group reaches only its own handlers.
  *
  * The threads and the keeper talk through memory: a thread that needs the
  * log provisioned further raises `want` and wakes the keeper (a futex on
@@ -19,16 +24,16 @@
  * publishes `have`, bumping the futex `seq`. The kernel clears `seq` when
  * the keeper ends (CLONE_CHILD_CLEARTID), so a waiter always learns that
  * there is no keeper any more, and then grows the log itself, by name, as
- * when no keeper could be made (lib/log.c).
+ * when no keeper could be made (lib/log.c). The keeper ends when told (the
+ * image exits), when the main thread's tid word is cleared (the kernel
+ * does so when the thread ends, however it ends) and the process is gone,
+ * and when an exec works (fw_keeper_exec).
  *
  * The keeper runs on the TLS of the thread that made it: it touches no TLS
  * (no errno: only fw_raw system calls), and no code that might. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
-#include <string.h>
 #include <limits.h>
 #include <linux/close_range.h>
 #include <linux/futex.h>
@@ -43,8 +48,8 @@
 
 #include "fwatch.h"
 
-#define FW_KEEPER_STACK (64u << 10)
-#define FW_KEEPER_IDLE_S 2 /* how often an idle keeper checks its program is alive */
+#define FW_KEEPER_STACK (32u << 10) /* each: the keeper's, the maker's */
+#define FW_KEEPER_IDLE_S 2 /* how often an idle keeper checks its program is there */
 
 struct fw_keeper fw_keeper;
 
@@ -64,31 +69,57 @@ struct fw_keeper fw_keeper;
 #ifndef FW_NO_KEEPER
 /* glibc's description of struct pthread's tid (see fw_tid_word) */
 static const uint32_t *fw_tid_desc;
+static char *fw_keeper_stacks;
+typedef int (*fw_clone_fn)(int (*)(void *), void *, int, void *, ...);
+static fw_clone_fn fw_clone_real;
 
 FW_KEEPER_CODE static void fw_futex_wake(uint32_t *w, int op)
 {
 	fw_raw(SYS_futex, (long)w, op, INT_MAX, 0, 0, 0);
 }
 
-/* The keeper itself. It was made with every signal blocked, and keeps
- * them so: a program that signals its process group reaches only its own
- * handlers (SIGKILL and SIGSTOP aside, which stop or end the keeper as
- * they do the program). */
+/* The program is still there, in the memory the keeper shares: not so once
+ * it has ended (a zombie has no memory), or exec'd by a raw system call. */
+FW_KEEPER_CODE static int fw_owner_here(const struct fw_keeper *k)
+{
+	long r = fw_raw(SYS_kcmp, k->self, k->owner, KCMP_VM, 0, 0, 0);
+	return r == 0 || r == -EPERM || r == -EACCES || r == -ENOSYS; /* or cannot tell */
+}
+
+/* Sleep until asked (req moves), the main thread's tid word is cleared,
+ * or FW_KEEPER_IDLE_S pass. */
+FW_KEEPER_CODE static void fw_keeper_sleep(struct fw_keeper *k, uint32_t r, int *life)
+{
+	struct timespec t;
+	if (life) {
+		struct futex_waitv w[2] = {
+			{.val = r, .uaddr = (uintptr_t)&k->req, .flags = FUTEX_32 | FUTEX_PRIVATE_FLAG},
+			/* shared: so is the kernel's wake when the thread ends */
+			{.val = (uint32_t)k->life_tid, .uaddr = (uintptr_t)life, .flags = FUTEX_32},
+		};
+		if (fw_raw(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&t, 0, 0, 0, 0) == 0) {
+			t.tv_sec += FW_KEEPER_IDLE_S;
+			if (fw_raw(SYS_futex_waitv, (long)w, 2, 0, (long)&t, CLOCK_MONOTONIC, 0) != -ENOSYS)
+				return;
+		}
+	}
+	t.tv_sec = FW_KEEPER_IDLE_S;
+	t.tv_nsec = 0;
+	fw_raw(SYS_futex, (long)&k->req, FUTEX_WAIT_PRIVATE, r, (long)&t, 0, 0);
+}
+
+/* The keeper itself. */
 FW_KEEPER_CODE static int fw_keeper_main(void *arg)
 {
 	struct fw_keeper *k = &fw_keeper;
+	int *life = k->life;
 	long fd = -1;
 	(void)arg;
-	/* made by the main thread: gone with it (else found gone when idle) */
-	if (k->pdeath)
-		fw_raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
 	fw_raw(SYS_prctl, PR_SET_NAME, (long)"fwatch-keeper", 0, 0, 0, 0);
 	k->self = (pid_t)fw_raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
-
-	/* the program's descriptors are its own: hold none of them (a pipe
-	 * held open here would never see its end) */
-	if (fw_raw(SYS_getppid, 0, 0, 0, 0, 0, 0) == k->owner &&
-	    fw_raw(SYS_close_range, 0, ~0u, CLOSE_RANGE_UNSHARE, 0, 0, 0) == 0)
+	/* the program's descriptors are its own: a table of its own, empty
+	 * (never holding one of theirs, as a copy would for a moment) */
+	if (fw_raw(SYS_close_range, 0, ~0u, CLOSE_RANGE_UNSHARE, 0, 0, 0) == 0)
 		fd = fw_log_open_raw();
 	while (fd >= 0) {
 		uint32_t r = __atomic_load_n(&k->req, __ATOMIC_ACQUIRE);
@@ -122,13 +153,10 @@ FW_KEEPER_CODE static int fw_keeper_main(void *arg)
 			fw_raw(SYS_futex, (long)w, FUTEX_WAIT, v, 0, 0, 0);
 			continue;
 		}
-		struct timespec idle = {FW_KEEPER_IDLE_S, 0};
-		fw_raw(SYS_futex, (long)&k->req, FUTEX_WAIT_PRIVATE, r, (long)&idle, 0, 0);
-		/* reparented (the program has ended), or no longer sharing its
-		 * memory (it was replaced by an exec fwatch did not see, a raw
-		 * system call) */
-		long ppid = fw_raw(SYS_getppid, 0, 0, 0, 0, 0, 0);
-		if (ppid != k->owner || fw_raw(SYS_kcmp, k->self, ppid, KCMP_VM, 0, 0, 0) > 0)
+		fw_keeper_sleep(k, r, life);
+		if (life && __atomic_load_n(life, __ATOMIC_ACQUIRE) != k->life_tid)
+			life = NULL; /* the main thread has ended: the others may go on */
+		if (!fw_owner_here(k))
 			break;
 	}
 	if (fd >= 0)
@@ -139,139 +167,24 @@ FW_KEEPER_CODE static int fw_keeper_main(void *arg)
 	return 0;
 }
 
-/* Make this process's keeper (its log is open and fw_pid set). Without
- * one (no clone for this process: RLIMIT_NPROC, a seccomp filter; a
- * kernel without close_range) the threads grow the log by name. */
-void fw_keeper_start(void)
+/* The task that makes the keeper and ends, leaving it an orphan. */
+FW_KEEPER_CODE static int fw_keeper_maker(void *arg)
 {
-	static char *stack;
 	struct fw_keeper *k = &fw_keeper;
-	typedef int (*clone_fn)(int (*)(void *), void *, int, void *, ...);
-	clone_fn real = (clone_fn)fw_real_get(FW_ID_clone);
-	if (!real)
-		return;
-	if (!fw_tid_desc) /* once, in a fresh image: the loader's lock is free */
-		fw_tid_desc = dlsym(RTLD_DEFAULT, "_thread_db_pthread_tid");
-	if (!stack) {
-		long p = fw_raw(SYS_mmap, 0, FW_KEEPER_STACK, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (p < 0 && p > -4096)
-			return;
-		stack = (char *)p;
-	}
-	/* after an exec that failed: the keeper told to go must be gone
-	 * before another runs on its stack (and clears seq when it ends) */
-	pid_t old_tid = __atomic_load_n(&k->tid, __ATOMIC_ACQUIRE);
-	if (old_tid)
-		while (fw_raw(SYS_wait4, old_tid, 0, __WCLONE, 0, 0, 0) == -EINTR)
-			;
-	k->owner = fw_pid;
-	k->pdeath = fw_raw(SYS_gettid, 0, 0, 0, 0, 0, 0) == fw_pid;
-	k->stop = 0;
-	k->err = 0;
-	k->exec_word = NULL;
-	__atomic_store_n(&k->seq, 1, __ATOMIC_RELEASE);
-	/* made with every signal blocked (see fw_keeper_main) */
-	sigset_t all, old;
-	sigfillset(&all);
-	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
-	/* born on this CPU, and kept there: the program's memory is then in
-	 * use on one CPU only, and its changes (a fork's, an munmap's) send no
-	 * TLB shootdown to another (measured: a fork and an exec of a traced
-	 * shell cost 0.1-0.5 ms more with the keeper free to run elsewhere) */
-	cpu_set_t mine, here;
-	int pinned = 0;
-	unsigned c;
-	long cpu = fw_raw(SYS_getcpu, (long)&c, 0, 0, 0, 0, 0) == 0 ? (long)c : -1;
-	if (cpu >= 0 && fw_raw(SYS_sched_getaffinity, 0, sizeof mine, (long)&mine, 0, 0, 0) > 0) {
-		CPU_ZERO(&here);
-		CPU_SET((int)cpu, &here);
-		pinned = fw_raw(SYS_sched_setaffinity, 0, sizeof here, (long)&here, 0, 0, 0) == 0;
-	}
-	int tid = real(fw_keeper_main, stack + FW_KEEPER_STACK, CLONE_VM | CLONE_FILES | CLONE_UNTRACED | CLONE_CHILD_CLEARTID,
-		       NULL, NULL, NULL, &k->seq);
-	if (pinned)
-		fw_raw(SYS_sched_setaffinity, 0, sizeof mine, (long)&mine, 0, 0, 0);
-	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
-	__atomic_store_n(&k->tid, tid > 0 ? tid : 0, __ATOMIC_RELEASE);
+	(void)arg;
+	int tid = fw_clone_real(fw_keeper_main, fw_keeper_stacks + FW_KEEPER_STACK,
+				CLONE_VM | CLONE_FILES | CLONE_UNTRACED | CLONE_CHILD_CLEARTID, NULL, NULL,
+				NULL, &k->seq);
 	if (tid <= 0)
 		__atomic_store_n(&k->seq, 0, __ATOMIC_RELEASE);
+	fw_raw(SYS_exit, 0, 0, 0, 0, 0, 0);
+	return 0;
 }
 
-/* The image ends: the keeper goes, not waited for (the process's end
- * takes it: reparented, init reaps it). */
-void fw_keeper_stop(void)
-{
-	struct fw_keeper *k = &fw_keeper;
-	if (!__atomic_load_n(&k->tid, __ATOMIC_ACQUIRE))
-		return;
-	__atomic_store_n(&k->stop, 1, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&k->req, 1, __ATOMIC_ACQ_REL);
-	fw_futex_wake(&k->req, FUTEX_WAKE_PRIVATE);
-}
-
-/* Whether child pid's exit signal is 0 (field 38 of its stat). */
-static int fw_exit_signal_0(long pid)
-{
-	char path[40] = "/proc/", num[24], buf[1024];
-	char *p = num + sizeof num - 1;
-	*p = 0;
-	do
-		*--p = (char)('0' + pid % 10);
-	while (pid /= 10);
-	strcat(strcat(path, p), "/stat");
-	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	long n = fd >= 0 ? fw_raw(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0) : -1;
-	if (fd >= 0)
-		fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *f = strrchr(buf, ')'); /* the name may hold anything */
-	for (int field = 2; f && field < 38; field++)
-		f = strchr(f + 1, ' ');
-	return f && f[1] == '0' && f[2] == ' ';
-}
-
-/* A fresh image ends the keepers of the images before it (see
- * fw_keeper_exec): its children whose exit signal is 0 are fwatch's (a
- * program that made such children and then exec'd has no way to know
- * them, let alone wait for them). Most have ended by now and are reaped;
- * one still ending, or left by an exec fwatch did not see (a raw system
- * call), is killed and reaped. */
-void fw_keeper_reap(void)
-{
-	long r;
-	while ((r = fw_raw(SYS_wait4, -1, 0, __WCLONE | WNOHANG, 0, 0, 0)) > 0)
-		;
-	if (r != 0)
-		return;
-	char path[64] = "/proc/self/task/", num[24], buf[4096];
-	char *p = num + sizeof num - 1;
-	long pid = fw_raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	*p = 0;
-	do
-		*--p = (char)('0' + pid % 10);
-	while (pid /= 10);
-	strcat(strcat(path, p), "/children");
-	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	long n = fd >= 0 ? fw_raw(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0) : -1;
-	if (fd >= 0)
-		fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
-	buf[n > 0 ? n : 0] = 0;
-	for (char *c = buf, *e; *c; c = e) {
-		long child = strtol(c, &e, 10);
-		if (e == c)
-			break;
-		if (fw_exit_signal_0(child) && fw_raw(SYS_kill, child, SIGKILL, 0, 0, 0, 0) == 0)
-			fw_raw(SYS_wait4, child, 0, __WCLONE, 0, 0, 0);
-	}
-}
-
-/* The word the kernel clears, and wakes, when this thread's exec works:
- * its clear_child_tid, the tid in glibc's struct pthread, whose offset
- * glibc publishes for thread debuggers. NULL where it is not so. */
-
+/* This thread's tid word: its clear_child_tid, which the kernel clears,
+ * and wakes, when the thread ends or its exec works. It is the tid in
+ * glibc's struct pthread, whose offset glibc publishes for thread
+ * debuggers. NULL where it is not so. */
 static int *fw_tid_word(void)
 {
 	const uint32_t *d = fw_tid_desc;
@@ -281,13 +194,85 @@ static int *fw_tid_word(void)
 	return *w == (int)fw_raw(SYS_gettid, 0, 0, 0, 0, 0, 0) ? w : NULL;
 }
 
+/* Make this process's keeper (its log is open and fw_pid set). Without
+ * one (no clone for this process: RLIMIT_NPROC, a seccomp filter; a
+ * kernel without CLOSE_RANGE_UNSHARE) the threads grow the log by name. */
+void fw_keeper_start(void)
+{
+	struct fw_keeper *k = &fw_keeper;
+	if (!fw_clone_real) { /* once, in a fresh image: the loader's lock is free */
+		fw_clone_real = (fw_clone_fn)fw_real_get(FW_ID_clone);
+		fw_tid_desc = dlsym(RTLD_DEFAULT, "_thread_db_pthread_tid");
+	}
+	if (!fw_clone_real)
+		return;
+	if (!fw_keeper_stacks) {
+		long p = fw_raw(SYS_mmap, 0, 2 * FW_KEEPER_STACK, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (p < 0 && p > -4096)
+			return;
+		fw_keeper_stacks = (char *)p;
+	}
+	/* after an exec that failed without a tid word to watch: the keeper
+	 * told to go must be gone before another runs on its stack */
+	uint32_t s;
+	while ((s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE)) != 0) {
+		struct timespec t = {0, 10 * 1000 * 1000};
+		fw_raw(SYS_futex, (long)&k->seq, FUTEX_WAIT, s, (long)&t, 0, 0);
+	}
+	k->owner = fw_pid;
+	k->stop = 0;
+	k->err = 0;
+	k->exec_word = NULL;
+	/* the main thread's word: made by another thread, the keeper learns
+	 * that the program has ended only when idle */
+	k->life = fw_raw(SYS_gettid, 0, 0, 0, 0, 0, 0) == fw_pid ? fw_tid_word() : NULL;
+	k->life_tid = k->life ? *k->life : 0;
+	__atomic_store_n(&k->seq, 1, __ATOMIC_RELEASE);
+	/* both born with every signal blocked, and on this CPU, where the
+	 * keeper stays: the program's memory is then in use on one CPU only,
+	 * and its changes (a fork's, an munmap's) send no TLB shootdown to
+	 * another */
+	sigset_t all, old;
+	sigfillset(&all);
+	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	cpu_set_t mine, here;
+	unsigned cpu;
+	int pinned = 0;
+	if (fw_raw(SYS_getcpu, (long)&cpu, 0, 0, 0, 0, 0) == 0 &&
+	    fw_raw(SYS_sched_getaffinity, 0, sizeof mine, (long)&mine, 0, 0, 0) > 0) {
+		CPU_ZERO(&here);
+		CPU_SET((int)cpu, &here);
+		pinned = fw_raw(SYS_sched_setaffinity, 0, sizeof here, (long)&here, 0, 0, 0) == 0;
+	}
+	int maker = fw_clone_real(fw_keeper_maker, fw_keeper_stacks + 2 * FW_KEEPER_STACK,
+				  CLONE_VM | CLONE_FILES | CLONE_UNTRACED, NULL);
+	if (pinned)
+		fw_raw(SYS_sched_setaffinity, 0, sizeof mine, (long)&mine, 0, 0, 0);
+	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	if (maker > 0)
+		while (fw_raw(SYS_wait4, maker, 0, __WCLONE, 0, 0, 0) == -EINTR)
+			;
+	else
+		__atomic_store_n(&k->seq, 0, __ATOMIC_RELEASE);
+}
+
+/* The image ends: the keeper goes (init reaps it). */
+void fw_keeper_stop(void)
+{
+	struct fw_keeper *k = &fw_keeper;
+	if (!__atomic_load_n(&k->seq, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&k->stop, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&k->req, 1, __ATOMIC_ACQ_REL);
+	fw_futex_wake(&k->req, FUTEX_WAKE_PRIVATE);
+}
+
 /* An exec begins (begin), or failed. The keeper waits on the exec'ing
- * thread's tid word meanwhile: it ends when the exec works (the next
- * program is not given a keeper of this one's: one that ended is a child
- * its wait() never sees, whose exit signal is 0) and goes on when it
- * fails, which then costs no new keeper (a shell's search of PATH is an
- * exec that fails in each directory before the right one). Without that
- * word, it is stopped, and a new one made after a failure. */
+ * thread's tid word meanwhile: it ends when the exec works and goes on
+ * when it fails, which then costs no new keeper (a shell's search of PATH
+ * is an exec that fails in each directory before the right one). Without
+ * that word, it is stopped, and a new one made after a failure. */
 void fw_keeper_exec(int begin)
 {
 	struct fw_keeper *k = &fw_keeper;
@@ -318,10 +303,6 @@ void fw_keeper_stop(void)
 {
 }
 
-void fw_keeper_reap(void)
-{
-}
-
 void fw_keeper_exec(int begin)
 {
 	(void)begin;
@@ -333,7 +314,6 @@ void fw_keeper_forget(void)
 {
 	struct fw_keeper *k = &fw_keeper;
 	k->seq = k->req = 0;
-	k->tid = 0;
 	k->want = 0;
 	k->have = FW_FIRST_RESERVE;
 	k->stop = k->err = 0;

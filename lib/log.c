@@ -905,10 +905,8 @@ int fw_start(void)
 	 * fork did not make (the kernel wiped the state). */
 	if (fw.hdr)
 		fw_forget_parent();
-	else if (!fw_forked_at) { /* a fresh image; a fork child keeps its parent's */
-		fw_stderr_note();
-		fw_keeper_reap();
-	}
+	else if (!fw_forked_at)
+		fw_stderr_note(); /* a fresh image; a fork child keeps its parent's */
 	/* Secure-exec (set-uid and the like): never write where the
 	 * environment says; record nothing. */
 	fw_pid = getpid();

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/kcmp.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1012,13 +1013,12 @@ static int mode_after(const char *kind, const char *logdir, long n)
 
 /* ==== 21. the keeper is not seen ========================================= */
 
-/* The children of this process named fwatch-keeper, alive and ended (a
- * zombie), and the first child's pid (of any name: the keeper names
- * itself once it runs). */
-static void keepers(int *alive, int *dead, long *first)
+/* This process's children (any), and the tasks named fwatch-keeper that
+ * share its memory (kcmp), with the first one's pid. */
+static void keepers(int *children, int *alive, long *first)
 {
-	char path[64], buf[4096], st[512];
-	*alive = *dead = 0;
+	char path[64], buf[4096];
+	*children = *alive = 0;
 	*first = 0;
 	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
@@ -1026,22 +1026,29 @@ static void keepers(int *alive, int *dead, long *first)
 	if (fd >= 0)
 		syscall(SYS_close, fd);
 	buf[n > 0 ? n : 0] = 0;
-	for (char *p = buf, *e; *p; p = e) {
-		long pid = strtol(p, &e, 10);
-		if (e == p)
-			break;
-		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	for (char *p = buf, *e; strtol(p, &e, 10) && e != p; p = e)
+		++*children;
+	DIR *d = opendir("/proc");
+	if (!d)
+		die("/proc");
+	for (struct dirent *de; (de = readdir(d));) {
+		long pid = strtol(de->d_name, NULL, 10);
+		char comm[32] = "";
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/comm", pid);
 		fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-		long m = fd >= 0 ? (long)syscall(SYS_read, fd, st, sizeof st - 1) : 0;
-		if (fd >= 0)
-			syscall(SYS_close, fd);
-		st[m > 0 ? m : 0] = 0;
-		char *c = strstr(st, "(fwatch-keeper) ");
-		if (c)
-			*(c[16] == 'Z' ? dead : alive) += 1;
-		if (!*first)
-			*first = pid;
+		if (fd < 0)
+			continue;
+		syscall(SYS_read, fd, comm, sizeof comm - 1);
+		syscall(SYS_close, fd);
+		if (!strcmp(comm, "fwatch-keeper\n") && syscall(SYS_kcmp, getpid(), pid, KCMP_VM, 0, 0) == 0) {
+			++*alive;
+			if (!*first)
+				*first = pid;
+		}
 	}
+	closedir(d);
 }
 
 static volatile sig_atomic_t kp_handled;
@@ -1054,8 +1061,8 @@ static void kp_handler(int sig)
 
 /* wait() with no child of its own; SIGTERM, SIGINT and SIGHUP sent to its
  * process group (a session of its own: run it under setsid), handled; n
- * stat calls after; its children named fwatch-keeper, alive and ended
- * (after an exec or two, none ended should be left). */
+ * stat calls after; its children (none), and the keepers that share its
+ * memory. */
 static int mode_keeper(long n)
 {
 	int r = wait(NULL);
@@ -1071,19 +1078,25 @@ static int mode_keeper(long n)
 	touch_raw("by-keeper");
 	long bad = stat_loop("by-keeper", n);
 	say("calls %ld bad %ld\n", n, bad);
-	int alive, dead;
+	int children, alive;
 	long first;
-	keepers(&alive, &dead, &first);
-	say("zombie children %d\nkeepers %d\n", dead, alive);
+	keepers(&children, &alive, &first);
+	say("children %d\nkeepers %d\n", children, alive);
 	return 0;
 }
 
 /* Say the keeper's pid, then die by SIGKILL. */
 static int mode_keeperkill(void)
 {
-	int alive, dead;
+	int children, alive;
 	long first;
-	keepers(&alive, &dead, &first);
+	/* the keeper names itself once it runs */
+	for (int i = 0; i < 100; i++) {
+		keepers(&children, &alive, &first);
+		if (first)
+			break;
+		usleep(10000);
+	}
 	say("keeper %ld\n", first);
 	raise(SIGKILL);
 	return 0;
