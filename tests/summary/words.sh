@@ -98,6 +98,8 @@ check "-P PATH with no call under it" "0|fwatch-summary: no call under -P $T/now
 check "-P relative, said as resolved" "0|fwatch-summary: no call under -P $T/nowhere" \
 	"$(cd "$T" && run -P nowhere "$L")"
 check "-P PATH with calls under it: no word" "0|" "$(run -P "$T/w" "$L")"
+check "-P with calls under it, but none of those -e selects" "0|fwatch-summary: no call under -P $T/w" \
+	"$(run -e execv -P "$T/w" "$L")"
 check "two -P, one matching" "0|fwatch-summary: no call under -P /nonexistent" \
 	"$(run --trace -P "$T/w" -P /nonexistent "$L")"
 check "-e with no call of those" "0|fwatch-summary: no call matches -e symlink,truncate" \
