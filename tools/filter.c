@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "views.h"
 
 void fw_filter_init(struct fw_filter *f)
 {
@@ -134,6 +134,9 @@ int fw_filter_event(const struct fw_filter *f, const struct fw_event *ev)
 	return f->calls[ev->id] && !(f->failed_only && !ev->err) && !(f->ok_only && ev->err);
 }
 
+/* Which -P paths selected some call, for fw_filter_report. */
+static uint8_t *fw_path_hits;
+
 /* Is path id under one of the -P paths? Remembered per id: the same few
  * paths come back millions of times. */
 static int fw_path_selected(const struct fw_filter *f, uint32_t id)
@@ -156,10 +159,13 @@ static int fw_path_selected(const struct fw_filter *f, uint32_t id)
 		size_t len;
 		const char *s = fw_path_str(id, &len);
 		int hit = 0;
-		for (size_t i = 0; i < f->npaths && !hit; i++) {
+		if (!fw_path_hits && !(fw_path_hits = calloc(f->npaths, 1)))
+			err(1, "malloc");
+		/* every -P that holds it, so that each is known to match */
+		for (size_t i = 0; i < f->npaths; i++) {
 			size_t l = strlen(f->paths[i]);
-			hit = !strncmp(s, f->paths[i], l) &&
-			      (len == l || s[l] == '/' || (l == 1 && *s == '/'));
+			if (!strncmp(s, f->paths[i], l) && (len == l || s[l] == '/' || (l == 1 && *s == '/')))
+				hit = fw_path_hits[i] = 1;
 		}
 		memo[id] = hit ? 2 : 1;
 	}
@@ -169,4 +175,37 @@ static int fw_path_selected(const struct fw_filter *f, uint32_t id)
 int fw_filter_res(const struct fw_filter *f, const struct fw_res *res)
 {
 	return fw_path_selected(f, res->path) || fw_path_selected(f, res->path2);
+}
+
+/* A filter that selects nothing is said so, once the views have run (the
+ * -P test is made by their replay): each -p and -c that no log has, the -e
+ * list when no selected log holds such a call, each -P no call was under. */
+void fw_filter_report(const struct fw_filter *f, const struct fw_model *m, const char *calls)
+{
+	for (size_t i = 0; i < f->npids; i++) {
+		size_t k = 0;
+		while (k < m->n && m->procs[k].log.hdr.pid != f->pids[i])
+			k++;
+		if (k == m->n)
+			warnx("no process matches -p %u", f->pids[i]);
+	}
+	for (size_t i = 0; i < f->ncomms; i++) {
+		struct fw_filter one = {.ncomms = 1, .comms = &f->comms[i]};
+		size_t k = 0;
+		while (k < m->n && !fw_filter_proc(&one, &m->procs[k]))
+			k++;
+		if (k == m->n)
+			warnx("no process matches -c %s", fw_safe(f->comms[i]));
+	}
+	if (f->calls_given) {
+		int any = 0;
+		for (size_t k = 0; k < m->n && !any; k++)
+			for (int id = 0; id < FW_ID_COUNT && !any; id++)
+				any = f->calls[id] && m->procs[k].seen[id] && fw_filter_proc(f, &m->procs[k]);
+		if (!any)
+			warnx("no call matches -e %s", fw_safe(calls));
+	}
+	for (size_t i = 0; i < f->npaths; i++)
+		if (!fw_path_hits || !fw_path_hits[i])
+			warnx("no call under -P %s", fw_safe(f->paths[i]));
 }

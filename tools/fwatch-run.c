@@ -443,6 +443,45 @@ static int fw_is_loader(const struct stat *st)
 	return r;
 }
 
+/* The command could not be executed (execvp's errno e): say why as a shell
+ * does and return its status, 127 (not found) or 126. ENOENT for a file
+ * that exists is its interpreter missing (the #! line's or the ELF
+ * loader), named from the file's start; EACCES for a directory is
+ * EISDIR. Read after the failure, so that the explanation cannot differ
+ * from what exec saw by a race with a check made before it. */
+static int fw_exec_failed(const char *cmd, int e)
+{
+	char *path = fw_which(cmd);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
+	char head[256], interp[PATH_MAX] = "";
+	const char *kind = NULL;
+	struct stat st;
+	if (fd >= 0 && e == ENOENT) {
+		ssize_t n = pread(fd, head, sizeof head - 1, 0);
+		if (n > 2 && head[0] == '#' && head[1] == '!') {
+			head[n] = 0;
+			head[2 + strcspn(head + 2, "\n")] = 0;
+			char *save, *first = strtok_r(head + 2, " \t", &save);
+			if (first && strlen(first) < sizeof interp)
+				strcpy(interp, first), kind = "bad interpreter";
+		} else if (fw_elf_interp(fd, interp, sizeof interp) == 0 && *interp) {
+			kind = "bad ELF interpreter";
+		}
+	} else if (fd >= 0 && e == EACCES && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	if (kind)
+		warnx("%s: %s: %s: %s", fw_safe(cmd), fw_safe(interp), kind, strerror(ENOENT));
+	else if (e == ENOENT && !strchr(cmd, '/'))
+		warnx("%s: command not found", fw_safe(cmd));
+	else
+		warnx("%s: %s", fw_safe(cmd), strerror(e));
+	return e == ENOENT ? 127 : 126;
+}
+
 /* Why the dynamic loader will not preload fwatch into the program at
  * `path`, as a phrase ("is statically linked"), or NULL if it will;
  * *secure is set for secure-execution mode. A script is judged by its
@@ -822,15 +861,12 @@ int main(int argc, char **argv)
 	int exec_errno;
 	pid_t pid = fw_spawn(cmd, &exec_errno);
 	if (!pid) {
-		if (exec_errno == ENOENT && !strchr(cmd[0], '/'))
-			warnx("%s: command not found", fw_safe(cmd[0]));
-		else
-			warnx("%s: %s", fw_safe(cmd[0]), strerror(exec_errno));
+		int status = fw_exec_failed(cmd[0], exec_errno);
 		/* Nothing ran: leave no empty directory behind. */
 		if (made)
 			rmdir(dir);
 		fw_logs_free(before, nbefore);
-		return exec_errno == ENOENT ? 127 : 126;
+		return status;
 	}
 	int status = fw_wait(pid);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "views.h"
 
@@ -15,7 +16,7 @@ static void usage(FILE *f, int status)
 	fprintf(f,
 		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
 		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
-		"                      [-p PID] [-c COMM] [-e CALLS] [-P PATH]\n"
+		"                      [-p PID] [-c|--comm COMM] [-e CALLS] [-P PATH]\n"
 		"                      [--failed-only|--ok-only] LOG|DIR...\n"
 		"Read fwatch logs (and every *.fwlog file under the given directories) and\n"
 		"print calls, errors and time per function, or another view:\n"
@@ -30,7 +31,7 @@ static void usage(FILE *f, int status)
 		"  -S KEY          sort by time, calls, errors, name or avg\n"
 		"  -v              --files: calls, errors and actions per path\n"
 		"  -p PID          only these processes (repeat, or PID,PID...)\n"
-		"  -c COMM         only processes of this program name (repeatable)\n"
+		"  -c, --comm COMM only processes of this program name (repeatable)\n"
 		"  -e CALLS        only these functions or %%classes; !CALLS: all but these\n"
 		"  -P PATH         only calls on PATH or below it (repeatable)\n"
 		"  -Z, --failed-only   only calls that failed\n"
@@ -41,7 +42,76 @@ static void usage(FILE *f, int status)
 }
 
 enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TREE, FW_OPT_TRACE,
-       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO };
+       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM };
+
+/* Which options each view honours: an option given to a view that would
+ * ignore it is a usage error that names both. The view is the one chosen,
+ * the table when none is, --perfetto when it is the only output. An
+ * option that only some views honour is one bit and one entry of
+ * fw_honour_opts; filters apply to every view. */
+enum { FW_H_VERBOSE = 1, FW_H_SORT = 2, FW_H_CSV = 4, FW_H_JSON = 8, FW_H_FORMAT = FW_H_CSV | FW_H_JSON };
+static const struct {
+	int view; /* FW_OPT_*, 0: the table */
+	const char *name;
+	unsigned honours;
+} fw_honour_views[] = {
+	{0, "the table", FW_H_SORT | FW_H_FORMAT},
+	{FW_OPT_FILES, "--files", FW_H_VERBOSE | FW_H_FORMAT},
+	{FW_OPT_BY_FILE, "--by-file", FW_H_SORT | FW_H_FORMAT},
+	{FW_OPT_FAILED, "--failed", FW_H_SORT | FW_H_FORMAT},
+	{FW_OPT_OPEN, "--open", FW_H_FORMAT},
+	{FW_OPT_TREE, "--tree", FW_H_FORMAT},
+	{FW_OPT_TRACE, "--trace", FW_H_FORMAT},
+	{FW_OPT_PERFETTO, "--perfetto", 0},
+};
+static const struct {
+	unsigned bit;
+	const char *name;
+} fw_honour_opts[] = {
+	{FW_H_VERBOSE, "-v"},
+	{FW_H_SORT, "-S"},
+	{FW_H_CSV, "--csv"},
+	{FW_H_JSON, "--json"},
+};
+
+static size_t fw_honour_view(int view)
+{
+	size_t v = 0;
+	while (fw_honour_views[v].view != view)
+		v++;
+	return v;
+}
+
+/* given: the FW_H_* bits of the options on the command line. */
+static void fw_check_honoured(int view, unsigned given)
+{
+	size_t v = fw_honour_view(view), nv = sizeof fw_honour_views / sizeof *fw_honour_views;
+	for (size_t i = 0; i < sizeof fw_honour_opts / sizeof *fw_honour_opts; i++) {
+		unsigned bit = fw_honour_opts[i].bit;
+		if (!(given & bit) || (fw_honour_views[v].honours & bit))
+			continue;
+		char list[256];
+		size_t n = 0, k = 0, all = 0;
+		for (size_t w = 0; w < nv; w++)
+			all += !!(fw_honour_views[w].honours & bit);
+		for (size_t w = 0; w < nv; w++)
+			if (fw_honour_views[w].honours & bit)
+				n += (size_t)snprintf(list + n, sizeof list - n, "%s%s",
+						      !k++ ? "" : k == all ? " and " : ", ",
+						      fw_honour_views[w].name);
+		warnx("%s applies to %s only, not %s", fw_honour_opts[i].name, list, fw_honour_views[v].name);
+		usage(stderr, 2);
+	}
+}
+
+/* -c NAME is a program name; a log or a log directory there is a
+ * confusion with fwatch-run's -c (--comm NAME asks for the program). */
+static int fw_names_logs(const char *arg)
+{
+	struct stat st;
+	size_t n = strlen(arg);
+	return stat(arg, &st) == 0 && (S_ISDIR(st.st_mode) || (n > 6 && !strcmp(arg + n - 6, ".fwlog")));
+}
 
 struct fw_main {
 	struct fw_summary s;
@@ -75,6 +145,7 @@ int main(int argc, char **argv)
 		{"csv", no_argument, NULL, FW_OPT_CSV},
 		{"json", no_argument, NULL, FW_OPT_JSON},
 		{"perfetto", required_argument, NULL, FW_OPT_PERFETTO},
+		{"comm", required_argument, NULL, FW_OPT_COMM},
 		{"failed-only", no_argument, NULL, 'Z'},
 		{"ok-only", no_argument, NULL, 'z'},
 		{"help", no_argument, NULL, 'h'},
@@ -87,7 +158,10 @@ int main(int argc, char **argv)
 	};
 	static struct fw_opts o;
 	int view = 0, c;
+	unsigned given = 0;
 	const char *perfetto = NULL;
+	char *calls = NULL; /* the -e lists, for a message */
+	size_t calls_len = 0;
 	fw_filter_init(&o.filter);
 	/* getopt's messages carry argv[0]; err(3)'s the short name: the same */
 	argv[0] = program_invocation_short_name;
@@ -112,6 +186,7 @@ int main(int argc, char **argv)
 				usage(stderr, 2);
 			}
 			o.fmt = c == FW_OPT_CSV ? FW_CSV : FW_JSON;
+			given |= c == FW_OPT_CSV ? FW_H_CSV : FW_H_JSON;
 			break;
 		case FW_OPT_PERFETTO:
 			perfetto = optarg;
@@ -127,21 +202,32 @@ int main(int argc, char **argv)
 			}
 			o.sort = (enum fw_sort)k;
 			o.sort_given = 1;
+			given |= FW_H_SORT;
 			break;
 		}
 		case 'v':
 			o.verbose = 1;
+			given |= FW_H_VERBOSE;
 			break;
 		case 'p':
 			if (fw_filter_pid(&o.filter, optarg) < 0)
 				usage(stderr, 2);
 			break;
 		case 'c':
+			if (fw_names_logs(optarg)) {
+				warnx("-c takes a program name; to read %s give it without -c", optarg);
+				usage(stderr, 2);
+			}
+			/* fall through */
+		case FW_OPT_COMM:
 			fw_filter_comm(&o.filter, optarg);
 			break;
 		case 'e':
 			if (fw_filter_calls(&o.filter, optarg) < 0)
 				usage(stderr, 2);
+			if (!(calls = realloc(calls, calls_len + strlen(optarg) + 5)))
+				err(1, "malloc");
+			calls_len += (size_t)sprintf(calls + calls_len, "%s%s", calls_len ? " -e " : "", optarg);
 			break;
 		case 'P':
 			fw_filter_path(&o.filter, optarg);
@@ -170,6 +256,12 @@ int main(int argc, char **argv)
 		warnx("no log or directory given");
 		usage(stderr, 2);
 	}
+	if (perfetto && !strcmp(perfetto, "-") && view) {
+		warnx("--perfetto - writes to standard output, and so does %s: give --perfetto a file",
+		      fw_honour_views[fw_honour_view(view)].name);
+		usage(stderr, 2);
+	}
+	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0, given);
 
 	static struct fw_model m;
 	static struct fw_main x;
@@ -179,8 +271,15 @@ int main(int argc, char **argv)
 	m.order = !counted; /* the logs will be replayed */
 	for (int i = optind; i < argc; i++)
 		fw_model_add(&m, argv[i], counted ? fw_count_each : NULL, &x);
-	if (m.failed)
+	/* A log or directory named that cannot be read stops everything; a
+	 * damaged log found in a directory is left out of what is printed. */
+	if (m.failed || (m.damaged && !m.n))
 		return 1;
+	if (m.damaged && counted) {
+		/* the damaged log was counted up to its damage */
+		memset(x.s.by_id, 0, sizeof x.s.by_id);
+		counted = 0;
+	}
 
 	if (perfetto && fw_view_perfetto(&m, &o, perfetto) < 0)
 		return 1;
@@ -218,6 +317,9 @@ int main(int argc, char **argv)
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "standard output");
+	fw_filter_report(&o.filter, &m, calls);
+	int status = m.damaged;
 	fw_model_free(&m);
-	return 0;
+	free(calls);
+	return status;
 }

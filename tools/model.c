@@ -237,23 +237,23 @@ static void fw_proc_free(struct fw_proc *p)
 }
 
 /* A log that failed: nothing of it is kept. */
-static void fw_proc_drop(struct fw_model *m, struct fw_proc *p)
+static int fw_proc_drop(struct fw_proc *p)
 {
 	fw_proc_free(p);
 	memset(p, 0, sizeof *p);
-	m->failed = 1;
+	return -1;
 }
 
-/* The log at path, or on fd when fd >= 0. */
-static void fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *each, void *ctx)
+/* The log at path, or on fd when fd >= 0; -1 when it is bad (after a
+ * message), and then nothing of it is kept. */
+static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *each, void *ctx)
 {
 	struct fw_proc *p = fw_model_new(m);
 	char msg[256];
 	if ((fd >= 0 ? fw_log_open_fd(&p->log, fd, path, msg, sizeof msg)
 		     : fw_log_open(&p->log, path, msg, sizeof msg)) < 0) {
 		warnx("%s: %s", fw_safe(path), msg);
-		m->failed = 1;
-		return;
+		return -1;
 	}
 	p->file = strdup(path);
 	const struct fw_log_header *h = &p->log.hdr;
@@ -265,8 +265,7 @@ static void fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn 
 	if (p->log.truncated) {
 		warnx("%s: truncated log: the file ends at byte %zu, the log at byte %llu", fw_safe(path),
 		      p->log.size, (unsigned long long)h->tail);
-		fw_proc_drop(m, p);
-		return;
+		return fw_proc_drop(p);
 	}
 
 	struct fw_event ev;
@@ -296,13 +295,13 @@ static void fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn 
 			last_exec = fw_calls[ev.id].cls == FW_CLASS_EXEC && !ev.err &&
 				    (fw_shape_has(ev.id, 'p') || fw_shape_has(ev.id, 'f')) &&
 				    !fw_shape_has(ev.id, 'P') && !(ev.bits & FW_RB_VFORK);
+		p->seen[ev.id] = 1;
 		if (each)
 			each(ctx, p, &ev);
 	}
 	if (r < 0) {
 		warnx("%s: %s", fw_safe(path), msg);
-		fw_proc_drop(m, p);
-		return;
+		return fw_proc_drop(p);
 	}
 	if (!p->nrec)
 		p->first_ns = h->start_mono_ns;
@@ -316,11 +315,13 @@ static void fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn 
 	m->dropped += h->dropped;
 	m->incomplete += p->log.incomplete;
 	m->n++;
+	return 0;
 }
 
 void fw_model_add_fd(struct fw_model *m, int fd, const char *name, fw_each_fn *each, void *ctx)
 {
-	fw_add_log(m, name, fd, each, ctx);
+	if (fw_add_log(m, name, fd, each, ctx) < 0)
+		m->failed = 1;
 }
 
 /* nftw has no user pointer: the walk collects names here, then they are
@@ -368,7 +369,8 @@ void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *c
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fw_add_log(m, arg, -1, each, ctx);
+		if (fw_add_log(m, arg, -1, each, ctx) < 0)
+			m->failed = 1;
 		return;
 	}
 	fw_found.n = 0;
@@ -386,8 +388,10 @@ void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *c
 	}
 	if (fw_found.n) /* qsort(NULL, 0) is undefined */
 		qsort(fw_found.v, fw_found.n, sizeof *fw_found.v, fw_by_name);
+	/* one damaged log among those found does not hide the others */
 	for (size_t i = 0; i < fw_found.n; i++) {
-		fw_add_log(m, fw_found.v[i], -1, each, ctx);
+		if (fw_add_log(m, fw_found.v[i], -1, each, ctx) < 0)
+			m->damaged = 1;
 		free(fw_found.v[i]);
 	}
 }

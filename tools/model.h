@@ -74,6 +74,7 @@ struct fw_proc {
 	struct fw_stamps *stamps;
 	uint64_t first_ns;     /* monotonic start of the first record */
 	int ends_in_exec;      /* the last call is an exec that worked */
+	uint8_t seen[FW_ID_COUNT]; /* 1: the log holds a call of this id */
 	struct fw_untraced *untraced;
 	uint32_t nuntraced;
 	/* Set by fw_model_link: the image this one came from, by exec
@@ -90,7 +91,9 @@ struct fw_proc {
 struct fw_model {
 	struct fw_proc *procs;
 	size_t n, cap;
-	int failed;            /* some input was bad: exit 1, print nothing */
+	int failed;            /* a log or directory named was bad: exit 1, print nothing */
+	int damaged;           /* a log found in a directory was bad and is left
+				* out: exit 1, the others are printed */
 	uint64_t dropped, incomplete;
 	int linked, inherited; /* fw_model_link and fw_model_inherit have run */
 	/* Set before adding logs that will be replayed (the views but the
@@ -103,7 +106,8 @@ struct fw_model {
 typedef void fw_each_fn(void *ctx, const struct fw_proc *p, const struct fw_event *ev);
 
 /* A log file, or every *.fwlog under a directory. Problems go to stderr as
- * "PROG: PATH: what is wrong" and set m->failed. */
+ * "PROG: PATH: what is wrong" and set m->failed, or m->damaged for a bad
+ * log found under the directory (only that log is left out). */
 void fw_model_add(struct fw_model *m, const char *arg, fw_each_fn *each, void *ctx);
 /* One log already open on fd (which stays the caller's), named `name`. */
 void fw_model_add_fd(struct fw_model *m, int fd, const char *name, fw_each_fn *each, void *ctx);
@@ -166,6 +170,9 @@ int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p);
 int fw_filter_event(const struct fw_filter *f, const struct fw_event *ev);
 int fw_filter_res(const struct fw_filter *f, const struct fw_res *res);
 int fw_filter_needs_paths(const struct fw_filter *f);
+/* After the views: a line on stderr for each filter that matched nothing
+ * ("no process matches -p 99"); calls: the -e lists given, for the message. */
+void fw_filter_report(const struct fw_filter *f, const struct fw_model *m, const char *calls);
 
 /* Each selected event of each selected process, with its resolved paths,
  * one process after the other; `end` sees each replay before it is freed. */

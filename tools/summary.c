@@ -59,7 +59,7 @@ static void fw_summary_add_log(struct fw_summary *s, const char *path, int fd)
 	s->logs += m.n;
 	s->dropped += m.dropped;
 	s->incomplete += m.incomplete;
-	s->failed |= m.failed;
+	s->failed |= m.failed | m.damaged;
 	fw_model_free(&m);
 }
 

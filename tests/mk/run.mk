@@ -30,3 +30,4 @@ $(B)/tests/run/fwcount: tests/run/fwcount.c $(B)/libfwatch-reader.a $(HDRS)
 check-run: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary $(B)/tests/run/runprog $(B)/tests/run/runprog-static \
 		$(B)/tests/run/preload.so $(B)/tests/run/fwcount
 	bash tests/run/run.sh $(B)
+	bash tests/run/words.sh $(B)

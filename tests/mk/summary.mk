@@ -23,6 +23,7 @@ $(B)/tests/summary/stats: tests/summary/stats.c
 
 check-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/prog $(B)/tests/summary/static
 	bash tests/summary/run.sh $(B)
+	bash tests/summary/words.sh $(B)
 
 bench-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/stats
 	bash tests/summary/bench.sh $(B)

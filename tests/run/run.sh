@@ -102,7 +102,7 @@ check "a missing file gives 127" "127" "$(status)"
 # Not executable: no x bit, named by its path (with a PATH search, execvp
 # would go on looking elsewhere).
 cp "$PROG" "$W/noexec" && chmod 644 "$W/noexec"
-run noexec "$RUN" "$W/noexec" exit 0
+run noexec1 "$RUN" "$W/noexec" exit 0
 check "a file that is not executable gives 126 and says why" \
 	"126 fwatch-run: $W/noexec: Permission denied" "$(status) $(cat "$D/stderr")"
 mkdir "$W/tmp-noexec"
