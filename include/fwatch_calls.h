@@ -45,6 +45,12 @@ extern const char *const fw_class_names[FW_CLASS_COUNT]; /* "open", "stat", ... 
  * "%class", or "%file" (every call that takes a path, as strace's). */
 int fw_call_selects(unsigned id, const char *w, unsigned long len);
 
+/* The system calls fwatch records inside libc (the FW_SYS rows): the
+ * name of number nr and the row it is recorded as; NULL and -1 for any
+ * other number. Linux x86-64 numbers. */
+const char *fw_sys_name(unsigned nr);
+int fw_sys_like(unsigned nr);
+
 /* Whether row id's shape has letter c (a-z, A-Z): what strchr(shape, c)
  * says, from a table of bits, since readers ask for every record. */
 extern uint64_t fw_shape_bits[FW_ID_COUNT];

@@ -15,6 +15,9 @@
 #define FW_LOGF_CLOSED 0x2u   /* the process reached exit() or exec */
 #define FW_LOGF_TICKS_NS 0x4u /* ticks are nanoseconds already (no TSC) */
 #define FW_LOGF_FILTERED 0x8u /* FWATCH_CALLS or FWATCH_PATHS chose what to record */
+#define FW_LOGF_LIBC 0x10u    /* libc's own file system calls are recorded */
+#define FW_LOGF_NOLIBC 0x20u  /* and they are not: no usable plan for its libc */
+#define FW_LOGF_NOLOADER 0x40u /* nor the loader's, after start */
 
 /* The header is at offset 0. Its fixed part is followed by the strings
  * exe, argv (NUL-separated arguments), cwd and host, each with the length
@@ -56,7 +59,8 @@ struct fw_rec {
 	uint64_t start;  /* tick when the real call began */
 	int32_t ret;     /* result; the fd for FILE * and DIR *, -1 for NULL */
 	uint16_t bits;   /* FW_RB_*, which also say which fields follow */
-	uint16_t spare;  /* 0 */
+	uint16_t spare;  /* 0; with FW_RB_LIBC, the system call's number, and
+	                  * FW_SYS_LOADER if the dynamic loader made it */
 	/* then 4 bytes each, only when its bit is set, in this order:
 	 *   FW_RB_TID  tid; else the process's main thread (tid = pid)
 	 *   FW_RB_FD   fd or dirfd argument; else AT_FDCWD for a call with a
@@ -87,6 +91,10 @@ struct fw_rec {
 #define FW_RB_SAME 0x4000u    /* no bytes for the (first) path: it is the path of
                                * the last record before it in its chunk that
                                * stored one */
+#define FW_RB_LIBC 0x8000u    /* a system call libc or the loader made on the
+                               * program's behalf, recorded as the row of the
+                               * same meaning: spare says which */
+#define FW_SYS_LOADER 0x8000u /* in spare: made by the dynamic loader */
 
 /* Threads take the log in chunks of this size (or a multiple, for a record
  * that needs more), each starting at a file offset that is a multiple of

@@ -27,6 +27,8 @@ struct fw_log {
 struct fw_event {
 	enum fw_id id;
 	uint16_t err, bits;
+	uint16_t sys;     /* FW_RB_LIBC: the system call libc or the loader
+	                   * made (| FW_SYS_LOADER for the loader); else 0 */
 	uint32_t tid;
 	int32_t ret, fd;
 	uint32_t a1, a2;
@@ -67,6 +69,15 @@ void fw_log_close(struct fw_log *log);
 /* 1 and the next call in ev; 0 at the end; -1 with a message in err when a
  * record is damaged (the records before it were good). */
 int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errlen);
+
+/* The event's name: the function the program called, or the system call
+ * libc or the loader made; and who made it: the program (a call of its
+ * own), libc, or the loader (a system call of its, or an object it mapped:
+ * the load rows). fw_via_names: "call", "libc", "loader". */
+enum fw_via { FW_VIA_CALL, FW_VIA_LIBC, FW_VIA_LOADER };
+extern const char *const fw_via_names[3];
+const char *fw_event_name(const struct fw_event *ev);
+enum fw_via fw_event_via(const struct fw_event *ev);
 
 /* Back to the first record, for another pass in file order. */
 void fw_log_rewind(struct fw_log *log);

@@ -1,5 +1,6 @@
 /* The names and classes of the intercepted calls, for the reader and tools. */
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "fwatch_calls.h"
 
@@ -42,4 +43,24 @@ int fw_call_selects(unsigned id, const char *w, size_t len)
 	int cls = len && *w == '%';
 	const char *n = cls ? fw_class_names[fw_calls[id].cls] : fw_calls[id].name;
 	return len > (size_t)cls && strlen(n) == len - (size_t)cls && !memcmp(n, w + cls, len - (size_t)cls);
+}
+
+const char *fw_sys_name(unsigned nr)
+{
+	switch (nr) {
+#define FW_SYS(name, ...) case SYS_##name: return #name;
+#include "fwatch_calls.def"
+#undef FW_SYS
+	}
+	return NULL;
+}
+
+int fw_sys_like(unsigned nr)
+{
+	switch (nr) {
+#define FW_SYS(name, like, ...) case SYS_##name: return FW_ID_##like;
+#include "fwatch_calls.def"
+#undef FW_SYS
+	}
+	return -1;
 }

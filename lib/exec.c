@@ -505,7 +505,9 @@ static int fw_spawn(enum fw_id id, pid_t *pid, const char *path,
 	int r;
 	if (!fw_wants(id) || (fw_paths && !fw_path_wanted(a.path, NULL))) {
 		errno = e;
+		fw_self.spawning++;
 		r = real(pid, path, fa, at, argv, env);
+		fw_self.spawning--;
 		e = errno;
 	} else {
 		const char *file = !a.path || !sc ? NULL
@@ -516,7 +518,9 @@ static int fw_spawn(enum fw_id id, pid_t *pid, const char *path,
 		pid_t child = -1;
 		errno = e;
 		c.t0 = fw_now();
+		fw_self.spawning++;
 		r = real(&child, path, fa, at, argv, env);
+		fw_self.spawning--;
 		c.t1 = fw_now();
 		/* as the real call left it: glibc's child shares this thread's
 		 * errno, and a failed exec of a PATH candidate sets it */

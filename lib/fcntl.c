@@ -58,9 +58,11 @@ static __attribute__((noinline)) int fw_fcntl(enum fw_id id, int fd, int cmd, vo
 	if (FW_LIKELY(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !fw_wants(id))
 		return real(fd, cmd, arg);
 	struct fw_call c = {.id = id, .fd = fd, .a1 = (uint32_t)cmd, .a2 = (uint32_t)(long)arg};
+	FW_INCALL(NULL, fd);
 	c.t0 = fw_now();
 	int r = real(fd, cmd, arg);
 	c.t1 = fw_now();
+	FW_INCALL_END();
 	int e = errno;
 	c.ret = r;
 	c.err = r < 0 ? (uint16_t)e : 0;

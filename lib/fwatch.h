@@ -41,11 +41,29 @@ struct fw_thread {
 	uint32_t gen;    /* fw_gen when the chunk was taken */
 	int busy;        /* inside fwatch's own code: pass calls through */
 	int writing;     /* between reserving and committing a record */
+	struct fw_incall *in; /* the wrapped call under way, for lib/patch.c */
+	int spawning;    /* inside libc's posix_spawn: its child, which runs on
+			  * this TLS until it execs, makes the calls libc makes
+			  * there (the file actions), not this process */
 	const char *last;  /* the path of the chunk's last record that stored */
 	uint32_t last_len; /* one, and its length with the NUL; 0: none */
 };
 
 extern FW_TLS struct fw_thread fw_self;
+
+/* A wrapper's real call under way: the system call libc makes for it on
+ * that path (the same pointer) or, for a call without a path, that
+ * descriptor is the wrapper's own record's, not a call made inside libc
+ * (lib/patch.c). Saved and restored, for a signal handler's calls. */
+struct fw_incall {
+	const char *path;
+	int fd;
+};
+#define FW_INCALL(path_, fd_)                                                  \
+	struct fw_incall fw_ic_ = {(path_), (fd_)}, *fw_ic_prev_ = fw_self.in; \
+	fw_self.in = &fw_ic_
+#define FW_INCALL_END() (fw_self.in = fw_ic_prev_)
+int fw_patch_init(void);
 extern int *fw_statep; /* in a page every fork child finds zeroed */
 extern pid_t fw_pid; /* getpid() at start; a vfork child still sees this */
 extern uint32_t fw_gen;
@@ -169,6 +187,7 @@ struct fw_call {
 	unsigned paths;    /* 1: the row has a path, 2: a second path, 4: the call
 			    * failed with EFAULT, 8: an argument vector */
 	uint16_t bits;     /* FW_RB_* to add */
+	uint16_t sys;      /* with FW_RB_LIBC: the system call (lib/patch.c) */
 	uint32_t *keep;    /* the caller writes the record later (exec):
 			    * its segment stays mapped until fw_leave(*keep) */
 };
@@ -316,6 +335,8 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		r->err = (uint8_t)c->err;
 		r->bits = bits;
+		if (bits & FW_RB_LIBC)
+			r->spare = c->sys;
 		r->dur = (uint32_t)dur;
 		r->start = c->t0;
 		r->ret = c->ret;

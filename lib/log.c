@@ -919,9 +919,12 @@ int fw_start(void)
 	/* The first start in this image (not a fork child's, which has the
 	 * parent's objects) records what the loader mapped. */
 	static int hooked;
+	static uint32_t inside; /* FW_LOGF_* said of libc's own calls */
 	if (on && !hooked) {
 		hooked = 1;
 		fw_real_init();
+		int p = fw_patch_init();
+		inside = p == -1 ? FW_LOGF_NOLIBC : p == -2 ? FW_LOGF_LIBC | FW_LOGF_NOLOADER : FW_LOGF_LIBC;
 		pthread_key_create(&fw_thread_key, fw_thread_end);
 		pthread_atfork(fw_before_fork, NULL, fw_after_fork);
 		atexit(fw_at_exit);
@@ -929,8 +932,10 @@ int fw_start(void)
 		fw_state_page();
 		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
 	}
-	if (on)
+	if (on) {
+		__atomic_fetch_or(&fw.hdr->flags, inside, __ATOMIC_RELEASE);
 		fw_keeper_start();
+	}
 	fw_self.busy--;
 	errno = e;
 	s = on ? FW_ON : FW_OFF;

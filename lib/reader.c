@@ -294,9 +294,13 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 			ev->path = NULL;
 		if (r.bits & (FW_RB_NOPATH2 | FW_RB_BADPATH))
 			ev->path2 = NULL;
-		if (r.spare)
+		if (r.spare && !(r.bits & FW_RB_LIBC))
 			return fw_fail(err, errlen, "record at offset %llu: spare bytes not zero",
 				       (unsigned long long)off);
+		if ((r.bits & FW_RB_LIBC) && fw_sys_like(r.spare & ~FW_SYS_LOADER) != (int)id - 1)
+			return fw_fail(err, errlen,
+				       "record at offset %llu: made inside libc as system call %u, which is not a %s",
+				       (unsigned long long)off, r.spare & ~FW_SYS_LOADER, fw_calls[id - 1].name);
 		uint64_t dur = r.dur;
 		if (r.bits & FW_RB_LONG)
 			memcpy(&dur, lim, 8);
@@ -308,6 +312,7 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		ev->id = (enum fw_id)(id - 1);
 		ev->err = r.err;
 		ev->bits = r.bits & ~(FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2 | FW_RB_SAME); /* layout only */
+		ev->sys = (r.bits & FW_RB_LIBC) ? r.spare : 0;
 		ev->tid = opt[0];
 		ev->ret = r.ret;
 		ev->fd = (int32_t)opt[1];
@@ -348,4 +353,18 @@ int fw_log_next_at(struct fw_log *log, uint64_t offset, uint32_t repeat_back, st
 	if (r == 0 || ev->offset != offset)
 		return fw_fail(err, errlen, "no record at offset %llu", (unsigned long long)offset);
 	return 1;
+}
+
+const char *fw_event_name(const struct fw_event *ev)
+{
+	return (ev->bits & FW_RB_LIBC) ? fw_sys_name(ev->sys & ~FW_SYS_LOADER) : fw_calls[ev->id].name;
+}
+
+const char *const fw_via_names[3] = {"call", "libc", "loader"};
+
+enum fw_via fw_event_via(const struct fw_event *ev)
+{
+	if (!(ev->bits & FW_RB_LIBC))
+		return ev->id == FW_ID_load ? FW_VIA_LOADER : FW_VIA_CALL;
+	return (ev->sys & FW_SYS_LOADER) ? FW_VIA_LOADER : FW_VIA_LIBC;
 }

@@ -180,7 +180,9 @@ static void fw_shell(struct fw_shell *sh)
 	char *const *env = fw_env_for(cur, &a, sc, &c.bits);
 	errno = e;
 	c.t0 = fw_now();
+	fw_self.spawning++; /* libc's spawn: see struct fw_thread */
 	fw_shell_real(sh, env, env != cur);
+	fw_self.spawning--;
 	c.t1 = fw_now();
 	e = errno;
 	if (fw_wants(sh->id)) {

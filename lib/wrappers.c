@@ -84,9 +84,11 @@ static inline DIR *fw_opaque_dir(DIR *d)
 	int e = errno;                                                         \
 	c.fd = (fd_);                                                          \
 	errno = e;                                                             \
+	FW_INCALL(fw_opaque(path_), c.fd);                                     \
 	c.t0 = fw_now();                                                       \
 	R r = real args;                                                       \
 	c.t1 = fw_now();                                                       \
+	FW_INCALL_END();                                                       \
 	e = errno;                                                             \
 	int failed = FW_FAILED(r), bad = failed && e == EFAULT;                \
 	c.id = FW_ID_##name;                                                   \

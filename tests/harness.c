@@ -216,6 +216,10 @@ static int fwt_load_log(struct fwt_run *r, const char *name)
 	}
 	int n;
 	while ((n = fw_log_next(&log, &ev, msg, sizeof msg)) > 0) {
+		if (ev.bits & FW_RB_LIBC) {
+			p->libc_records++;
+			continue;
+		}
 		p->records++;
 		p->counts[ev.id].calls++;
 		p->counts[ev.id].errors += ev.err != 0;
@@ -423,7 +427,8 @@ int fwt_walk(const struct fwt_run *r,
 			return -1;
 		int n, stop = 0;
 		while (!stop && (n = fw_log_next(&log, &ev, msg, sizeof msg)) > 0)
-			stop = fn(&r->procs[i], &ev, ctx);
+			if (!(ev.bits & FW_RB_LIBC))
+				stop = fn(&r->procs[i], &ev, ctx);
 		fw_log_close(&log);
 		if (stop)
 			return stop;

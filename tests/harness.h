@@ -28,7 +28,9 @@ struct fwt_proc {
 	uint64_t dropped;          /* calls the log could not hold */
 	uint64_t incomplete;       /* records left half written */
 	int truncated;             /* the file ends before the log's tail */
-	uint64_t records;
+	uint64_t records;          /* the program's calls (and loads) */
+	uint64_t libc_records;     /* system calls libc and the loader made for it
+				    * (FW_RB_LIBC): in neither records nor counts */
 	char *exe, *cwd;           /* NUL-terminated copies */
 	char *argv;                /* the arguments, each NUL-terminated */
 	size_t argv_len;
@@ -83,7 +85,8 @@ int fwt_exited(const struct fwt_run *r, int code);
  * buf and return buf. */
 const char *fwt_status_str(const struct fwt_run *r, char *buf, size_t cap);
 
-/* Call fn for every record of every log of the run, in log order; stops at
+/* Call fn for every record of the program's own calls (no FW_RB_LIBC
+ * record) of every log of the run, in log order; stops at
  * and returns the first nonzero value fn returns, or -1 if a log cannot be
  * read again. */
 int fwt_walk(const struct fwt_run *r,

@@ -137,6 +137,11 @@ static void fam_parse_csv(const char *out, struct fwt_count *got, struct fam_rep
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		char *f[7], *end;
 		uint64_t calls, errors;
+		/* the second block, what libc and the loader did on the probe's
+		 * behalf (stdio's fstat of its output): not the probe's calls */
+		char *sp = strchr(line, ' ');
+		if (sp && (!strncmp(sp, " (in libc),", 11) || !strncmp(sp, " (loader),", 10)))
+			continue;
 		int n = fam_split(line, ',', f, 7), id = n == 6 ? fwt_call_id(f[0]) : -1;
 		if (n != 6 || id < 0 || fam_number(f[1], &calls) < 0 ||
 		    fam_number(f[2], &errors) < 0) {

@@ -200,7 +200,7 @@ static char **child_env(const struct opts *o)
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 4, sizeof *env);
+	char **env = calloc(n + 5, sizeof *env);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) && strncmp(environ[i], "FWATCH_", 7))
@@ -210,6 +210,10 @@ static char **child_env(const struct opts *o)
 	if (o->dir && asprintf(&env[k++], "FWATCH_DIR=%s", o->dir) < 0)
 		abort();
 	if (o->max_mb && asprintf(&env[k++], "FWATCH_MAX_MB=%s", o->max_mb) < 0)
+		abort();
+	/* no plans (no directory there): these logs hold exactly the
+	 * program's own calls, not also what libc does for it */
+	if (!(env[k++] = strdup("FWATCH_PLANS=/dev/null")))
 		abort();
 	env[k] = NULL;
 	return env;
@@ -1542,7 +1546,7 @@ static uint16_t rec_size(const unsigned char *log, uint64_t off)
 /* Compare two events field by field; times only when asked. */
 static int same_event(const struct fw_event *a, const struct fw_event *b, int times)
 {
-	if (a->id != b->id || a->err != b->err || a->bits != b->bits || a->tid != b->tid ||
+	if (a->id != b->id || a->err != b->err || a->bits != b->bits || a->sys != b->sys || a->tid != b->tid ||
 	    a->ret != b->ret || a->fd != b->fd || a->a1 != b->a1 || a->a2 != b->a2 ||
 	    a->offset != b->offset)
 		return 0;
@@ -1871,11 +1875,19 @@ static struct model model_record(const unsigned char *rec, uint64_t off, uint64_
 		path = NULL;
 	if (r.bits & (FW_RB_NOPATH2 | FW_RB_BADPATH))
 		path2 = NULL;
-	if (r.spare) {
+	if (r.spare && !(r.bits & FW_RB_LIBC)) {
 		m.kind = 2;
 		m.kw = "spare";
 		return m;
 	}
+	/* a system call made inside libc: spare names it, and it must be
+	 * one of the row's meaning */
+	if ((r.bits & FW_RB_LIBC) && fw_sys_like(r.spare & ~FW_SYS_LOADER) != r.id - 1) {
+		m.kind = 2;
+		m.kw = "made inside libc";
+		return m;
+	}
+	m.ev.sys = (r.bits & FW_RB_LIBC) ? r.spare : 0;
 	m.ev.id = (enum fw_id)(r.id - 1);
 	m.ev.err = r.err;
 	m.ev.bits = r.bits & ~(FW_RB_TID | FW_RB_FD | FW_RB_A1 | FW_RB_A2 | FW_RB_SAME);

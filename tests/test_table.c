@@ -101,6 +101,9 @@ static void test_rows_resolve(void **state)
 	/* Loading the library starts fwatch in this process: let it write its
 	 * log into a directory of ours. */
 	assert_int_equal(setenv("FWATCH_DIR", dir, 1), 0);
+	/* and no plans: a library that patched libc stays loaded for good,
+	 * and the next test needs it gone */
+	assert_int_equal(setenv("FWATCH_PLANS", dir, 1), 0);
 	void *h = dlopen(lib, RTLD_LAZY | RTLD_LOCAL);
 	struct link_map *self = NULL;
 	int bad = 0;
@@ -149,6 +152,7 @@ static void test_rows_resolve(void **state)
 		bad = 1;
 	}
 	unsetenv("FWATCH_DIR");
+	unsetenv("FWATCH_PLANS");
 	fwt_rmtree(dir);
 	free(dir);
 	free(lib);

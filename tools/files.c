@@ -15,6 +15,7 @@ struct fw_pstat {
 	uint64_t by_class[FW_CLASS_COUNT];
 	uint32_t actions;
 	uint8_t named;
+	uint8_t via; /* 1 << FW_VIA_*: who named the path (fw_event_via) */
 };
 
 struct fw_files {
@@ -49,6 +50,7 @@ static void fw_files_add(struct fw_files *x, uint32_t id, const struct fw_event 
 	if (!ev->err)
 		s->actions |= actions; /* what was done, not what was tried */
 	s->named |= (uint8_t)named;
+	s->via |= (uint8_t)(1u << fw_event_via(ev));
 }
 
 static void fw_files_each(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
@@ -101,6 +103,25 @@ static void fw_put_actions(FILE *out, enum fw_format fmt, uint32_t a)
 		fprintf(out, "%-30s", n ? buf : "-");
 }
 
+static void fw_put_via(FILE *out, enum fw_format fmt, uint8_t via)
+{
+	char buf[32];
+	size_t n = 0;
+	for (int i = 0; i < 3; i++)
+		if (via & (1u << i)) {
+			if (fmt == FW_JSON)
+				fprintf(out, "%s\"%s\"", n++ ? ", " : "[", fw_via_names[i]);
+			else
+				n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", n ? "," : "", fw_via_names[i]);
+		}
+	if (fmt == FW_JSON)
+		fputs(n ? "]" : "[]", out);
+	else if (fmt == FW_CSV)
+		fw_put_csv(out, buf, n);
+	else
+		fprintf(out, "%-16s", buf);
+}
+
 static void fw_files_row(FILE *out, const struct fw_opts *o, enum fw_file_view v, uint32_t id,
 			 const struct fw_pstat *s, uint64_t total_ns, const uint8_t *cls_used, int first)
 {
@@ -119,6 +140,8 @@ static void fw_files_row(FILE *out, const struct fw_opts *o, enum fw_file_view v
 		if (v == FW_VIEW_FILES) {
 			fputs(", \"actions\": ", out);
 			fw_put_actions(out, fmt, s->actions);
+			fputs(", \"via\": ", out);
+			fw_put_via(out, fmt, s->via);
 		} else {
 			fprintf(out, ", \"seconds\": %.9f, \"percent_time\": %.2f, \"classes\": {", sec, pct);
 			int any = 0;
@@ -141,6 +164,8 @@ static void fw_files_row(FILE *out, const struct fw_opts *o, enum fw_file_view v
 		fprintf(out, ",%llu,", (unsigned long long)s->c.errors);
 		if (v == FW_VIEW_FILES) {
 			fw_put_actions(out, fmt, s->actions);
+			putc(',', out);
+			fw_put_via(out, fmt, s->via);
 		} else {
 			fprintf(out, "%.9f,%.2f", sec, pct);
 			for (int k = 0; k < FW_CLASS_COUNT; k++)
@@ -152,6 +177,8 @@ static void fw_files_row(FILE *out, const struct fw_opts *o, enum fw_file_view v
 	if (v == FW_VIEW_FILES && o->verbose) {
 		fprintf(out, "%9llu %9llu ", (unsigned long long)s->c.calls, (unsigned long long)s->c.errors);
 		fw_put_actions(out, fmt, s->actions);
+		putc(' ', out);
+		fw_put_via(out, fmt, s->via);
 		putc(' ', out);
 	} else if (v == FW_VIEW_FAILED) {
 		fprintf(out, "%9llu %11.6f ", (unsigned long long)s->c.calls, sec);
@@ -195,7 +222,7 @@ void fw_view_files(struct fw_model *m, const struct fw_opts *o, FILE *out, enum 
 
 	if (o->fmt == FW_CSV) {
 		if (v == FW_VIEW_FILES)
-			fputs("path,calls,errors,actions\n", out);
+			fputs("path,calls,errors,actions,via\n", out);
 		else if (v == FW_VIEW_FAILED)
 			fputs("path,calls,seconds\n", out);
 		else {
@@ -207,7 +234,7 @@ void fw_view_files(struct fw_model *m, const struct fw_opts *o, FILE *out, enum 
 	} else if (o->fmt == FW_JSON) {
 		putc('[', out);
 	} else if (v == FW_VIEW_FILES && o->verbose) {
-		fprintf(out, "    calls    errors %-30s path\n", "actions");
+		fprintf(out, "    calls    errors %-30s %-16s path\n", "actions", "via");
 	} else if (v == FW_VIEW_FAILED) {
 		fputs("    calls     seconds path\n", out);
 	} else if (v == FW_VIEW_BY_FILE) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include "plan.h"
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -49,11 +50,37 @@ static void usage(FILE *f, int status)
 		   "                        a leading '!' records all the others\n"
 		   "  -P, --trace-path=PATH record only calls on paths under PATH (repeatable)\n"
 		   "      --list            list the functions fwatch records, by class\n"
+		   "      --plan            make the plans that let fwatch see the calls libc\n"
+		   "                        and the loader make themselves, and say where they are\n"
 		   "  -h, --help            this text\n"
 		   "  -V, --version         the version\n"
 		   "Exit status: COMMAND's; 128+N if it was killed by signal N; 127 if it\n"
 		   "was not found, 126 if it could not be executed; 2 for a usage error.\n");
 	exit(status);
+}
+
+/* The plans of this system's libc and loader (tools/plan.c), made once
+ * per Build ID: --plan says what they are and where (status 1 if they
+ * cannot be made); a run makes them if missing, says once if it cannot,
+ * and tells the library where they are. */
+static int fw_plan_cmd(int verbose)
+{
+	char dir[PATH_MAX], e[PATH_MAX + 200];
+	struct fw_plan_info info[2];
+	if (fw_plan_cache(dir, sizeof(dir), e, sizeof(e)) || fw_plan_system(dir, info, e, sizeof(e))) {
+		warnx("%s%s", verbose ? "" : "the calls libc makes itself will not be seen: ", e);
+		return 1;
+	}
+	if (setenv("FWATCH_PLANS", dir, 1) < 0)
+		err(1, "setenv");
+	for (int i = 0; verbose && i < 2; i++) {
+		printf("%s %s: plan %s", i ? "loader" : "libc", info[i].file, info[i].path);
+		if (info[i].cached)
+			printf(" (made before)\n");
+		else
+			printf(", %u system call sites\n", info[i].sites);
+	}
+	return 0;
 }
 
 /* --list: every class and its functions, as -e takes them. */
@@ -760,12 +787,18 @@ static void fw_report(const char *dir, char **before, int nbefore, int table, in
 		      "fwatch-summary --tree %s shows which", (unsigned long long)untraced,
 		      untraced == 1 ? "" : "es", fw_safe(dir));
 	if (line) {
-		uint64_t calls = 0;
+		uint64_t calls = 0, inside = 0;
 		for (int i = 0; i < FW_ID_COUNT; i++)
 			calls += s.by_id[i].calls;
-		fprintf(stderr, "fwatch-run: %llu process%s, %llu call%s recorded in %s\n",
+		for (int l = 0; l < 2; l++)
+			for (int nr = 0; nr < FW_SYS_NR_MAX; nr++)
+				inside += s.by_sys[l][nr].calls;
+		char more[64] = "";
+		if (inside)
+			snprintf(more, sizeof more, " and %llu inside libc", (unsigned long long)inside);
+		fprintf(stderr, "fwatch-run: %llu process%s, %llu call%s%s recorded in %s\n",
 			(unsigned long long)s.logs, s.logs == 1 ? "" : "es",
-			(unsigned long long)calls, calls == 1 ? "" : "s", fw_safe(dir));
+			(unsigned long long)calls, calls == 1 ? "" : "s", more, fw_safe(dir));
 	}
 }
 
@@ -778,6 +811,7 @@ int main(int argc, char **argv)
 		{"trace", required_argument, NULL, 'e'},
 		{"trace-path", required_argument, NULL, 'P'},
 		{"list", no_argument, NULL, 'L'},
+		{"plan", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -812,6 +846,8 @@ int main(int argc, char **argv)
 		case 'L':
 			fw_list();
 			break;
+		case 'A':
+			exit(fw_plan_cmd(1));
 		case 'h':
 			usage(stdout, 0);
 			break;
@@ -857,6 +893,7 @@ int main(int argc, char **argv)
 	free(paths.s);
 
 	fw_warn_untraceable(cmd[0]);
+	fw_plan_cmd(0);
 
 	int exec_errno;
 	pid_t pid = fw_spawn(cmd, &exec_errno);

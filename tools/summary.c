@@ -11,7 +11,12 @@
 
 void fw_summary_count(struct fw_summary *s, const struct fw_event *ev)
 {
-	struct fw_count *c = &s->by_id[ev->id];
+	unsigned nr = ev->sys & ~FW_SYS_LOADER;
+	struct fw_count *c = !(ev->bits & FW_RB_LIBC) ? &s->by_id[ev->id]
+			     : nr < FW_SYS_NR_MAX   ? &s->by_sys[!!(ev->sys & FW_SYS_LOADER)][nr]
+						    : NULL;
+	if (!c)
+		return;
 	c->calls++;
 	c->errors += ev->err != 0;
 	c->ns += ev->dur_ns;
@@ -54,8 +59,10 @@ static void fw_summary_add_log(struct fw_summary *s, const char *path, int fd)
 		fw_model_add_fd(&m, fd, path, fw_summary_each, s);
 	else
 		fw_model_add(&m, path, fw_summary_each, s);
-	for (size_t i = 0; i < m.n; i++)
+	for (size_t i = 0; i < m.n; i++) {
 		fw_summary_untraced(s, &m.procs[i]);
+		s->unplanned += (m.procs[i].log.hdr.flags & FW_LOGF_NOLIBC) != 0;
+	}
 	s->logs += m.n;
 	s->dropped += m.dropped;
 	s->incomplete += m.incomplete;
@@ -105,13 +112,20 @@ int fw_sort_cmp(enum fw_sort by, const struct fw_count *a, const char *an, const
 	return r ? r : strcmp(an, bn);
 }
 
-static const struct fw_summary *fw_sorting;
+/* A row of the table: a function's, or a system call libc or the loader
+ * made, named "openat (in libc)" or "openat (loader)". */
+struct fw_row {
+	const struct fw_count *c;
+	char name[64];
+	const char *cls, *via; /* via: NULL for a function's row */
+};
+
+static enum fw_sort fw_sorting;
 
 static int fw_by_key(const void *a, const void *b)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-	return fw_sort_cmp(fw_sorting->sort, &fw_sorting->by_id[x], fw_calls[x].name,
-			   &fw_sorting->by_id[y], fw_calls[y].name);
+	const struct fw_row *x = a, *y = b;
+	return fw_sort_cmp(fw_sorting, x->c, x->name, y->c, y->name);
 }
 
 static const char *fw_why(uint16_t bits)
@@ -147,44 +161,44 @@ static void fw_untraced_say(const struct fw_summary *s)
 	free(t);
 }
 
-void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
+/* One block of rows with its total line; what the JSON needs of the total. */
+static struct fw_count fw_block(const struct fw_summary *s, FILE *out, enum fw_format fmt, struct fw_row *rows,
+				int n, const char *title)
 {
-	int order[FW_ID_COUNT], n = 0;
 	struct fw_count total = {0, 0, 0};
-	for (int i = 0; i < FW_ID_COUNT; i++) {
-		if (!s->by_id[i].calls)
-			continue;
-		order[n++] = i;
-		total.calls += s->by_id[i].calls;
-		total.errors += s->by_id[i].errors;
-		total.ns += s->by_id[i].ns;
-	}
-	fw_sorting = s;
-	qsort(order, (size_t)n, sizeof *order, fw_by_key);
-
-	if (fmt == FW_CSV)
-		fprintf(out, "function,calls,errors,seconds,usecs_per_call,percent_time\n");
-	else if (fmt == FW_JSON)
-		fprintf(out, "{\"functions\": [");
-	else
-		fprintf(out, "%% time     seconds  usecs/call     calls    errors function\n"
-			     "------ ----------- ----------- --------- --------- ----------------\n");
 	for (int i = 0; i < n; i++) {
-		const struct fw_count *c = &s->by_id[order[i]];
+		total.calls += rows[i].c->calls;
+		total.errors += rows[i].c->errors;
+		total.ns += rows[i].c->ns;
+	}
+	fw_sorting = s->sort;
+	qsort(rows, (size_t)n, sizeof *rows, fw_by_key);
+	if (fmt == FW_TEXT)
+		fprintf(out, "%% time     seconds  usecs/call     calls    errors %s\n"
+			     "------ ----------- ----------- --------- --------- ----------------\n", title);
+	for (int i = 0; i < n; i++) {
+		const struct fw_count *c = rows[i].c;
 		double pct = total.ns ? 100.0 * (double)c->ns / (double)total.ns : 0;
 		double us = (double)c->ns / 1e3 / (double)c->calls;
-		const char *name = fw_calls[order[i]].name;
+		const char *name = rows[i].name;
 		if (fmt == FW_CSV)
 			fprintf(out, "%s,%llu,%llu,%.9f,%.3f,%.2f\n", name, (unsigned long long)c->calls,
 				(unsigned long long)c->errors, (double)c->ns / 1e9, us, pct);
-		else if (fmt == FW_JSON)
+		else if (fmt == FW_JSON && !rows[i].via)
 			fprintf(out,
 				"%s\n  {\"function\": \"%s\", \"class\": \"%s\", \"calls\": %llu, "
 				"\"errors\": %llu, \"seconds\": %.9f, \"usecs_per_call\": %.3f, "
 				"\"percent_time\": %.2f}",
-				i ? "," : "", name, fw_class_names[fw_calls[order[i]].cls],
-				(unsigned long long)c->calls, (unsigned long long)c->errors,
-				(double)c->ns / 1e9, us, pct);
+				i ? "," : "", name, rows[i].cls, (unsigned long long)c->calls,
+				(unsigned long long)c->errors, (double)c->ns / 1e9, us, pct);
+		else if (fmt == FW_JSON)
+			fprintf(out,
+				"%s\n  {\"call\": \"%.*s\", \"via\": \"%s\", \"class\": \"%s\", \"calls\": %llu, "
+				"\"errors\": %llu, \"seconds\": %.9f, \"usecs_per_call\": %.3f, "
+				"\"percent_time\": %.2f}",
+				i ? "," : "", (int)strcspn(name, " "), name,
+				rows[i].via, rows[i].cls, (unsigned long long)c->calls,
+				(unsigned long long)c->errors, (double)c->ns / 1e9, us, pct);
 		else
 			fprintf(out, "%6.2f %11.6f %11.3f %9llu %9llu %s\n", pct, (double)c->ns / 1e9,
 				us, (unsigned long long)c->calls, (unsigned long long)c->errors, name);
@@ -195,14 +209,51 @@ void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
 			"------ ----------- ----------- --------- --------- ----------------\n"
 			"100.00 %11.6f %11.3f %9llu %9llu total\n", (double)total.ns / 1e9, tus,
 			(unsigned long long)total.calls, (unsigned long long)total.errors);
+	return total;
+}
+
+void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
+{
+	static struct fw_row rows[FW_ID_COUNT + 2 * FW_SYS_NR_MAX];
+	int n = 0, nsys = 0;
+	for (int i = 0; i < FW_ID_COUNT; i++)
+		if (s->by_id[i].calls) {
+			rows[n] = (struct fw_row){&s->by_id[i], "", fw_class_names[fw_calls[i].cls], NULL};
+			snprintf(rows[n++].name, sizeof rows[0].name, "%s", fw_calls[i].name);
+		}
+	for (int l = 0; l < 2; l++)
+		for (unsigned nr = 0; nr < FW_SYS_NR_MAX; nr++)
+			if (s->by_sys[l][nr].calls) {
+				struct fw_row *r = &rows[n + nsys++];
+				*r = (struct fw_row){&s->by_sys[l][nr], "",
+						     fw_class_names[fw_calls[fw_sys_like(nr)].cls], l ? "loader" : "libc"};
+				snprintf(r->name, sizeof r->name, "%s (%s)", fw_sys_name(nr), l ? "loader" : "in libc");
+			}
+	if (fmt == FW_CSV)
+		fprintf(out, "function,calls,errors,seconds,usecs_per_call,percent_time\n");
+	else if (fmt == FW_JSON)
+		fprintf(out, "{\"functions\": [");
+	struct fw_count total = fw_block(s, out, fmt, rows, n, "function");
+	double tus = total.calls ? (double)total.ns / 1e3 / (double)total.calls : 0.0;
+	if (fmt == FW_JSON)
+		fprintf(out, "%s],\n \"total\": {\"calls\": %llu, \"errors\": %llu, \"seconds\": %.9f, "
+			     "\"usecs_per_call\": %.3f},\n \"inside_libc\": [",
+			n ? "\n" : "", (unsigned long long)total.calls, (unsigned long long)total.errors,
+			(double)total.ns / 1e9, tus);
+	else if (fmt == FW_TEXT && nsys)
+		fputc('\n', out);
+	struct fw_count stotal = {0, 0, 0};
+	if (nsys || fmt != FW_TEXT)
+		stotal = fw_block(s, out, fmt, rows + n, nsys, "made inside libc and the loader");
+	tus = stotal.calls ? (double)stotal.ns / 1e3 / (double)stotal.calls : 0.0;
 	if (fmt == FW_JSON) {
 		fprintf(out,
-			"%s],\n \"total\": {\"calls\": %llu, \"errors\": %llu, \"seconds\": %.9f, "
-			"\"usecs_per_call\": %.3f},\n \"logs\": %llu, \"not_recorded\": %llu, "
-			"\"untraced\": [",
-			n ? "\n" : "", (unsigned long long)total.calls, (unsigned long long)total.errors,
-			(double)total.ns / 1e9, tus, (unsigned long long)s->logs,
-			(unsigned long long)s->dropped);
+			"%s],\n \"inside_libc_total\": {\"calls\": %llu, \"errors\": %llu, \"seconds\": %.9f, "
+			"\"usecs_per_call\": %.3f},\n \"logs\": %llu, \"logs_without_libc\": %llu, "
+			"\"not_recorded\": %llu, \"untraced\": [",
+			nsys ? "\n" : "", (unsigned long long)stotal.calls, (unsigned long long)stotal.errors,
+			(double)stotal.ns / 1e9, tus, (unsigned long long)s->logs,
+			(unsigned long long)s->unplanned, (unsigned long long)s->dropped);
 		for (size_t i = 0; i < s->nuntraced; i++) {
 			fprintf(out, "%s{\"path\": ", i ? ", " : "");
 			fw_put_json(out, s->untraced[i].what, strlen(s->untraced[i].what));
@@ -212,4 +263,10 @@ void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
 		fprintf(out, "]}\n");
 	}
 	fw_untraced_say(s);
+	if (s->unplanned)
+		warnx("%llu process%s ran without a plan for %s libc: what libc did on %s behalf is not "
+		      "in %s logs (fwatch-run --plan makes the plans)",
+		      (unsigned long long)s->unplanned, s->unplanned == 1 ? "" : "es",
+		      s->unplanned == 1 ? "its" : "their", s->unplanned == 1 ? "its" : "their",
+		      s->unplanned == 1 ? "its" : "their");
 }

@@ -25,9 +25,14 @@ struct fw_untraced_row {
 	uint64_t times;
 };
 
+/* The system calls libc made on the program's behalf [0] and the loader
+ * [1], by number: the table's second block. */
+#define FW_SYS_NR_MAX 512
 struct fw_summary {
 	struct fw_count by_id[FW_ID_COUNT];
+	struct fw_count by_sys[2][FW_SYS_NR_MAX];
 	uint64_t logs, dropped, incomplete;
+	uint64_t unplanned; /* logs of processes whose libc had no plan */
 	int failed; /* some input could not be read: exit 1 */
 	enum fw_sort sort;
 	struct fw_untraced_row *untraced;

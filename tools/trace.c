@@ -141,7 +141,7 @@ static void fw_trace_each(void *ctx, const struct fw_proc *p, const struct fw_ev
 {
 	struct fw_trace *t = ctx;
 	FILE *out = t->out;
-	const char *name = fw_calls[ev->id].name, *en = ev->err ? fw_errno_name(ev->err) : NULL;
+	const char *name = fw_event_name(ev), *via = fw_via_names[fw_event_via(ev)], *en = ev->err ? fw_errno_name(ev->err) : NULL;
 	uint32_t pid = p->log.hdr.pid;
 	if (t->fmt == FW_TEXT) {
 		fw_put_time(t, ev->wall_ns);
@@ -149,8 +149,9 @@ static void fw_trace_each(void *ctx, const struct fw_proc *p, const struct fw_ev
 		fw_put_args(out, ev);
 		putc(' ', out);
 		fw_put_result(out, ev);
-		fprintf(out, " <%llu.%06llu>\n", (unsigned long long)(ev->dur_ns / 1000000000u),
-			(unsigned long long)(ev->dur_ns % 1000000000u / 1000));
+		fprintf(out, " <%llu.%06llu>%s\n", (unsigned long long)(ev->dur_ns / 1000000000u),
+			(unsigned long long)(ev->dur_ns % 1000000000u / 1000),
+			!(ev->bits & FW_RB_LIBC) ? "" : (ev->sys & FW_SYS_LOADER) ? " (loader)" : " (in libc)");
 		return;
 	}
 	size_t al;
@@ -170,7 +171,7 @@ static void fw_trace_each(void *ctx, const struct fw_proc *p, const struct fw_ev
 		fw_put_opt_path(out, t->fmt, ev->path2, 0);
 		putc(',', out);
 		fw_put_opt_path(out, t->fmt, NULL, res->path2);
-		putc('\n', out);
+		fprintf(out, ",%s\n", via);
 		return;
 	}
 	fprintf(out, "{\"wall_ns\": %llu, \"pid\": %u, \"tid\": %u, \"call\": \"%s\", \"class\": \"%s\", \"args\": ",
@@ -192,6 +193,7 @@ static void fw_trace_each(void *ctx, const struct fw_proc *p, const struct fw_ev
 	fw_put_opt_path(out, t->fmt, ev->path2, 0);
 	fputs(", \"resolved2\": ", out);
 	fw_put_opt_path(out, t->fmt, NULL, res->path2);
+	fprintf(out, ", \"via\": \"%s\"", via);
 	if (ev->argv) {
 		fputs(", \"argv\": ", out);
 		fw_put_argv(out, FW_JSON, ev->argv, ev->argc, 0, (ev->bits & FW_RB_TRUNC2) != 0);
@@ -204,7 +206,7 @@ void fw_view_trace(struct fw_model *m, const struct fw_opts *o, FILE *out)
 	struct fw_trace t = {.out = out, .fmt = o->fmt};
 	if (o->fmt == FW_CSV)
 		fputs("wall_ns,pid,tid,call,class,args,ret,errno,errno_value,dur_ns,path,resolved,path2,"
-		      "resolved2\n",
+		      "resolved2,via\n",
 		      out);
 	fw_timeline(m, &o->filter, fw_trace_each, &t);
 	if (t.argsf)

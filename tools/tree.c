@@ -18,7 +18,8 @@ struct fw_node {
 	long parent;       /* index of the parent node, -1 for a root */
 	long *kids;
 	size_t nkids;
-	struct fw_count c;
+	struct fw_count c;  /* the program's calls, as the table's first block */
+	uint64_t inside;    /* and the system calls libc and the loader made */
 };
 
 struct fw_tree {
@@ -32,7 +33,12 @@ static void fw_tree_each(void *ctx, const struct fw_proc *p, const struct fw_eve
 {
 	struct fw_tree *x = ctx;
 	(void)res;
-	struct fw_count *c = &x->nodes[p - x->m->procs].c;
+	struct fw_node *nd = &x->nodes[p - x->m->procs];
+	if (ev->bits & FW_RB_LIBC) {
+		nd->inside++;
+		return;
+	}
+	struct fw_count *c = &nd->c;
 	c->calls++;
 	c->errors += ev->err != 0;
 	c->ns += ev->dur_ns;
@@ -89,8 +95,9 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 		if (u)
 			fprintf(out, ", \"why\": \"%s\", \"calls\": null, \"errors\": null", why);
 		else
-			fprintf(out, ", \"calls\": %llu, \"errors\": %llu", (unsigned long long)nd->c.calls,
-				(unsigned long long)nd->c.errors);
+			fprintf(out, ", \"calls\": %llu, \"errors\": %llu, \"inside_libc\": %llu",
+				(unsigned long long)nd->c.calls, (unsigned long long)nd->c.errors,
+				(unsigned long long)nd->inside);
 		fputs(", \"exe\": ", out);
 		fw_put_json(out, exe, exelen);
 		fputs(", \"argv\": ", out);

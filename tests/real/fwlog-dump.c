@@ -5,6 +5,10 @@
  *   L <tab> pid <tab> ppid <tab> exe <tab> closed(0|1)       one per log
  *   R <tab> pid <tab> call <tab> ret <tab> errno <tab> path <tab> path2
  *
+ * call is the function's name, or for a system call libc or the loader
+ * made on the program's behalf, "openat (in libc)" or "openat (loader)",
+ * as the summary's table names it.
+ *
  * For exec and spawn records path2 is the argument vector, its strings
  * joined by spaces. A path that is absent prints as "-". Exit 1 when a log
  * cannot be read. */
@@ -30,7 +34,10 @@ int main(int argc, char **argv)
 		       log.exe, (log.hdr.flags & FW_LOGF_CLOSED) ? 1 : 0);
 		int r;
 		while ((r = fw_log_next(&log, &ev, msg, sizeof msg)) > 0) {
-			printf("R\t%u\t%s\t%d\t%u\t%s\t", log.hdr.pid, fw_calls[ev.id].name,
+			printf("R\t%u\t%s%s\t%d\t%u\t%s\t", log.hdr.pid, fw_event_name(&ev),
+			       !(ev.bits & FW_RB_LIBC)		  ? ""
+			       : fw_event_via(&ev) == FW_VIA_LOADER ? " (loader)"
+								    : " (in libc)",
 			       (int)ev.ret, (unsigned)ev.err, ev.path ? ev.path : "-");
 			if (ev.argv) {
 				const char *a = ev.argv;

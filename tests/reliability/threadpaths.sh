@@ -16,7 +16,7 @@ paths_of() {
 	local f=$1
 	shift
 	case "$*" in
-	"--files -v") awk 'NR > 1 { print $4, $1 }' "$f" ;;
+	"--files -v") awk 'NR > 1 { print $5, $1 }' "$f" ;;
 	"--files --csv" | "--by-file --csv" | "--failed --csv") awk -F, 'NR > 1 { print $1, $2 }' "$f" ;;
 	"--by-file") awk 'NR > 1 { print $NF, $3 }' "$f" ;;
 	"--failed") awk 'NR > 1 { print $3, $1 }' "$f" ;;

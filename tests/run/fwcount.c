@@ -30,6 +30,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		while ((r = fw_log_next(&log, &ev, msg, sizeof msg)) > 0) {
+			if (ev.bits & FW_RB_LIBC) /* not the program's: libc's, for it */
+				continue;
 			calls[ev.id]++;
 			errors[ev.id] += ev.err != 0;
 		}

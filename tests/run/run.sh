@@ -69,12 +69,14 @@ counts() {
 	[ -e "${logs[0]}" ] || logs=()
 	"$COUNT" "${logs[@]}"
 }
-# The final line fwatch-run prints for N processes, M calls in DIR.
+# The final line fwatch-run prints for N processes, M calls in DIR (and K
+# system calls libc made for them, if given and not 0).
 line() {
-	local p=processes c=calls
+	local p=processes c=calls i=
 	[ "$1" = 1 ] && p=process
 	[ "$2" = 1 ] && c=call
-	echo "fwatch-run: $1 $p, $2 $c recorded in $(cd "$3" && pwd -P)"
+	[ "${4:-0}" = 0 ] || i=" and $4 inside libc"
+	echo "fwatch-run: $1 $p, $2 $c$i recorded in $(cd "$3" && pwd -P)"
 }
 
 # Files for runprog's counting mode: DIR/file and OTHER/file exist.
@@ -281,12 +283,15 @@ check "-c: stdout is byte for byte the untraced run's, and so is the exit status
 	"$(md5sum <"$P/stdout") $(status)" "$(md5sum <"$D/stdout") $(cat "$P/status")"
 check "-c: the command's stderr comes first, untouched" \
 	"$(cat "$P/stderr")" "$(head -n "$(wc -l <"$P/stderr")" "$D/stderr")"
+# stdio's fstat of its output, which libc makes for the program
+inside=$("$SUM" --csv "$D/w/logs" | awk -F, 'NR > 1 && $1 ~ / \(in libc\)$/ { s += $2 } END { print s + 0 }')
 check "-c: the final line comes last" "$(line 1 \
-	"$(counts "$D/w/logs" | awk '$1 != "logs" { s += $2 } END { print s }')" "$D/w/logs")" \
+	"$(counts "$D/w/logs" | awk '$1 != "logs" { s += $2 } END { print s }')" "$D/w/logs" "$inside")" \
 	"$(tail -n 1 "$D/stderr")"
-# The table between them: each function's calls and errors are the log's
-# (the last three columns of its row), and there is a total.
-table=$(sed -n "$(($(wc -l <"$P/stderr") + 1)),\$p" "$D/stderr" | sed '$d')
+# The table between them, its first block, the program's calls: each
+# function's calls and errors are the log's (the last three columns of its
+# row), and there is a total.
+table=$(sed -n "$(($(wc -l <"$P/stderr") + 1)),\$p" "$D/stderr" | sed '$d' | sed '/ total$/q')
 want=$(counts "$D/w/logs" | awk '$1 != "logs" { print $2, $3, $1 }' | sort)
 got=$(echo "$table" | awk 'NF >= 3 { print $(NF - 2), $(NF - 1), $NF }' | grep -xF "$want" | sort)
 check "-c: the table on stderr has each function's calls and errors, and a total" \
@@ -295,7 +300,7 @@ check "-c: the table on stderr has each function's calls and errors, and a total
 cols() { awk '{ print $(NF - 2), $(NF - 1), $NF }'; }
 run out-q "$RUN" -q -c -o logs "$PROG" out
 check "-c -q: the table without the final line" "$(echo "$table" | cols)" \
-	"$(sed -n "$(($(wc -l <"$P/stderr") + 1)),\$p" "$D/stderr" | cols)"
+	"$(sed -n "$(($(wc -l <"$P/stderr") + 1)),\$p" "$D/stderr" | sed '/ total$/q' | cols)"
 
 # --- -e and -P -------------------------------------------------------------
 

@@ -186,7 +186,7 @@ tr=$(S --trace -e '!load' "$L")
 check "--trace: -tt time and -T duration on every line" "0" \
 	"$(printf '%s\n' "$tr" | grep -cvE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} [0-9]+ .* <[0-9]+\.[0-9]{6}>$')"
 golden "--trace" trace.out "$(printf '%s\n' "$tr" | sed -E 's/^[0-9:.]+ //; s/ <[0-9.]+>$//' | pidcols 1 | norm)"
-check "--trace --csv: header" "wall_ns,pid,tid,call,class,args,ret,errno,errno_value,dur_ns,path,resolved,path2,resolved2" \
+check "--trace --csv: header" "wall_ns,pid,tid,call,class,args,ret,errno,errno_value,dur_ns,path,resolved,path2,resolved2,via" \
 	"$(S --trace --csv "$L" | head -n 1)"
 golden "--trace --csv" trace-stat.csv "$(S --trace --csv -e stat "$L" | cut -d, -f4,7,8,11,12 | norm)"
 # every call, loads included (their number depends on the build: sanitizer

@@ -230,6 +230,10 @@ static int load_images(const struct fwt_run *r, struct imgs *im, struct det *d)
 		size_t cap = 0;
 		int n;
 		while ((n = fw_log_next(&log, &e, msg, sizeof msg)) > 0) {
+			/* the tree's own calls: what libc and the loader did
+			 * for them is tests/libc's */
+			if (e.bits & FW_RB_LIBC)
+				continue;
 			if (g->nev == cap) {
 				cap = cap ? cap * 2 : 64;
 				g->ev = realloc(g->ev, cap * sizeof *g->ev);
@@ -1743,12 +1747,16 @@ static int files_read(const char **args, struct strset *out, int only_sources, s
 		size_t l = strlen(p);
 		if (only_sources && !(l > 2 && p[l - 2] == '.' && (p[l - 1] == 'c' || p[l - 1] == 'h')))
 			continue;
-		int read = 0, created = 0;
+		int read = 0, created = 0, own = 0;
 		for (size_t k = 0; k < a->n; k++) {
 			read |= a->items[k].type == JSON_STRING && !strcmp(a->items[k].string, "read");
 			created |= a->items[k].type == JSON_STRING && !strcmp(a->items[k].string, "create");
 		}
-		if (read && !created)
+		/* read by the program itself, not by libc for it (locale files) */
+		const struct json *v = json_get(&j->items[i], "via");
+		for (size_t k = 0; v && v->type == JSON_ARRAY && k < v->n; k++)
+			own |= v->items[k].type == JSON_STRING && !strcmp(v->items[k].string, "call");
+		if (read && !created && own)
 			set_add(out, p);
 	}
 	ret = 0;

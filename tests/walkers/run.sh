@@ -273,11 +273,11 @@ trace() {
 # fw_paths: the data paths of F's --files.
 fw_paths() { data <"$F.files"; }
 # fw_action ACTION: the data paths whose actions in --files -v include
-# ACTION. A line is "calls errors actions path" ("-" for no action).
+# ACTION. A line is "calls errors actions via path" ("-" for no action).
 fw_action() {
 	awk -v a="$1" 'NR > 1 {
 		acts = $3; p = $0
-		sub(/^ *[0-9]+ +[0-9]+ +[^ ]+ +/, "", p)
+		sub(/^ *[0-9]+ +[0-9]+ +[^ ]+ +[^ ]+ +/, "", p)
 		if (index("," acts ",", "," a ",")) print p }' "$F.filesv" | data
 }
 # st_paths [CALLS]: the data paths that F's strace output names (only
