@@ -309,7 +309,7 @@ int main(int argc, char **argv)
 			fw_model_walk(&m, &o.filter, fw_count_walk, NULL, &x);
 		for (size_t i = 0; i < m.n; i++)
 			if (fw_filter_proc(&o.filter, &m.procs[i]))
-				fw_summary_untraced(&x.s, &m.procs[i]);
+				fw_summary_proc(&x.s, &m.procs[i]);
 		x.s.logs = m.n;
 		x.s.dropped = m.dropped;
 		x.s.incomplete = m.incomplete;

@@ -22,8 +22,9 @@ void fw_summary_count(struct fw_summary *s, const struct fw_event *ev)
 	c->ns += ev->dur_ns;
 }
 
-void fw_summary_untraced(struct fw_summary *s, const struct fw_proc *p)
+void fw_summary_proc(struct fw_summary *s, const struct fw_proc *p)
 {
+	s->unplanned += (p->log.hdr.flags & FW_LOGF_NOLIBC) != 0;
 	for (uint32_t i = 0; i < p->nuntraced; i++) {
 		const struct fw_untraced *u = &p->untraced[i];
 		/* fexecve names no path: the program is a descriptor */
@@ -59,10 +60,8 @@ static void fw_summary_add_log(struct fw_summary *s, const char *path, int fd)
 		fw_model_add_fd(&m, fd, path, fw_summary_each, s);
 	else
 		fw_model_add(&m, path, fw_summary_each, s);
-	for (size_t i = 0; i < m.n; i++) {
-		fw_summary_untraced(s, &m.procs[i]);
-		s->unplanned += (m.procs[i].log.hdr.flags & FW_LOGF_NOLIBC) != 0;
-	}
+	for (size_t i = 0; i < m.n; i++)
+		fw_summary_proc(s, &m.procs[i]);
 	s->logs += m.n;
 	s->dropped += m.dropped;
 	s->incomplete += m.incomplete;

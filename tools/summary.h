@@ -53,8 +53,9 @@ void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
 void fw_summary_count(struct fw_summary *s, const struct fw_event *ev);
 
 struct fw_proc;
-/* The untraceable programs one image started. */
-void fw_summary_untraced(struct fw_summary *s, const struct fw_proc *p);
+/* What one image's log says the table cannot show: the untraceable
+ * programs it started, and whether its libc had no plan. */
+void fw_summary_proc(struct fw_summary *s, const struct fw_proc *p);
 
 /* Order a, b for -S over (count, name) rows: < 0 when a comes first. */
 int fw_sort_cmp(enum fw_sort by, const struct fw_count *a, const char *an, const struct fw_count *b,

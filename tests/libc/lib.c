@@ -1,0 +1,1 @@
+int fwprobe_answer(void) { return 42; }
