@@ -24,7 +24,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS) -DFW_VE
 LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibility=hidden \
 	-U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -ftls-model=initial-exec
 
-LIB_SRC := lib/wrappers.c lib/fcntl.c lib/exec.c lib/shell.c lib/clone.c lib/keeper.c lib/patch.c lib/peek.c lib/load.c lib/filter.c lib/real.c lib/symbols.c lib/log.c \
+LIB_SRC := lib/wrappers.c lib/fcntl.c lib/exec.c lib/shell.c lib/clone.c lib/keeper.c lib/patch.c lib/site.c lib/peek.c lib/load.c lib/filter.c lib/real.c lib/symbols.c lib/log.c \
 	lib/calls.c
 READER_SRC := lib/reader.c lib/calls.c
 TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/filter.c \
@@ -32,13 +32,21 @@ TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/fi
 	tools/trace.c tools/perfetto.c
 HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h) Makefile
 
-all: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary
+all: $(B)/libfwatch.so $(B)/libfwatch-audit.so $(B)/fwatch-run $(B)/fwatch-summary
 
 $(B):
 	mkdir -p $(B)
 
 $(B)/libfwatch.so: $(LIB_SRC) $(HDRS) | $(B)
-	$(CC) $(LIB_CFLAGS) -shared -Wl,-z,defs -o $@ $(LIB_SRC) -ldl $(LDFLAGS)
+	$(CC) $(LIB_CFLAGS) -shared -Wl,-z,defs -Wl,-z,nodelete -Wl,--hash-style=both -o $@ $(LIB_SRC) -ldl $(LDFLAGS)
+
+# The audit module (lib/audit.c): no libc, no sanitizer (it runs before
+# anything is set up), a DT_HASH for the library to find its state by.
+AUDIT_SRC := lib/audit.c lib/site.c lib/calls.c
+$(B)/libfwatch-audit.so: $(AUDIT_SRC) $(HDRS) | $(B)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -fPIC -fvisibility=hidden -ffreestanding \
+		-fno-stack-protector -fno-sanitize=all -U_FORTIFY_SOURCE -shared -nostdlib \
+		-Wl,--hash-style=both -Wl,-z,defs -o $@ $(AUDIT_SRC)
 
 $(B)/libfwatch-reader.a: $(READER_SRC) $(HDRS) | $(B)
 	rm -f $@

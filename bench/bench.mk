@@ -25,6 +25,13 @@ $(B)/bench-count: bench/count.c $(B)/libfwatch-reader.a $(HDRS)
 $(B)/bench-timeit: bench/timeit.c | $(B)
 	$(CC) $(BENCH_CFLAGS) -o $@ bench/timeit.c $(LDFLAGS)
 
+# How much of what strace sees fwatch sees, program by program (not part
+# of `make bench`: it needs strace, and prints percents, not times).
+coverage: all
+	python3 bench/coverage.py -v $(B)
+
+.PHONY: coverage
+
 bench-overhead: $(B)/libfwatch.so $(BENCH_PROGS) $(B)/fwatch-summary $(B)/tests/summary/stats
 	bash bench/bench.sh $(B)
 

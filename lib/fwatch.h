@@ -63,7 +63,11 @@ struct fw_incall {
 	struct fw_incall fw_ic_ = {(path_), (fd_)}, *fw_ic_prev_ = fw_self.in; \
 	fw_self.in = &fw_ic_
 #define FW_INCALL_END() (fw_self.in = fw_ic_prev_)
+/* lib/patch.c: libc's and the loader's sites patched (0; -1 not libc's,
+ * -2 not the loader's; 1 not asked to, FWATCH_PLANS=off), once per image; then, once recording is on, what
+ * the audit module kept of the loader's start into the log. */
 int fw_patch_init(void);
+void fw_patch_on(void);
 extern int *fw_statep; /* in a page every fork child finds zeroed */
 extern pid_t fw_pid; /* getpid() at start; a vfork child still sees this */
 extern uint32_t fw_gen;
@@ -393,6 +397,10 @@ struct fw_env {
 	char *preload;                   /* "LD_PRELOAD=" lib */
 	char *dir;                       /* "FWATCH_DIR=" absolute directory */
 	char *max;                       /* "FWATCH_MAX_MB=" value, if it was set */
+	char *audit;                     /* "LD_AUDIT=" value, if it names fwatch's
+					  * audit module (lib/audit.c) */
+	char *plans;                     /* "FWATCH_PLANS=" where this process
+					  * looked for plans (lib/patch.c) */
 	const char *ld_name;             /* the dynamic loader: run by name, it
 					  * looks static but preloads fine */
 };

@@ -718,7 +718,7 @@ static int fw_dir(char *dir, size_t cap)
  * this library's absolute path and the settings in force. The strings go
  * one after the other into one buffer, which a start touches a page or two
  * of, not a page each. */
-static char fw_env_pool[3 * (PATH_MAX + 16) + 40];
+static char fw_env_pool[4 * (PATH_MAX + 16) + 40];
 
 static void fw_env_init(const char *dir)
 {
@@ -745,7 +745,13 @@ static void fw_env_init(const char *dir)
 	const char *max = getenv("FWATCH_MAX_MB");
 	if (max && *max) {
 		fw_env.max = p;
-		fw_put(p, sizeof "FWATCH_MAX_MB=" + 20, "FWATCH_MAX_MB=", max, NULL);
+		p += fw_put(p, sizeof "FWATCH_MAX_MB=" + 20, "FWATCH_MAX_MB=", max, NULL) + 1;
+	}
+	/* the audit module, handed on as LD_AUDIT had it, when it is fwatch's */
+	const char *au = getenv("LD_AUDIT");
+	if (au && strstr(au, "/libfwatch-audit.so") && strlen(au) < PATH_MAX) {
+		fw_env.audit = p;
+		fw_put(p, PATH_MAX + 16, "LD_AUDIT=", au, NULL);
 	}
 	fw_env.lib = fw_env.preload + sizeof "LD_PRELOAD=" - 1; /* last: it says all is set */
 }
@@ -924,7 +930,10 @@ int fw_start(void)
 		hooked = 1;
 		fw_real_init();
 		int p = fw_patch_init();
-		inside = p == -1 ? FW_LOGF_NOLIBC : p == -2 ? FW_LOGF_LIBC | FW_LOGF_NOLOADER : FW_LOGF_LIBC;
+		inside = p == -1   ? FW_LOGF_NOLIBC
+			 : p == -2 ? FW_LOGF_LIBC | FW_LOGF_NOLOADER
+			 : p == 0  ? FW_LOGF_LIBC
+				   : 0; /* FWATCH_PLANS=off */
 		pthread_key_create(&fw_thread_key, fw_thread_end);
 		pthread_atfork(fw_before_fork, NULL, fw_after_fork);
 		atexit(fw_at_exit);
@@ -940,6 +949,8 @@ int fw_start(void)
 	errno = e;
 	s = on ? FW_ON : FW_OFF;
 	__atomic_store_n(fw_statep, s, __ATOMIC_RELEASE);
+	if (on)
+		fw_patch_on();
 	return s;
 }
 

@@ -81,12 +81,18 @@ static int fw_check_header(struct fw_log *log, char *err, size_t errlen)
 	return 0;
 }
 
+/* The shortest time between a log's two pairs that makes its own rate: a
+ * pair is read within some 40 ns, so 50 us gives the rate to 1e-3, and
+ * the same log always reads the same; shorter ones (a process that did
+ * nearly nothing) take this machine's. */
+#define FW_SYNC_MIN_NS 50000u
+
 static void fw_clock_setup(struct fw_log *log)
 {
 	const struct fw_log_header *h = &log->hdr;
 	if (h->flags & FW_LOGF_TICKS_NS) {
 		log->ns_per_tick = 1.0;
-	} else if (!h->sync_lock && h->sync_mono_ns >= h->start_mono_ns + 1000000 &&
+	} else if (!h->sync_lock && h->sync_mono_ns >= h->start_mono_ns + FW_SYNC_MIN_NS &&
 		   h->sync_tick > h->start_tick) {
 		log->ns_per_tick = (double)(h->sync_mono_ns - h->start_mono_ns) /
 				   (double)(h->sync_tick - h->start_tick);

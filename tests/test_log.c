@@ -211,9 +211,9 @@ static char **child_env(const struct opts *o)
 		abort();
 	if (o->max_mb && asprintf(&env[k++], "FWATCH_MAX_MB=%s", o->max_mb) < 0)
 		abort();
-	/* no plans (no directory there): these logs hold exactly the
-	 * program's own calls, not also what libc does for it */
-	if (!(env[k++] = strdup("FWATCH_PLANS=/dev/null")))
+	/* these logs hold exactly the program's own calls, not also what
+	 * libc does for it */
+	if (!(env[k++] = strdup("FWATCH_PLANS=off")))
 		abort();
 	env[k] = NULL;
 	return env;

@@ -67,6 +67,12 @@ static int fw_plan_cmd(int verbose)
 {
 	char dir[PATH_MAX], e[PATH_MAX + 200];
 	struct fw_plan_info info[2];
+	const char *off = getenv("FWATCH_PLANS");
+	if (off && !strcmp(off, "off")) {
+		if (verbose)
+			warnx("FWATCH_PLANS=off: no plan is made or used");
+		return verbose;
+	}
 	if (fw_plan_cache(dir, sizeof(dir), e, sizeof(e)) || fw_plan_system(dir, info, e, sizeof(e))) {
 		warnx("%s%s", verbose ? "" : "the calls libc makes itself will not be seen: ", e);
 		return 1;
@@ -257,6 +263,33 @@ static void fw_find_lib(char *lib)
 	if (strpbrk(lib, ": \t"))
 		errx(1, "%s: LD_PRELOAD cannot hold a path with a space or ':' in it; "
 			"set FWATCH_LIB to a path without", lib);
+}
+
+/* LD_AUDIT: the audit module next to the library (lib/audit.c: the
+ * loader's work before the library starts), then whatever the user had. */
+static void fw_set_audit(const char *lib)
+{
+	char au[PATH_MAX];
+	const char *slash = strrchr(lib, '/');
+	if (!slash || (size_t)(slash - lib) + sizeof "/libfwatch-audit.so" > sizeof au)
+		return;
+	memcpy(au, lib, (size_t)(slash - lib));
+	strcpy(au + (slash - lib), "/libfwatch-audit.so");
+	if (access(au, R_OK) < 0)
+		return;
+	const char *old = getenv("LD_AUDIT");
+	struct fw_buf b = {0};
+	fw_buf_add(&b, ':', au, strlen(au));
+	for (const char *p = old ? old : ""; *p;) {
+		size_t l = strcspn(p, ":");
+		if (l && !(l == strlen(au) && !memcmp(p, au, l)))
+			fw_buf_add(&b, ':', p, l);
+		p += l;
+		p += strspn(p, ":");
+	}
+	if (setenv("LD_AUDIT", b.s, 1) < 0)
+		err(1, "setenv");
+	free(b.s);
 }
 
 /* LD_PRELOAD: the library first, then whatever the user had (left as it
@@ -883,6 +916,7 @@ int main(int argc, char **argv)
 	char **before = made ? NULL : fw_logs(dir, &nbefore);
 
 	fw_set_preload(lib);
+	fw_set_audit(lib);
 	/* The options alone say what is recorded: a FWATCH_CALLS or
 	 * FWATCH_PATHS left in the environment would silently narrow it. */
 	if (setenv("FWATCH_DIR", dir, 1) < 0 ||

@@ -191,6 +191,52 @@ else
 	skip "execvp's candidates: as strace sees them (no strace)"
 fi
 
+# --- the loader's start, through fwatch-run (LD_AUDIT) ------------------------------
+
+# Before the probe's first marker: what the loader did to start it, which
+# fwatch-run's audit module saw (lib/audit.c), as strace sees it; but the
+# loading of fwatch's own library, which only the traced run does.
+rm -rf "$W/start"
+mkdir -p "$W/start"
+"${TO[@]}" "$RUN" -q -o "$W/start/logs" "$PROBE" pw 1 >/dev/null 2>"$W/start/err"
+echo $? >"$W/start/status"
+"$SUM" --trace --csv "$W/start/logs" >"$W/start/trace.csv" 2>>"$W/start/err"
+python3 - "$W/start/trace.csv" >"$W/start/fw" <<'PY'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline='')):
+    if r['call'] == 'access' and r['path'] == '/@fwatch-begin':
+        break
+    if r['path'] and r['via'] == 'loader' and r['call'] != 'load' and 'libfwatch' not in r['path']:
+        print(r['call'], r['path'], r['errno'] or '-')
+PY
+check "fwatch-run: exit 0; the loader's look for /etc/ld.so.preload and its open of /etc/ld.so.cache, before the program starts" \
+	"0 1 1" "$(cat "$W/start/status") $(grep -c '^access /etc/ld.so.preload ' "$W/start/fw") $(grep -c '^openat /etc/ld.so.cache - *$' "$W/start/fw")"
+if [ "$have_strace" = 1 ]; then
+	"${TO[@]}" strace -f -qq -e trace=%file -o "$W/start/strace" "$PROBE" pw 1 >/dev/null 2>&1
+	python3 - "$W/start/strace" >"$W/start/st" <<'PY'
+import re, sys
+for line in open(sys.argv[1]):
+    line = re.sub(r'^\d+ +', '', line.rstrip('\n'))
+    m = re.match(r'(\w+)\((.*)\) += (-?\d+|\?)(?: (E[A-Z0-9]+))?', line)
+    if not m or m.group(1) == 'execve':
+        continue
+    strs = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))
+    if m.group(1) == 'access' and strs and strs[0] == '/@fwatch-begin':
+        break
+    if strs and strs[0]:
+        print(m.group(1), strs[0], m.group(4) or '-')
+PY
+	check "the loader's start: as strace sees it, call by call" "$(sort "$W/start/st")" "$(sort "$W/start/fw")"
+else
+	skip "the loader's start: as strace sees it (no strace)"
+fi
+
+# -e and -P choose among libc's calls as among the program's
+rm -rf "$W/sel"
+"${TO[@]}" "$RUN" -q -o "$W/sel" -e openat -P /etc/passwd "$PROBE" pw 3 >/dev/null 2>&1
+check "fwatch-run -e openat -P /etc/passwd: the 3 opens of /etc/passwd that libc made, nothing else" \
+	"openat (in libc),3" "$("$SUM" --csv "$W/sel" | awk -F, 'NR > 1 { print $1 "," $2 }')"
+
 # --- no plan, a plan that does not fit, a plan others could write -----------------
 
 mkdir -p "$W/noplans"

@@ -33,7 +33,10 @@ for f in "$LIB" "$RUN" "$PROG" "$PRE" "$COUNT"; do
 done
 
 export LC_ALL=C
-unset FWATCH_DIR FWATCH_LIB FWATCH_CALLS FWATCH_PATHS FWATCH_MAX_MB LD_PRELOAD
+unset FWATCH_DIR FWATCH_LIB FWATCH_CALLS FWATCH_PATHS FWATCH_MAX_MB LD_PRELOAD LD_AUDIT
+# These cases count the program's own calls, which the options select; what
+# libc and the loader do for it (and -e and -P on those) is tests/libc's.
+export FWATCH_PLANS=off
 # A program killed by SIGQUIT below must not leave a core file around.
 ulimit -c 0
 # An instrumented fwatch-run (make SAN=1) would refuse the test's own

@@ -1004,18 +1004,19 @@ static const struct role_def tree_roles[] = {
 
 static char *lib_path, *sh_exe;
 
-/* The environments the children got: fwatch put back where it was lost,
- * nothing else added. */
+/* The environments the children got: fwatch put back where it was lost
+ * (with FWATCH_PLANS, where the parent looked for its plans, since a lost
+ * HOME would lose them), nothing else added. */
 static void check_envs(const struct report *rp, const char *logdir)
 {
 	static const struct {
 		const char *role, *names;
 	} want[] = {
-		{"spawnp", "FWATCH_DIR,LD_PRELOAD,PATH,TREE_MARK"},
-		{"empty", "FWATCH_DIR,LD_PRELOAD"},
-		{"execvpe", "FWATCH_DIR,LD_PRELOAD,PATH,TREE_MARK"},
-		{"execle", "FWATCH_DIR,LD_PRELOAD,TREE_MARK"},
-		{"execveat", "FWATCH_DIR,LD_PRELOAD,TREE_MARK"},
+		{"spawnp", "FWATCH_DIR,FWATCH_PLANS,LD_PRELOAD,PATH,TREE_MARK"},
+		{"empty", "FWATCH_DIR,FWATCH_PLANS,LD_PRELOAD"},
+		{"execvpe", "FWATCH_DIR,FWATCH_PLANS,LD_PRELOAD,PATH,TREE_MARK"},
+		{"execle", "FWATCH_DIR,FWATCH_PLANS,LD_PRELOAD,TREE_MARK"},
+		{"execveat", "FWATCH_DIR,FWATCH_PLANS,LD_PRELOAD,TREE_MARK"},
 		{"unset", NULL},
 	};
 	struct det d = {.len = 0};
@@ -1034,8 +1035,8 @@ static void check_envs(const struct report *rp, const char *logdir)
 			bad(&d, "%s: LD_PRELOAD=%s FWATCH_DIR=%s, expected %s and %s", want[i].role, r->env_pre,
 			    r->env_dir, lib_path, logdir);
 	}
-	result(&d, "probe-tree: environments without fwatch got LD_PRELOAD and FWATCH_DIR back, "
-		   "and nothing else");
+	result(&d, "probe-tree: environments without fwatch got LD_PRELOAD, FWATCH_DIR and FWATCH_PLANS "
+		   "back, and nothing else");
 }
 
 /* A copy of prog that is set-uid nobody, when we may make one (root, a

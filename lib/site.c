@@ -1,0 +1,194 @@
+/* Patching system call sites from a plan: see lib/site.h, and lib/patch.c
+ * for the shape of a stub. Only system calls (fw_raw) and plain memory
+ * functions: the audit module that also uses this has no libc. */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "site.h"
+
+void fw_obj_scan(struct fw_obj *o, uintptr_t base, const ElfW(Phdr) *ph, int phnum)
+{
+	o->base = base;
+	for (int k = 0; k < phnum; k++) {
+		uintptr_t at = base + ph[k].p_vaddr;
+		if (ph[k].p_type == PT_LOAD && (ph[k].p_flags & PF_X)) {
+			o->lo = at;
+			o->hi = at + ph[k].p_memsz;
+		}
+		if (ph[k].p_type != PT_NOTE)
+			continue;
+		for (size_t off = 0; off + sizeof(ElfW(Nhdr)) <= ph[k].p_memsz;) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(at + off);
+			size_t name = (nh->n_namesz + 3) & ~3u, desc = (nh->n_descsz + 3) & ~3u;
+			off += sizeof(*nh);
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    !memcmp((const char *)at + off, "GNU", 4) && nh->n_descsz <= FW_PLAN_ID_MAX) {
+				o->id = (const uint8_t *)at + off + name;
+				o->id_len = nh->n_descsz;
+			}
+			off += name + desc;
+		}
+	}
+}
+
+/* The plan for o, mapped; NULL if there is none that can be trusted. */
+static struct fw_plan_header *fw_plan_read(const char *dir, const struct fw_obj *o, size_t *size)
+{
+	char file[PATH_MAX];
+	size_t n = strlen(dir);
+	if (!o->id_len || n + 2 * o->id_len + 8 > sizeof(file))
+		return NULL;
+	memcpy(file, dir, n);
+	file[n++] = '/';
+	for (size_t i = 0; i < o->id_len; i++) {
+		file[n++] = "0123456789abcdef"[o->id[i] >> 4];
+		file[n++] = "0123456789abcdef"[o->id[i] & 15];
+	}
+	memcpy(file + n, ".plan", 6);
+	struct stat st;
+	uid_t me = (uid_t)fw_raw(SYS_geteuid, 0, 0, 0, 0, 0, 0);
+	if (fw_raw(SYS_stat, (long)dir, (long)&st, 0, 0, 0, 0) || st.st_uid != me || (st.st_mode & 022))
+		return NULL;
+	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return NULL;
+	struct fw_plan_header *h = NULL;
+	if (!fw_raw(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) && S_ISREG(st.st_mode) && st.st_uid == me &&
+	    !(st.st_mode & 022) && (size_t)st.st_size >= sizeof(*h) &&
+	    (size_t)st.st_size <= sizeof(*h) + FW_PLAN_SITES_MAX * sizeof(struct fw_plan_site)) {
+		*size = (size_t)st.st_size;
+		long m = fw_raw(SYS_mmap, 0, (long)*size, PROT_READ, MAP_PRIVATE, fd, 0);
+		h = m < 0 && m > -4096 ? NULL : (struct fw_plan_header *)m;
+	}
+	fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (h && (memcmp(h->magic, FW_PLAN_MAGIC, 8) || h->version != FW_PLAN_VERSION || h->id_len != o->id_len ||
+		  memcmp(h->id, o->id, o->id_len) ||
+		  *size != sizeof(*h) + (size_t)h->nsites * sizeof(struct fw_plan_site))) {
+		fw_raw(SYS_munmap, (long)h, (long)*size, 0, 0, 0, 0);
+		h = NULL;
+	}
+	return h;
+}
+
+/* Room for the stubs within a jump's reach (2 GiB) of the whole text. */
+static uint8_t *fw_stub_room(const struct fw_obj *o, size_t size)
+{
+	for (uintptr_t k = 1; k < 512; k++) {
+		uintptr_t hint = (o->lo & ~(uintptr_t)0xffff) - k * (1u << 20);
+		long m = fw_raw(SYS_mmap, (long)hint, (long)size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (m < 0 && m > -4096)
+			continue;
+		if ((uintptr_t)m == hint)
+			return (uint8_t *)m;
+		fw_raw(SYS_munmap, m, (long)size, 0, 0, 0, 0); /* a kernel without NOREPLACE */
+	}
+	return NULL;
+}
+
+#define FW_STUB_SIZE 64u
+
+static void fw_put32(uint8_t *p, uintptr_t from_end, uintptr_t to)
+{
+	int32_t d = (int32_t)(int64_t)(to - from_end);
+	memcpy(p, &d, 4);
+}
+
+/* The site's stub at p: see lib/patch.c. */
+static void fw_stub(uint8_t *p, const struct fw_plan_site *s, uintptr_t at, void **slot)
+{
+	memcpy(p, s->orig, s->len - 2u); /* the instructions before the syscall */
+	p += s->len - 2u;
+	memcpy(p, "\x48\x8d\x64\x24\x80", 5); /* lea -128(%rsp), %rsp */
+	p += 5;
+	memcpy(p, "\xff\x15", 2); /* call *slot(%rip) */
+	fw_put32(p + 2, (uintptr_t)p + 6, (uintptr_t)slot);
+	p += 6;
+	uint64_t sc = at + s->len - 2u; /* the .quad: the site's syscall */
+	memcpy(p, &sc, 8);
+	p += 8;
+	memcpy(p, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 128(%rsp), %rsp */
+	p += 8;
+	*p = 0xe9; /* jmp back */
+	fw_put32(p + 1, (uintptr_t)p + 5, at + s->len);
+}
+
+long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void), void ***slot)
+{
+	size_t psize;
+	struct fw_plan_header *h = o->lo ? fw_plan_read(dir, o, &psize) : NULL;
+	if (!h)
+		return -1;
+	const struct fw_plan_site *s = (const struct fw_plan_site *)(h + 1);
+	/* a page for the slot, which stays writable, then the stubs */
+	size_t room = 4096 + (((size_t)h->nsites * FW_STUB_SIZE + 4095) & ~(size_t)4095);
+	uint8_t *stubs = h->nsites ? fw_stub_room(o, room) : NULL;
+	long done = 0;
+	if (stubs) {
+		void **sl = (void **)stubs;
+		*sl = (void *)entry;
+		uint8_t *p = stubs + 4096;
+		uintptr_t lo = UINTPTR_MAX, hi = 0;
+		uint32_t ok[FW_PLAN_SITES_MAX / 32] = {0};
+		for (uint32_t i = 0; i < h->nsites; i++) {
+			uintptr_t at = o->base + s[i].addr;
+			/* only a site whose bytes are the plan's, ending in syscall */
+			if (s[i].len < 7 || s[i].len > FW_PLAN_SITE_MAX || at < o->lo || at + s[i].len > o->hi ||
+			    memcmp((const void *)at, s[i].orig, s[i].len) || s[i].orig[s[i].len - 2] != 0x0f ||
+			    s[i].orig[s[i].len - 1] != 0x05)
+				continue;
+			fw_stub(p + FW_STUB_SIZE * i, &s[i], at, sl);
+			ok[i / 32] |= 1u << (i % 32);
+			lo = at < lo ? at : lo;
+			hi = at + 5 > hi ? at + 5 : hi;
+		}
+		fw_raw(SYS_mprotect, (long)p, (long)(room - 4096), PROT_READ | PROT_EXEC, 0, 0, 0);
+		/* the text writable for as long as it takes to write the jumps */
+		lo &= ~(uintptr_t)4095;
+		hi = (hi + 4095) & ~(uintptr_t)4095;
+		if (lo < hi && !fw_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
+			for (uint32_t i = 0; i < h->nsites; i++) {
+				if (!(ok[i / 32] & (1u << (i % 32))))
+					continue;
+				uintptr_t at = o->base + s[i].addr;
+				uint8_t jmp[5] = {0xe9};
+				fw_put32(jmp + 1, at + 5, (uintptr_t)(p + FW_STUB_SIZE * i));
+				memcpy((void *)at, jmp, 5);
+				done++;
+			}
+			fw_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
+		}
+		*slot = sl;
+	}
+	uint32_t planned = h->nsites;
+	fw_raw(SYS_munmap, (long)h, (long)psize, 0, 0, 0, 0);
+	return planned && !done ? -1 : done;
+}
+
+int fw_sys_row(const struct fw_sysregs *r, struct fw_call *c)
+{
+	long a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10, a4 = r->r8;
+	(void)a4;
+	switch (r->rax) {
+#define FW_SYS(name, like, fd_, path_, path2_, a1_, a2_)                                      \
+	case SYS_##name:                                                                     \
+		c->id = FW_ID_##like;                                                        \
+		c->fd = (int32_t)(fd_);                                                      \
+		c->path = (const char *)(path_);                                             \
+		c->path2 = (const char *)(path2_);                                           \
+		c->a1 = (uint32_t)(a1_);                                                     \
+		c->a2 = (uint32_t)(a2_);                                                     \
+		break;
+#include "fwatch_calls.def"
+#undef FW_SYS
+	default:
+		return 0;
+	}
+	return c->id != FW_ID_fcntl || c->a1 == F_DUPFD || c->a1 == F_DUPFD_CLOEXEC;
+}
