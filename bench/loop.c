@@ -1,6 +1,7 @@
-/* The benchmark loops: N stat() calls, N open()+close() pairs, or N
- * fcntl(F_GETFL) calls (which fwatch passes through unrecorded), on a
- * cached file. Prints nothing unless asked; time it from outside.
+/* The benchmark loops: N stat() calls, N open()+close() pairs, N
+ * fcntl(F_GETFL) calls (which fwatch passes through unrecorded), or N
+ * read()s of one byte and getpid()s (system calls libc makes that fwatch
+ * neither wraps nor patches: they must pay nothing), on a cached file. Prints nothing unless asked; time it from outside.
  * With -t T, T threads each run the loop of N calls at once (after a
  * barrier, so that they overlap), to measure what tracing costs when threads
  * of one process record into the same log at the same time.
@@ -41,7 +42,7 @@ static void print_mem(void)
 	printf("\n");
 }
 
-static enum { FW_STAT, FW_OPEN, FW_FCNTL } mode;
+static enum { FW_STAT, FW_OPEN, FW_FCNTL, FW_READ } mode;
 static long n;
 static const char *path;
 static pthread_barrier_t start;
@@ -54,6 +55,15 @@ static int loop(void)
 		for (long i = 0; i < n; i++)
 			if (stat(path, &st) < 0)
 				return 1;
+	} else if (mode == FW_READ) {
+		long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+		char c;
+		if (fd < 0)
+			return 1;
+		for (long i = 0; i < n; i++)
+			if (pread((int)fd, &c, 1, 0) != 1 || getpid() <= 0)
+				return 1;
+		syscall(SYS_close, fd);
 	} else if (mode == FW_FCNTL) {
 		/* opened untraced: the loop's only calls are the fcntl ones */
 		long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
@@ -81,7 +91,7 @@ static void *thread(void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loop [-t THREADS] stat|open|fcntl N PATH [mem]\n");
+	fprintf(stderr, "usage: loop [-t THREADS] stat|open|fcntl|read N PATH [mem]\n");
 	exit(2);
 }
 
@@ -96,9 +106,13 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (!(argc == 3 || (argc == 4 && !strcmp(argv[3], "mem"))) ||
-	    (strcmp(argv[0], "stat") && strcmp(argv[0], "open") && strcmp(argv[0], "fcntl")))
+	    (strcmp(argv[0], "stat") && strcmp(argv[0], "open") && strcmp(argv[0], "fcntl") &&
+	     strcmp(argv[0], "read")))
 		usage();
-	mode = !strcmp(argv[0], "stat") ? FW_STAT : !strcmp(argv[0], "open") ? FW_OPEN : FW_FCNTL;
+	mode = !strcmp(argv[0], "stat")	   ? FW_STAT
+	       : !strcmp(argv[0], "open")  ? FW_OPEN
+	       : !strcmp(argv[0], "fcntl") ? FW_FCNTL
+					   : FW_READ;
 	n = atol(argv[1]);
 	path = argv[2];
 	int status = 0;

@@ -9,10 +9,14 @@
  *   probe dl NAME     dlopen(NAME): the loader's search (LD_LIBRARY_PATH)
  *   probe execvp NAME a child that execvp's NAME with the PATH it has: one
  *                     failed execve per directory before the right one
+ *   probe own DIR     fopen, fclose, opendir, closedir, stat, access of DIR:
+ *                     functions the program calls, whose system calls are
+ *                     their own records (but opendir's fstat)
  *
  * tests/libc/run.sh compares what fwatch records between the markers with
  * what strace sees there. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <grp.h>
 #include <limits.h>
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +59,13 @@ int main(int argc, char **argv)
 		}
 		int st;
 		rc = pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st);
+	} else if (!strcmp(m, "own") && argc == 3) {
+		char f[PATH_MAX];
+		struct stat st;
+		snprintf(f, sizeof f, "%s/file", argv[2]);
+		FILE *fp = fopen(f, "r");
+		DIR *d = opendir(argv[2]);
+		rc = !fp || fclose(fp) || !d || closedir(d) || stat(f, &st) || access(f, R_OK);
 	} else {
 		return 2;
 	}

@@ -191,6 +191,45 @@ else
 	skip "execvp's candidates: as strace sees them (no strace)"
 fi
 
+# functions the program calls: each system call libc makes for one of them
+# is that function's record, not one of libc's; but opendir's fstat of the
+# directory it opened, which is a call of its own
+mkdir -p "$W/owndir"
+: >"$W/owndir/file"
+fw own own "$W/owndir"
+st own own "$W/owndir"
+# all the records between the markers, by name, via and resolved path
+inside=$(python3 - "$W/own/trace.csv" <<'PY'
+import csv, sys
+on = False
+for r in csv.DictReader(open(sys.argv[1], newline='')):
+    if r['call'] == 'access' and r['path'] in ('/@fwatch-begin', '/@fwatch-end'):
+        on = r['path'] == '/@fwatch-begin'
+    elif on:
+        print(r['call'], r['via'], r['resolved'])
+PY
+)
+check "fopen, fclose, opendir, closedir, stat, access: exit 0; each once, as the program's; libc's only opendir's fstat" \
+	"0|fopen call $W/owndir/file
+opendir call $W/owndir
+newfstatat libc $W/owndir
+fclose call $W/owndir/file
+closedir call $W/owndir
+stat call $W/owndir/file
+access call $W/owndir/file" "$(cat "$W/own/status")|$inside"
+if [ "$have_strace" = 1 ]; then
+	# strace's calls on a path: fopen's and opendir's openat, stat's
+	# newfstatat, access; fwatch's program records stand for the first
+	# four, its one libc record is on a descriptor (no path in strace)
+	check "each of strace's calls on a path is one record of the program's" \
+		"openat $W/owndir/file
+openat $W/owndir
+newfstatat $W/owndir/file
+access $W/owndir/file" "$(awk '{ print $1, $2 }' "$W/own/st")"
+else
+	skip "each of strace's calls on a path is one record of the program's (no strace)"
+fi
+
 # --- the loader's start, through fwatch-run (LD_AUDIT) ------------------------------
 
 # Before the probe's first marker: what the loader did to start it, which
