@@ -3,8 +3,9 @@
  * rax, rcx and r11, and the SSE registers), calls fw_sys_handle with them,
  * and returns its result in rax. Its unwind information names the site, in
  * libc, as its caller, so that a thread cancelled in the middle of a call
- * unwinds through libc's own frames. Included by the library (lib/patch.c)
- * and the audit module (lib/audit.c), each with a handler of its own. */
+ * unwinds through libc's own frames. The library (lib/patch.c) and the
+ * audit module (lib/audit.c) each define it (FW_SYS_ENTRY, at file scope)
+ * with a handler of their own. */
 #ifndef FWATCH_ENTRY_H
 #define FWATCH_ENTRY_H
 
@@ -19,87 +20,88 @@ struct fw_sysregs {
 long fw_sys_handle(struct fw_sysregs *r) __attribute__((visibility("hidden"), used));
 void fw_sys_entry(void) __attribute__((visibility("hidden")));
 
-__asm__(".text\n"
-	".p2align 4\n"
-	".type fw_sys_entry,@function\n"
-	"fw_sys_entry:\n"
-	".cfi_startproc\n"
-	/* the stub moved past the red zone (128) and called (8) */
-	".cfi_def_cfa_offset 136\n"
-	"push %rax\n"
-	".cfi_adjust_cfa_offset 8\n"
-	"mov 8(%rsp), %rax\n"   /* the return address, in the stub */
-	"mov (%rax), %rax\n"    /* the .quad there: the site */
-	"push %rax\n"
-	".cfi_adjust_cfa_offset 8\n"
-	".cfi_offset %rip, -152\n" /* the caller is the site, in libc */
-	"mov 8(%rsp), %rax\n"
-	"push %rbp\n"
-	".cfi_adjust_cfa_offset 8\n"
-	".cfi_offset %rbp, -160\n"
-	"mov %rsp, %rbp\n"
-	".cfi_def_cfa_register %rbp\n"
-	"and $-16, %rsp\n"
-	"sub $320, %rsp\n"
-	"mov %rdi, 0(%rsp)\n"
-	"mov %rsi, 8(%rsp)\n"
-	"mov %rdx, 16(%rsp)\n"
-	"mov %r10, 24(%rsp)\n"
-	"mov %r8, 32(%rsp)\n"
-	"mov %r9, 40(%rsp)\n"
-	"mov %rax, 48(%rsp)\n"
-	"mov 8(%rbp), %rax\n"
-	"mov %rax, 56(%rsp)\n"
-	"movups %xmm0, 64(%rsp)\n"
-	"movups %xmm1, 80(%rsp)\n"
-	"movups %xmm2, 96(%rsp)\n"
-	"movups %xmm3, 112(%rsp)\n"
-	"movups %xmm4, 128(%rsp)\n"
-	"movups %xmm5, 144(%rsp)\n"
-	"movups %xmm6, 160(%rsp)\n"
-	"movups %xmm7, 176(%rsp)\n"
-	"movups %xmm8, 192(%rsp)\n"
-	"movups %xmm9, 208(%rsp)\n"
-	"movups %xmm10, 224(%rsp)\n"
-	"movups %xmm11, 240(%rsp)\n"
-	"movups %xmm12, 256(%rsp)\n"
-	"movups %xmm13, 272(%rsp)\n"
-	"movups %xmm14, 288(%rsp)\n"
-	"movups %xmm15, 304(%rsp)\n"
-	"mov %rsp, %rdi\n"
-	"call fw_sys_handle\n"
-	"movups 64(%rsp), %xmm0\n"
-	"movups 80(%rsp), %xmm1\n"
-	"movups 96(%rsp), %xmm2\n"
-	"movups 112(%rsp), %xmm3\n"
-	"movups 128(%rsp), %xmm4\n"
-	"movups 144(%rsp), %xmm5\n"
-	"movups 160(%rsp), %xmm6\n"
-	"movups 176(%rsp), %xmm7\n"
-	"movups 192(%rsp), %xmm8\n"
-	"movups 208(%rsp), %xmm9\n"
-	"movups 224(%rsp), %xmm10\n"
-	"movups 240(%rsp), %xmm11\n"
-	"movups 256(%rsp), %xmm12\n"
-	"movups 272(%rsp), %xmm13\n"
-	"movups 288(%rsp), %xmm14\n"
-	"movups 304(%rsp), %xmm15\n"
-	"mov 0(%rsp), %rdi\n"
-	"mov 8(%rsp), %rsi\n"
-	"mov 16(%rsp), %rdx\n"
-	"mov 24(%rsp), %r10\n"
-	"mov 32(%rsp), %r8\n"
-	"mov 40(%rsp), %r9\n"
-	"mov %rbp, %rsp\n"
-	".cfi_def_cfa_register %rsp\n"
-	"pop %rbp\n"
-	".cfi_adjust_cfa_offset -8\n"
-	".cfi_restore %rbp\n"
-	"add $16, %rsp\n"
-	".cfi_adjust_cfa_offset -16\n"
-	"addq $8, (%rsp)\n" /* back past the .quad */
-	"ret\n"
-	".cfi_endproc\n"
-	".size fw_sys_entry, .-fw_sys_entry\n");
+#define FW_SYS_ENTRY                                                           \
+__asm__(".text\n" \
+	".p2align 4\n" \
+	".type fw_sys_entry,@function\n" \
+	"fw_sys_entry:\n" \
+	".cfi_startproc\n" \
+	/* the stub moved past the red zone (128) and called (8) */ \
+	".cfi_def_cfa_offset 136\n" \
+	"push %rax\n" \
+	".cfi_adjust_cfa_offset 8\n" \
+	"mov 8(%rsp), %rax\n"   /* the return address, in the stub */ \
+	"mov (%rax), %rax\n"    /* the .quad there: the site */ \
+	"push %rax\n" \
+	".cfi_adjust_cfa_offset 8\n" \
+	".cfi_offset %rip, -152\n" /* the caller is the site, in libc */ \
+	"mov 8(%rsp), %rax\n" \
+	"push %rbp\n" \
+	".cfi_adjust_cfa_offset 8\n" \
+	".cfi_offset %rbp, -160\n" \
+	"mov %rsp, %rbp\n" \
+	".cfi_def_cfa_register %rbp\n" \
+	"and $-16, %rsp\n" \
+	"sub $320, %rsp\n" \
+	"mov %rdi, 0(%rsp)\n" \
+	"mov %rsi, 8(%rsp)\n" \
+	"mov %rdx, 16(%rsp)\n" \
+	"mov %r10, 24(%rsp)\n" \
+	"mov %r8, 32(%rsp)\n" \
+	"mov %r9, 40(%rsp)\n" \
+	"mov %rax, 48(%rsp)\n" \
+	"mov 8(%rbp), %rax\n" \
+	"mov %rax, 56(%rsp)\n" \
+	"movups %xmm0, 64(%rsp)\n" \
+	"movups %xmm1, 80(%rsp)\n" \
+	"movups %xmm2, 96(%rsp)\n" \
+	"movups %xmm3, 112(%rsp)\n" \
+	"movups %xmm4, 128(%rsp)\n" \
+	"movups %xmm5, 144(%rsp)\n" \
+	"movups %xmm6, 160(%rsp)\n" \
+	"movups %xmm7, 176(%rsp)\n" \
+	"movups %xmm8, 192(%rsp)\n" \
+	"movups %xmm9, 208(%rsp)\n" \
+	"movups %xmm10, 224(%rsp)\n" \
+	"movups %xmm11, 240(%rsp)\n" \
+	"movups %xmm12, 256(%rsp)\n" \
+	"movups %xmm13, 272(%rsp)\n" \
+	"movups %xmm14, 288(%rsp)\n" \
+	"movups %xmm15, 304(%rsp)\n" \
+	"mov %rsp, %rdi\n" \
+	"call fw_sys_handle\n" \
+	"movups 64(%rsp), %xmm0\n" \
+	"movups 80(%rsp), %xmm1\n" \
+	"movups 96(%rsp), %xmm2\n" \
+	"movups 112(%rsp), %xmm3\n" \
+	"movups 128(%rsp), %xmm4\n" \
+	"movups 144(%rsp), %xmm5\n" \
+	"movups 160(%rsp), %xmm6\n" \
+	"movups 176(%rsp), %xmm7\n" \
+	"movups 192(%rsp), %xmm8\n" \
+	"movups 208(%rsp), %xmm9\n" \
+	"movups 224(%rsp), %xmm10\n" \
+	"movups 240(%rsp), %xmm11\n" \
+	"movups 256(%rsp), %xmm12\n" \
+	"movups 272(%rsp), %xmm13\n" \
+	"movups 288(%rsp), %xmm14\n" \
+	"movups 304(%rsp), %xmm15\n" \
+	"mov 0(%rsp), %rdi\n" \
+	"mov 8(%rsp), %rsi\n" \
+	"mov 16(%rsp), %rdx\n" \
+	"mov 24(%rsp), %r10\n" \
+	"mov 32(%rsp), %r8\n" \
+	"mov 40(%rsp), %r9\n" \
+	"mov %rbp, %rsp\n" \
+	".cfi_def_cfa_register %rsp\n" \
+	"pop %rbp\n" \
+	".cfi_adjust_cfa_offset -8\n" \
+	".cfi_restore %rbp\n" \
+	"add $16, %rsp\n" \
+	".cfi_adjust_cfa_offset -16\n" \
+	"addq $8, (%rsp)\n" /* back past the .quad */ \
+	"ret\n" \
+	".cfi_endproc\n" \
+	".size fw_sys_entry, .-fw_sys_entry\n")
 
 #endif

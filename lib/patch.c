@@ -43,6 +43,8 @@
 
 #ifndef FW_NO_PATCH
 
+FW_SYS_ENTRY;
+
 /* The loader's text, to tell its calls from libc's. */
 static uintptr_t fw_ld_lo, fw_ld_hi;
 

@@ -234,18 +234,23 @@ fi
 
 # Before the probe's first marker: what the loader did to start it, which
 # fwatch-run's audit module saw (lib/audit.c), as strace sees it; but the
-# loading of fwatch's own library, which only the traced run does.
+# loading of fwatch's own library and of what it needs and the probe does
+# not (a SAN=1 build's libm and libgcc_s), which only the traced run does.
+ours=$( (echo "$LIB"; ldd "$LIB" | awk '$3 ~ /^\// { print $3 }') | sort -u)
+theirs=$(ldd "$PROBE" | awk '$3 ~ /^\// { print $3 }' | sort -u)
+export FW_OURS=$(comm -23 <(echo "$ours") <(echo "$theirs") | tr '\n' ':')
 rm -rf "$W/start"
 mkdir -p "$W/start"
 "${TO[@]}" "$RUN" -q -o "$W/start/logs" "$PROBE" pw 1 >/dev/null 2>"$W/start/err"
 echo $? >"$W/start/status"
 "$SUM" --trace --csv "$W/start/logs" >"$W/start/trace.csv" 2>>"$W/start/err"
 python3 - "$W/start/trace.csv" >"$W/start/fw" <<'PY'
-import csv, sys
+import csv, os, sys
+ours = set(p for p in os.environ['FW_OURS'].split(':') if p)
 for r in csv.DictReader(open(sys.argv[1], newline='')):
     if r['call'] == 'access' and r['path'] == '/@fwatch-begin':
         break
-    if r['path'] and r['via'] == 'loader' and r['call'] != 'load' and 'libfwatch' not in r['path']:
+    if r['path'] and r['via'] == 'loader' and r['call'] != 'load' and r['path'] not in ours:
         print(r['call'], r['path'], r['errno'] or '-')
 PY
 check "fwatch-run: exit 0; the loader's look for /etc/ld.so.preload and its open of /etc/ld.so.cache, before the program starts" \
