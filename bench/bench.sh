@@ -886,7 +886,9 @@ if [ "$OUT" != - ]; then
 		echo "    BENCH_OUT=- make bench      # print only"
 		echo "    BENCH_ONLY='du fcntl' make bench  # some rows only, printed, this file untouched"
 		echo
-		echo "Each row runs the command untraced and traced (\`LD_PRELOAD=libfwatch.so\`,"
+		echo "Each row runs the command untraced and traced as \`fwatch-run\` does"
+		echo "(\`LD_PRELOAD=libfwatch.so\`, \`LD_AUDIT=libfwatch-audit.so\`, the plans of"
+		echo "libc's and the loader's call sites made first, unless \`FWATCH_PLANS=off\`;"
 		echo "\`FWATCH_DIR\` set to the log directory named in the row) in interleaved"
 		echo "pairs, alternating which goes first, after one warm-up pair that is not"
 		echo "counted. \`bench-timeit\` (bench/timeit.c) forks and execs the command"
