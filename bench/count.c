@@ -1,6 +1,8 @@
 /* bench-count: reads fwatch logs with the reader library and prints, on one
  * line of name=value pairs for bench.sh, how many records they hold, how many
- * log bytes those records took, and the records per function. Exits 1 when a
+ * log bytes those records took, and the records per function the program
+ * called, then inside_libc: the system calls libc and the loader made for
+ * it (docs/libc-internals.md). Exits 1 when a
  * log cannot be read or is damaged, so a benchmark never quotes a size or a
  * count from a log it could not check. */
 #define _GNU_SOURCE
@@ -18,7 +20,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uint64_t by_id[FW_ID_COUNT] = {0};
-	uint64_t records = 0, used = 0, size = 0, dropped = 0, incomplete = 0, errors = 0;
+	uint64_t inside = 0, records = 0, used = 0, size = 0, dropped = 0, incomplete = 0, errors = 0;
 	unsigned partial = 0, closed = 0;
 	int status = 0;
 	for (int i = 1; i < argc; i++) {
@@ -32,7 +34,10 @@ int main(int argc, char **argv)
 		}
 		int r;
 		while ((r = fw_log_next(&log, &ev, msg, sizeof msg)) > 0) {
-			by_id[ev.id]++;
+			if (ev.bits & FW_RB_LIBC)
+				inside++;
+			else
+				by_id[ev.id]++;
 			records++;
 			errors += ev.err != 0;
 		}
@@ -63,6 +68,8 @@ int main(int argc, char **argv)
 	for (int id = 0; id < FW_ID_COUNT; id++)
 		if (by_id[id])
 			printf(" %s=%llu", fw_calls[id].name, (unsigned long long)by_id[id]);
+	if (inside)
+		printf(" inside_libc=%llu", (unsigned long long)inside);
 	printf("\n");
 	return status;
 }

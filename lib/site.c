@@ -76,16 +76,32 @@ static struct fw_plan_header *fw_plan_read(const char *dir, const struct fw_obj 
 	return h;
 }
 
-/* Room for the stubs within a jump's reach (2 GiB) of the whole text. */
+/* Whether all of [p, p + size) is within a jump's reach (2 GiB) of all of
+ * o's text. */
+static int fw_reach(const struct fw_obj *o, uintptr_t p, size_t size)
+{
+	uintptr_t lo = p < o->lo ? p : o->lo, hi = p + size > o->hi ? p + size : o->hi;
+	return hi - lo < (1ul << 31) - 4096;
+}
+
+/* Room for the stubs within a jump's reach of the whole text: where the
+ * kernel puts a new mapping, next to the shared objects, as a rule; else
+ * the first free place below the text, a MiB at a time. */
 static uint8_t *fw_stub_room(const struct fw_obj *o, size_t size)
 {
+	long m = fw_raw(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!(m < 0 && m > -4096)) {
+		if (fw_reach(o, (uintptr_t)m, size))
+			return (uint8_t *)m;
+		fw_raw(SYS_munmap, m, (long)size, 0, 0, 0, 0);
+	}
 	for (uintptr_t k = 1; k < 512; k++) {
 		uintptr_t hint = (o->lo & ~(uintptr_t)0xffff) - k * (1u << 20);
-		long m = fw_raw(SYS_mmap, (long)hint, (long)size, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		m = fw_raw(SYS_mmap, (long)hint, (long)size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 		if (m < 0 && m > -4096)
 			continue;
-		if ((uintptr_t)m == hint)
+		if ((uintptr_t)m == hint && fw_reach(o, hint, size))
 			return (uint8_t *)m;
 		fw_raw(SYS_munmap, m, (long)size, 0, 0, 0, 0); /* a kernel without NOREPLACE */
 	}

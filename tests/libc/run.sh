@@ -126,6 +126,9 @@ same() {
 	got=$(awk '$4 != "call" { print $1, $2, $3 }' "$W/$1/fw" | sort)
 	check "$2: as strace sees them, call by call" "$want" "$got"
 }
+# inside NAME: how many records of NAME's run libc and the loader made
+# (the table's second block, paths or not)
+inside() { "$SUM" --csv "$W/$1/logs" 2>/dev/null | awk -F, '$1 ~ / \((in libc|loader)\)$/ { n += $2 } END { print n + 0 }'; }
 # count NAME CALL PATH VIA: how many records of CALL on PATH made by VIA
 count() { awk -v c="$2" -v p="$3" -v v="$4" '$1 == c && $2 == p && $4 == v { n++ } END { print n + 0 }' "$W/$1/fw"; }
 
@@ -287,7 +290,7 @@ mkdir -p "$W/noplans"
 FWATCH_PLANS=$W/noplans fw none pw 2
 "$SUM" "$W/none/logs" >/dev/null 2>"$W/none/sumerr"
 check "no plan for this libc: the probe runs as untraced, nothing recorded inside libc; the summary says so once" \
-	"0 0 1" "$(cat "$W/none/status") $(awk '$4 != "call"' "$W/none/fw" | wc -l) $(grep -c 'ran without a plan for its libc' "$W/none/sumerr")"
+	"0 0 1" "$(cat "$W/none/status") $(inside none) $(grep -c 'ran without a plan for its libc' "$W/none/sumerr")"
 
 # every site's expected bytes changed: no site matches, nothing is patched
 cp -r "$W/plans" "$W/bad"
@@ -295,21 +298,24 @@ for p in "$W"/bad/*.plan; do
 	python3 - "$p" <<'PY'
 import sys
 b = bytearray(open(sys.argv[1], 'rb').read())
-# header: 8 magic, 4 version, 4 nsites, 4 id_len, 4 loader, 64 id; sites of 32 bytes
+# include/fwatch_plan.h: a header of 88 bytes (8 magic, 4 version, 4
+# nsites, 4 id_len, 4 loader, 64 id), then sites of 32 (8 addr, 2 nr, 1 len,
+# 5 spare, 16 orig): the first byte each site must hold, changed
 n = int.from_bytes(b[12:16], 'little')
+assert len(b) == 88 + 32 * n
 for i in range(n):
-    b[96 + 32 * i + 16] ^= 0xff
+    b[88 + 32 * i + 16] ^= 0xff
 open(sys.argv[1], 'wb').write(b)
 PY
 done
 FWATCH_PLANS=$W/bad fw bad pw 2
 check "a plan whose bytes are not this libc's: the probe runs as untraced (exit 0), no record inside libc" \
-	"0 0" "$(cat "$W/bad/status") $(awk '$4 != "call"' "$W/bad/fw" | wc -l)"
+	"0 0" "$(cat "$W/bad/status") $(inside bad)"
 
 cp -r "$W/plans" "$W/open"
 chmod 666 "$W"/open/*.plan
 FWATCH_PLANS=$W/open fw open pw 2
-check "a plan others can write: not used" "0 0" "$(cat "$W/open/status") $(awk '$4 != "call"' "$W/open/fw" | wc -l)"
+check "a plan others can write: not used" "0 0" "$(cat "$W/open/status") $(inside open)"
 
 rm -rf "$W"
 tap_end
