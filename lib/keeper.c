@@ -41,6 +41,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -197,11 +198,19 @@ static int *fw_tid_word(void)
 /* Make this process's keeper (its log is open and fw_pid set). Without
  * one (no clone for this process: RLIMIT_NPROC, a seccomp filter; a
  * kernel without CLOSE_RANGE_UNSHARE) the threads grow the log by name. */
+/* Under valgrind, which ends the program at a clone that is neither a
+ * thread nor a fork ("Unsupported clone() flags"): its core is preloaded. */
+static int fw_under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+	return p && strstr(p, "/vgpreload_");
+}
+
 void fw_keeper_start(void)
 {
 	struct fw_keeper *k = &fw_keeper;
 	if (!fw_clone_real) { /* once, in a fresh image: the loader's lock is free */
-		fw_clone_real = (fw_clone_fn)fw_real_get(FW_ID_clone);
+		fw_clone_real = fw_under_valgrind() ? NULL : (fw_clone_fn)fw_real_get(FW_ID_clone);
 		fw_tid_desc = dlsym(RTLD_DEFAULT, "_thread_db_pthread_tid");
 	}
 	if (!fw_clone_real)
