@@ -79,12 +79,16 @@ include bench/bench.mk
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/fwatch
 	install -m 755 $(B)/libfwatch.so $(DESTDIR)$(LIBDIR)/libfwatch.so
+	install -m 755 $(B)/libfwatch-audit.so $(DESTDIR)$(LIBDIR)/libfwatch-audit.so
 	install -m 644 $(B)/libfwatch-reader.a $(DESTDIR)$(LIBDIR)/libfwatch-reader.a
 	install -m 755 $(B)/fwatch-run $(B)/fwatch-summary $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 docs/fwatch-run.1 docs/fwatch-summary.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 include/fwatch_log.h include/fwatch_calls.h include/fwatch_calls.def \
 		include/fwatch_reader.h $(DESTDIR)$(PREFIX)/include/fwatch/
+	@# the plans of this system's libc and loader, in the installing user's
+	@# cache (each user's first run makes their own)
+	-$(B)/fwatch-run --plan
 
 clean:
 	rm -rf $(B)

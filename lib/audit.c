@@ -19,7 +19,7 @@
 
 __attribute__((visibility("default"))) struct fw_audit fw_audit_state;
 
-FW_SYS_ENTRY;
+FW_SYS_ENTRY();
 
 /* What the compiler may call on its own, and site.c and calls.c use. */
 void *memcpy(void *d, const void *s, size_t n)

@@ -20,7 +20,41 @@ struct fw_sysregs {
 long fw_sys_handle(struct fw_sysregs *r) __attribute__((visibility("hidden"), used));
 void fw_sys_entry(void) __attribute__((visibility("hidden")));
 
-#define FW_SYS_ENTRY                                                           \
+/* Until the site is on the stack, the caller is found through the return
+ * address into the stub, which holds it: DW_CFA_val_expression, the return
+ * address column (16), 3 bytes: DW_OP_breg7 (rsp) 0, DW_OP_deref. That
+ * is the address of the .quad; one more deref gives the site. */
+#define FW_CFI_RA_FROM_STUB ".cfi_escape 0x16, 0x10, 0x04, 0x77, 0x00, 0x06, 0x06\n"
+
+/* FAST: the library's own-call path. While a wrapper's real call is under
+ * way (fw_self.in, lib/fwatch.h), the system call on its path (in the
+ * first or second argument) or, for a call without one, on its descriptor
+ * is the wrapper's own record's: it is made at once, with nothing saved
+ * and nothing recorded, which is what most patched calls are. The audit
+ * module, which has no wrapper, leaves it out. */
+#define FW_SYS_ENTRY_FAST                                                      \
+	"mov fw_self@gottpoff(%rip), %r11\n" \
+	"mov %fs:" FW_STR(FW_THREAD_IN) "(%r11), %r11\n" \
+	"test %r11, %r11\n" \
+	"jz 1f\n" \
+	"mov (%r11), %rcx\n" \
+	"test %rcx, %rcx\n" \
+	"jz 2f\n" \
+	"cmp %rcx, %rdi\n" \
+	"je 3f\n" \
+	"cmp %rcx, %rsi\n" \
+	"je 3f\n" \
+	"jmp 1f\n" \
+	"2: cmp 8(%r11), %edi\n" \
+	"jne 1f\n" \
+	"3: syscall\n" \
+	"addq $8, (%rsp)\n" \
+	"ret\n" \
+	"1:\n"
+#define FW_STR_(x) #x
+#define FW_STR(x) FW_STR_(x)
+
+#define FW_SYS_ENTRY(FAST)                                                     \
 __asm__(".text\n" \
 	".p2align 4\n" \
 	".type fw_sys_entry,@function\n" \
@@ -28,6 +62,8 @@ __asm__(".text\n" \
 	".cfi_startproc\n" \
 	/* the stub moved past the red zone (128) and called (8) */ \
 	".cfi_def_cfa_offset 136\n" \
+	FW_CFI_RA_FROM_STUB \
+	FAST \
 	"push %rax\n" \
 	".cfi_adjust_cfa_offset 8\n" \
 	"mov 8(%rsp), %rax\n"   /* the return address, in the stub */ \
@@ -99,6 +135,7 @@ __asm__(".text\n" \
 	".cfi_restore %rbp\n" \
 	"add $16, %rsp\n" \
 	".cfi_adjust_cfa_offset -16\n" \
+	FW_CFI_RA_FROM_STUB \
 	"addq $8, (%rsp)\n" /* back past the .quad */ \
 	"ret\n" \
 	".cfi_endproc\n" \

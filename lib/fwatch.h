@@ -41,7 +41,8 @@ struct fw_thread {
 	uint32_t gen;    /* fw_gen when the chunk was taken */
 	int busy;        /* inside fwatch's own code: pass calls through */
 	int writing;     /* between reserving and committing a record */
-	struct fw_incall *in; /* the wrapped call under way, for lib/patch.c */
+	struct fw_incall *in; /* the wrapped call under way, for lib/patch.c (whose
+			       * entry reads it at FW_THREAD_IN) */
 	int spawning;    /* inside libc's posix_spawn: its child, which runs on
 			  * this TLS until it execs, makes the calls libc makes
 			  * there (the file actions), not this process */
@@ -50,6 +51,8 @@ struct fw_thread {
 };
 
 extern FW_TLS struct fw_thread fw_self;
+
+#define FW_THREAD_IN 56 /* offsetof(struct fw_thread, in) */
 
 /* A wrapper's real call under way: the system call libc makes for it on
  * that path (the same pointer) or, for a call without a path, that

@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <link.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -43,7 +44,9 @@
 
 #ifndef FW_NO_PATCH
 
-FW_SYS_ENTRY;
+FW_SYS_ENTRY(FW_SYS_ENTRY_FAST);
+_Static_assert(offsetof(struct fw_thread, in) == FW_THREAD_IN && offsetof(struct fw_incall, fd) == 8,
+	       "FW_SYS_ENTRY_FAST reads these");
 
 /* The loader's text, to tell its calls from libc's. */
 static uintptr_t fw_ld_lo, fw_ld_hi;
