@@ -10,7 +10,6 @@
  * only, and the few memory functions below. */
 #define _GNU_SOURCE
 #include <elf.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <sys/syscall.h>
@@ -162,22 +161,7 @@ long fw_sys_handle(struct fw_sysregs *r)
 	struct fw_call c;
 	if (!fw_sys_row(r, &c))
 		return fw_raw(r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
-	c.t0 = fw_now();
-	long ret = fw_raw(r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
-	c.t1 = fw_now();
-	int failed = ret < 0 && ret > -4096;
-	c.err = failed ? (uint16_t)-ret : 0;
-	c.ret = failed ? -1 : (int32_t)ret;
-	c.bits = FW_RB_LIBC;
-	c.sys = (uint16_t)(r->rax | FW_SYS_LOADER);
-	c.argv = NULL;
-	c.keep = NULL;
-	c.paths = (fw_shape_has(c.id, 'p') ? 1u : 0u) | (fw_shape_has(c.id, 'q') ? 2u : 0u);
-	if (failed && c.err == EFAULT) {
-		c.path = c.path2 = NULL;
-		c.a1 = c.a2 = 0;
-		c.paths |= 4;
-	}
+	long ret = fw_sys_call(r, &c, 1);
 	/* the loader's paths are its own strings, shorter than PATH_MAX */
 	size_t l1 = c.path ? strlen(c.path) + 1 : 0, l2 = c.path2 ? strlen(c.path2) + 1 : 0;
 	size_t need = (sizeof(struct fw_audit_rec) + l1 + l2 + 7) & ~(size_t)7;

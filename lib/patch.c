@@ -82,22 +82,7 @@ long fw_sys_handle(struct fw_sysregs *r)
 	if (!fw_wants(c.id))
 		return fw_sys_real(r);
 	int e = errno;
-	c.t0 = fw_now();
-	long ret = fw_sys_real(r);
-	c.t1 = fw_now();
-	int failed = ret < 0 && ret > -4096;
-	c.err = failed ? (uint16_t)-ret : 0;
-	c.ret = failed ? -1 : (int32_t)ret;
-	c.bits = FW_RB_LIBC;
-	c.sys = (uint16_t)(r->rax | (r->site - fw_ld_lo < fw_ld_hi - fw_ld_lo ? FW_SYS_LOADER : 0));
-	c.argv = NULL;
-	c.keep = NULL;
-	c.paths = (fw_shape_has(c.id, 'p') ? 1u : 0u) | (fw_shape_has(c.id, 'q') ? 2u : 0u);
-	if (failed && c.err == EFAULT) {
-		c.path = c.path2 = NULL;
-		c.a1 = c.a2 = 0;
-		c.paths |= 4;
-	}
+	long ret = fw_sys_call(r, &c, r->site - fw_ld_lo < fw_ld_hi - fw_ld_lo);
 	if (FW_LIKELY(!fw_paths) || fw_path_wanted(c.path, c.path2))
 		fw_record(&c);
 	errno = e;

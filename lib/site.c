@@ -187,6 +187,27 @@ long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void)
 	return planned && !done ? -1 : done;
 }
 
+long fw_sys_call(const struct fw_sysregs *r, struct fw_call *c, int loader)
+{
+	c->t0 = fw_now();
+	long ret = fw_raw(r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+	c->t1 = fw_now();
+	int failed = ret < 0 && ret > -4096;
+	c->err = failed ? (uint16_t)-ret : 0;
+	c->ret = failed ? -1 : (int32_t)ret;
+	c->bits = FW_RB_LIBC;
+	c->sys = (uint16_t)(r->rax | (loader ? FW_SYS_LOADER : 0));
+	c->argv = NULL;
+	c->keep = NULL;
+	c->paths = (fw_shape_has(c->id, 'p') ? 1u : 0u) | (fw_shape_has(c->id, 'q') ? 2u : 0u);
+	if (failed && c->err == EFAULT) { /* the path was not read: nor is it here */
+		c->path = c->path2 = NULL;
+		c->a1 = c->a2 = 0;
+		c->paths |= 4;
+	}
+	return ret;
+}
+
 int fw_sys_row(const struct fw_sysregs *r, struct fw_call *c)
 {
 	long a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10, a4 = r->r8;

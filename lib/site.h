@@ -34,6 +34,11 @@ long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void)
  * duplicate). */
 int fw_sys_row(const struct fw_sysregs *r, struct fw_call *c);
 
+/* The call made, timed, and the rest of its record filled in (FW_RB_LIBC,
+ * sys: its number and FW_SYS_LOADER for the loader's); its result, as the
+ * kernel gave it. */
+long fw_sys_call(const struct fw_sysregs *r, struct fw_call *c, int loader);
+
 /* The audit module's state, which the library takes over at its start:
  * the loader's sites it patched and the calls they made until then. */
 #define FW_AUDIT_MAGIC 0x46574155u /* "FWAU" */

@@ -265,50 +265,39 @@ static void fw_find_lib(char *lib)
 			"set FWATCH_LIB to a path without", lib);
 }
 
-/* LD_AUDIT: the audit module next to the library (lib/audit.c: the
- * loader's work before the library starts), then whatever the user had. */
-static void fw_set_audit(const char *lib)
+/* VAR: value first, then whatever the user had (left as it was, but
+ * without a second copy of value), the entries split at any of seps. */
+static void fw_env_first(const char *var, const char *value, const char *seps)
 {
+	const char *old = getenv(var);
+	struct fw_buf b = {0};
+	fw_buf_add(&b, ':', value, strlen(value));
+	for (const char *p = old ? old : ""; *p;) {
+		size_t l = strcspn(p, seps);
+		if (l && !(l == strlen(value) && !memcmp(p, value, l)))
+			fw_buf_add(&b, ':', p, l);
+		p += l;
+		p += strspn(p, seps);
+	}
+	if (setenv(var, b.s, 1) < 0)
+		err(1, "setenv");
+	free(b.s);
+}
+
+/* LD_PRELOAD: the library (the loader splits it at blanks too); LD_AUDIT:
+ * the audit module next to it, if it is there (lib/audit.c: the loader's
+ * work before the library starts). */
+static void fw_set_preload(const char *lib)
+{
+	fw_env_first("LD_PRELOAD", lib, ": \t");
 	char au[PATH_MAX];
 	const char *slash = strrchr(lib, '/');
 	if (!slash || (size_t)(slash - lib) + sizeof "/libfwatch-audit.so" > sizeof au)
 		return;
 	memcpy(au, lib, (size_t)(slash - lib));
 	strcpy(au + (slash - lib), "/libfwatch-audit.so");
-	if (access(au, R_OK) < 0)
-		return;
-	const char *old = getenv("LD_AUDIT");
-	struct fw_buf b = {0};
-	fw_buf_add(&b, ':', au, strlen(au));
-	for (const char *p = old ? old : ""; *p;) {
-		size_t l = strcspn(p, ":");
-		if (l && !(l == strlen(au) && !memcmp(p, au, l)))
-			fw_buf_add(&b, ':', p, l);
-		p += l;
-		p += strspn(p, ":");
-	}
-	if (setenv("LD_AUDIT", b.s, 1) < 0)
-		err(1, "setenv");
-	free(b.s);
-}
-
-/* LD_PRELOAD: the library first, then whatever the user had (left as it
- * was, but without a second copy of the library). */
-static void fw_set_preload(const char *lib)
-{
-	const char *old = getenv("LD_PRELOAD");
-	struct fw_buf b = {0};
-	fw_buf_add(&b, ':', lib, strlen(lib));
-	for (const char *p = old ? old : ""; *p;) {
-		size_t l = strcspn(p, ": \t");
-		if (l && !(l == strlen(lib) && !memcmp(p, lib, l)))
-			fw_buf_add(&b, ':', p, l);
-		p += l;
-		p += strspn(p, ": \t");
-	}
-	if (setenv("LD_PRELOAD", b.s, 1) < 0)
-		err(1, "setenv");
-	free(b.s);
+	if (access(au, R_OK) == 0)
+		fw_env_first("LD_AUDIT", au, ":");
 }
 
 /* mkdir -p, but every directory it makes is 0700 whatever the umask: under
@@ -916,7 +905,6 @@ int main(int argc, char **argv)
 	char **before = made ? NULL : fw_logs(dir, &nbefore);
 
 	fw_set_preload(lib);
-	fw_set_audit(lib);
 	/* The options alone say what is recorded: a FWATCH_CALLS or
 	 * FWATCH_PATHS left in the environment would silently narrow it. */
 	if (setenv("FWATCH_DIR", dir, 1) < 0 ||
