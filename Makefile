@@ -24,7 +24,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS) -DFW_VE
 LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibility=hidden \
 	-U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -ftls-model=initial-exec
 
-LIB_SRC := lib/wrappers.c lib/fcntl.c lib/exec.c lib/shell.c lib/clone.c lib/keeper.c lib/patch.c lib/site.c lib/peek.c lib/load.c lib/filter.c lib/real.c lib/symbols.c lib/log.c \
+LIB_SRC := lib/attach.c lib/wrappers.c lib/fcntl.c lib/exec.c lib/shell.c lib/clone.c lib/keeper.c lib/patch.c lib/site.c lib/peek.c lib/load.c lib/filter.c lib/real.c lib/symbols.c lib/log.c \
 	lib/calls.c
 READER_SRC := lib/reader.c lib/calls.c
 TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/filter.c \
@@ -65,8 +65,8 @@ PLAN_FLAGS := -DFW_HAVE_CAPSTONE
 PLAN_LIBS := -lcapstone
 endif
 
-$(B)/fwatch-run: tools/fwatch-run.c tools/plan.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
-	$(CC) $(ALL_CFLAGS) $(PLAN_FLAGS) -Itools -DFW_LIBDIR='"$(LIBDIR)"' -o $@ tools/fwatch-run.c tools/plan.c \
+$(B)/fwatch-run: tools/fwatch-run.c tools/plan.c tools/attach.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(PLAN_FLAGS) -Itools -DFW_LIBDIR='"$(LIBDIR)"' -o $@ tools/fwatch-run.c tools/plan.c tools/attach.c \
 		$(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS) $(PLAN_LIBS)
 
 # The main job on a real program.

@@ -18,6 +18,9 @@
 #define FW_LOGF_LIBC 0x10u    /* libc's own file system calls are recorded */
 #define FW_LOGF_NOLIBC 0x20u  /* and they are not: no usable plan for its libc */
 #define FW_LOGF_NOLOADER 0x40u /* nor the loader's, after start */
+#define FW_LOGF_ATTACHED 0x80u /* recording began in a running process
+				* (fwatch-run -p), at start_wall_ns: what it
+				* did before is not here */
 
 /* The header is at offset 0. Its fixed part is followed by the strings
  * exe, argv (NUL-separated arguments), cwd and host, each with the length

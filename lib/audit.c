@@ -119,7 +119,7 @@ __attribute__((visibility("default"))) unsigned la_version(unsigned version)
 		fw_obj_scan(&o, base, (const ElfW(Phdr) *)(base + eh->e_phoff), eh->e_phnum);
 		a->lo = o.lo;
 		a->hi = o.hi;
-		a->patched = fw_sites_patch(dir, &o, fw_sys_entry, &a->slot);
+		a->patched = fw_sites_patch(dir, &o, fw_sys_entry, &a->slot, 0);
 	}
 	return version;
 }

@@ -18,7 +18,7 @@ const char *fw_paths;
  * warning): recording too much is better than silently too little. */
 void fw_filter_init(void)
 {
-	const char *v = getenv("FWATCH_CALLS");
+	const char *v = fw_conf("FWATCH_CALLS");
 	if (v && *v) {
 		uint64_t m[4] = {0, 0, 0, 0};
 		for (const char *p = v; *p;) {
@@ -41,7 +41,7 @@ void fw_filter_init(void)
 	}
 	/* FWATCH_PATHS compares absolute paths: a relative entry would match
 	 * none of them and silently drop everything. */
-	v = getenv("FWATCH_PATHS");
+	v = fw_conf("FWATCH_PATHS");
 	fw_paths = NULL;
 	if (v && *v) {
 		for (const char *d = v; *d; d += strcspn(d, ":"), d += *d == ':')

@@ -408,6 +408,14 @@ struct fw_env {
 					  * looks static but preloads fine */
 };
 extern struct fw_env fw_env;
+
+/* Recording a running process (lib/attach.c). fw_attached: this library
+ * was dlopen'd into it, not preloaded; its settings are those fwatch-run
+ * handed over, which fw_conf reads (the environment's, otherwise). */
+extern int fw_attached;
+const char *fw_conf(const char *name);
+int fw_attach_dormant(void);
+int fw_detach(void);
 void *fw_sym(const char *name);
 
 /* The real function of a row (lib/real.c); NULL when libc lacks it. */

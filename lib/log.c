@@ -658,7 +658,7 @@ static size_t fw_cmdline(char *dst, size_t cap)
 /* FWATCH_MAX_MB: whole megabytes, 1 to FW_MAX_MB_LIMIT. */
 static uint64_t fw_max_bytes(void)
 {
-	const char *v = getenv("FWATCH_MAX_MB");
+	const char *v = fw_conf("FWATCH_MAX_MB");
 	if (!v || !*v)
 		return (uint64_t)FW_MAX_MB_DEFAULT << 20;
 	char *end;
@@ -675,7 +675,7 @@ static uint64_t fw_max_bytes(void)
  * that chdirs, or ${TMPDIR:-/tmp}/fwatch-UID. */
 static int fw_dir(char *dir, size_t cap)
 {
-	const char *d = getenv("FWATCH_DIR");
+	const char *d = fw_conf("FWATCH_DIR");
 	size_t n;
 	*dir = 0;
 	if (d && *d) {
@@ -742,13 +742,13 @@ static void fw_env_init(const char *dir)
 	p += fw_put(p, PATH_MAX + 16, "LD_PRELOAD=", lib, NULL) + 1;
 	fw_env.dir = p;
 	p += fw_put(p, PATH_MAX + 16, "FWATCH_DIR=", dir, NULL) + 1;
-	const char *max = getenv("FWATCH_MAX_MB");
+	const char *max = fw_conf("FWATCH_MAX_MB");
 	if (max && *max) {
 		fw_env.max = p;
 		p += fw_put(p, sizeof "FWATCH_MAX_MB=" + 20, "FWATCH_MAX_MB=", max, NULL) + 1;
 	}
 	/* the audit module, handed on as LD_AUDIT had it, when it is fwatch's */
-	const char *au = getenv("LD_AUDIT");
+	const char *au = fw_conf("LD_AUDIT");
 	if (au && strstr(au, "/libfwatch-audit.so") && strlen(au) < PATH_MAX) {
 		fw_env.audit = p;
 		fw_put(p, PATH_MAX + 16, "LD_AUDIT=", au, NULL);
@@ -856,6 +856,8 @@ static int fw_open_log(void)
 	h->egid = getegid();
 	if (fw_mask[0] + 1 || fw_mask[1] + 1 || fw_mask[2] + 1 || fw_mask[3] + 1 || fw_paths)
 		h->flags |= FW_LOGF_FILTERED;
+	if (fw_attached && !fw_forked_at)
+		h->flags |= FW_LOGF_ATTACHED;
 
 	/* The strings go straight into the mapping, capped so that the header
 	 * stays well inside the first segment. */
@@ -1018,6 +1020,20 @@ void fw_close(enum fw_close how)
 	}
 }
 
+/* An attached process that fwatch-run leaves (lib/attach.c): its log
+ * ends as at exit, and from now on every wrapper passes straight through
+ * and no child is handed fwatch. The log stays mapped: another thread may
+ * be writing its last record; a later attach unmaps it (fw_start). */
+int fw_detach(void)
+{
+	if (!fw_owned())
+		return -1;
+	fw_close(FW_CLOSE_EXIT);
+	__atomic_store_n(fw_statep, FW_OFF, __ATOMIC_RELEASE);
+	fw_env.lib = "";
+	return 0;
+}
+
 static void fw_at_exit(void)
 {
 	fw_close(FW_CLOSE_EXIT);
@@ -1055,6 +1071,10 @@ FW_EXPORT void _Exit(int status)
 __attribute__((constructor)) static void fw_init(int argc, char **argv, char **envp)
 {
 	(void)envp;
+	if (fw_attach_dormant()) {
+		__atomic_store_n(fw_statep, FW_OFF, __ATOMIC_RELEASE);
+		return;
+	}
 	if (argc > 0 && argv && argv[0] == program_invocation_name) {
 		fw_argc = argc;
 		fw_argv = argv;

@@ -140,7 +140,7 @@ void fw_patch_on(void)
 int fw_patch_init(void)
 {
 	char dir[PATH_MAX];
-	const char *d = getenv("FWATCH_PLANS"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	const char *d = fw_conf("FWATCH_PLANS"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
 	if (d && !strcmp(d, "off")) /* asked for: nothing to say */
 		return 1;
 	const char *a = d && *d ? d : x && *x == '/' ? x : h && *h == '/' ? h : NULL;
@@ -160,13 +160,13 @@ int fw_patch_init(void)
 	fw_ld_lo = o.ld.lo;
 	fw_ld_hi = o.ld.hi;
 	void **slot;
-	long libc = fw_sites_patch(dir, &o.libc, fw_sys_entry, &slot), ld;
+	long libc = fw_sites_patch(dir, &o.libc, fw_sys_entry, &slot, fw_attached), ld;
 	struct fw_audit *au = fwatch_audit;
 	if (au && au->magic == FW_AUDIT_MAGIC && au->patched > 0) {
 		ld = au->patched;
 		fw_audit_pending = au;
 	} else {
-		ld = fw_sites_patch(dir, &o.ld, fw_sys_entry, &slot);
+		ld = fw_sites_patch(dir, &o.ld, fw_sys_entry, &slot, fw_attached);
 	}
 	return libc < 0 ? -1 : ld < 0 ? -2 : 0;
 }

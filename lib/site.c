@@ -135,7 +135,31 @@ static void fw_stub(uint8_t *p, const struct fw_plan_site *s, uintptr_t at, void
 	fw_put32(p + 1, (uintptr_t)p + 5, at + s->len);
 }
 
-long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void), void ***slot)
+/* The jump written over the site at `at`. With other threads running
+ * (live), in one store that no thread can see half of: 8 bytes within one
+ * cache line (x86 makes such a store atomic, aligned or not), the 3 after
+ * the jump (or before it) written back as they are; a site across a cache
+ * line is left alone then. Only a site that begins with its 5-byte `mov`
+ * (B8 imm32, or 48 C7 C0 imm32): no thread can be stopped inside the 5
+ * bytes, which an instruction's bounds cannot split. 0, or -1 left. */
+static int fw_site_write(uintptr_t at, const uint8_t jmp[5], const uint8_t *orig, int live)
+{
+	if (!live) {
+		memcpy((void *)at, jmp, 5);
+		return 0;
+	}
+	if (!(orig[0] == 0xb8 || (orig[0] == 0x48 && orig[1] == 0xc7 && orig[2] == 0xc0)) ||
+	    (at & 63) > 59)
+		return -1;
+	uintptr_t w = (at & 63) <= 56 ? at : (at | 63) - 7;
+	uint64_t v;
+	memcpy(&v, (const void *)w, 8);
+	memcpy((uint8_t *)&v + (at - w), jmp, 5);
+	__asm__ volatile("movq %1, (%0)" : : "r"(w), "r"(v) : "memory");
+	return 0;
+}
+
+long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void), void ***slot, int live)
 {
 	size_t psize;
 	struct fw_plan_header *h = o->lo ? fw_plan_read(dir, o, &psize) : NULL;
@@ -175,10 +199,14 @@ long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void)
 				uintptr_t at = o->base + s[i].addr;
 				uint8_t jmp[5] = {0xe9};
 				fw_put32(jmp + 1, at + 5, (uintptr_t)(p + FW_STUB_SIZE * i));
-				memcpy((void *)at, jmp, 5);
-				done++;
+				done += fw_site_write(at, jmp, s[i].orig, live) == 0;
 			}
 			fw_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
+			/* running threads' cores, serialized: none goes on with
+			 * the bytes it fetched before the jumps were written */
+			if (live && done &&
+			    !fw_raw(SYS_membarrier, 1 << 6 /* REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */, 0, 0, 0, 0, 0))
+				fw_raw(SYS_membarrier, 1 << 5 /* PRIVATE_EXPEDITED_SYNC_CORE */, 0, 0, 0, 0, 0);
 		}
 		*slot = sl;
 	}

@@ -25,9 +25,11 @@ void fw_obj_scan(struct fw_obj *o, uintptr_t base, const ElfW(Phdr) *ph, int phn
  * user's, and nobody else's to write: a plan says where to write into
  * code). Each patched site calls *slot, which is set to entry; *slot
  * stays writable, for the library to take over the audit module's
- * sites. The number of sites patched; -1 when there is no usable plan,
+ * sites. live: other threads may be running the code (an attached
+ * process): each jump is written so that none sees it half written, and
+ * a site that cannot be is left. The number of sites patched; -1 when there is no usable plan,
  * or none of its sites could be patched. */
-long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void), void ***slot);
+long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void), void ***slot, int live);
 
 /* The record a system call of the FW_SYS rows makes, its result aside;
  * 0 for a call not recorded (another number, or fcntl that does not

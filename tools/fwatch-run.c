@@ -11,6 +11,7 @@
 #include "plan.h"
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "summary.h"
 #include "views.h"
 
@@ -425,7 +427,7 @@ static char *fw_which(const char *file)
 /* The PT_INTERP of an ELF file open on fd, copied into interp (empty when
  * there is none). -1 when fd is no ELF file of this machine's byte order or
  * its program headers cannot be read: then nothing is said about it. */
-static int fw_elf_interp(int fd, char *interp, size_t cap)
+int fw_elf_interp(int fd, char *interp, size_t cap)
 {
 	unsigned char id[EI_NIDENT];
 	*interp = 0;
@@ -824,6 +826,153 @@ static void fw_report(const char *dir, char **before, int nbefore, int table, in
 	}
 }
 
+/* ---- -p PID, -N NAME: processes already running (tools/attach.c) ---- */
+
+static int fw_alive(pid_t pid)
+{
+	char path[64], st[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	char *p = fgets(st, sizeof st, f) ? strrchr(st, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* What the library in an attached process reads where a launched one
+ * reads its environment (lib/attach.c). */
+static size_t fw_attach_conf(char *conf, size_t cap)
+{
+	static const char *const names[] = {"FWATCH_DIR", "FWATCH_CALLS", "FWATCH_PATHS", "FWATCH_PLANS",
+					    "FWATCH_MAX_MB", "LD_AUDIT"};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		const char *v = getenv(names[i]);
+		if (!v)
+			continue;
+		int l = snprintf(conf + n, cap - n, "%s=%s", names[i], v);
+		if (l < 0 || (size_t)l + 2 > cap - n)
+			errx(1, "%s: too long", names[i]);
+		n += (size_t)l + 1;
+	}
+	conf[n++] = 0;
+	return n;
+}
+
+static volatile sig_atomic_t fw_stop_sig;
+
+static void fw_stop_on(int sig)
+{
+	fw_stop_sig = sig;
+}
+
+/* The processes of this run still recording in dir that are not in pids:
+ * children they forked since the attach. */
+static int fw_children_recording(const char *dir, char **before, int nbefore, const pid_t *pids, int npids,
+				 pid_t *out, int cap)
+{
+	int n, k = 0;
+	char **logs = fw_logs(dir, &n);
+	for (int i = 0; i < n && k < cap; i++) {
+		if (nbefore && bsearch(&logs[i], before, (size_t)nbefore, sizeof *before, fw_cmp_name))
+			continue;
+		char *p;
+		struct fw_log_header h;
+		if (asprintf(&p, "%s/%s", dir, logs[i]) < 0)
+			err(1, "asprintf");
+		int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		free(p);
+		if (fd < 0)
+			continue;
+		int got = pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+			  !memcmp(h.magic, FW_LOG_MAGIC, sizeof h.magic);
+		close(fd);
+		int mine = 0;
+		for (int j = 0; j < npids; j++)
+			mine |= pids[j] == (pid_t)h.pid;
+		if (got && !mine && !(__atomic_load_n(&h.flags, __ATOMIC_RELAXED) & FW_LOGF_CLOSED) &&
+		    fw_alive((pid_t)h.pid))
+			out[k++] = (pid_t)h.pid;
+	}
+	fw_logs_free(logs, n);
+	return k;
+}
+
+/* Attach to every pid, record until a signal, --for's end or the end of
+ * them all, detach; the table or line as for a command. 0 when every
+ * attach and detach worked, else 1. */
+static int fw_attach_run(pid_t *pids, int npids, double secs, const char *lib, const char *dir,
+			 char **before, int nbefore, int table, int quiet, uint64_t run_start_ns)
+{
+	static char conf[4 * PATH_MAX + 4096];
+	size_t len = fw_attach_conf(conf, sizeof conf);
+	int status = 0, nattached = 0;
+	pid_t *on = calloc((size_t)npids, sizeof *on);
+	if (!on)
+		err(1, "malloc");
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	struct sigaction sa = {.sa_handler = fw_stop_on};
+	sigemptyset(&sa.sa_mask);
+	for (int s = 1; s < 32; s++)
+		if (sigismember(&block, s))
+			sigaction(s, &sa, NULL);
+	for (int i = 0; i < npids && !fw_stop_sig; i++) {
+		char why[512];
+		double us;
+		if (fw_attach_pid(pids[i], lib, conf, len, why, sizeof why, &us) < 0) {
+			warnx("%d: %s", (int)pids[i], why);
+			status = 1;
+			continue;
+		}
+		on[nattached++] = pids[i];
+		if (!quiet)
+			fprintf(stderr, "fwatch-run: process %d attached (held %.1f ms)\n", (int)pids[i],
+				us / 1000);
+	}
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int alive = 0;
+		for (int i = 0; i < nattached; i++)
+			alive += fw_alive(on[i]);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		if (!alive || fw_stop_sig || (secs > 0 && el >= secs))
+			break;
+		sigprocmask(SIG_BLOCK, &block, &old);
+		struct timespec ts = {0, 20000000};
+		if (!fw_stop_sig)
+			ppoll(NULL, 0, &ts, &old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	/* the attached processes, then what they forked meanwhile */
+	pid_t kids[256];
+	int nkids = fw_children_recording(dir, before, nbefore, on, nattached, kids, 256);
+	for (int k = 0; k < nattached + nkids; k++) {
+		pid_t pid = k < nattached ? on[k] : kids[k - nattached];
+		char why[512];
+		if (!fw_alive(pid))
+			continue;
+		if (fw_detach_pid(pid, why, sizeof why) < 0) {
+			if (fw_alive(pid)) {
+				warnx("%d: cannot detach: %s", (int)pid, why);
+				status = 1;
+			}
+		} else if (!quiet) {
+			fprintf(stderr, "fwatch-run: process %d detached\n", (int)pid);
+		}
+	}
+	free(on);
+	if (nattached && (table || !quiet))
+		fw_report(dir, before, nbefore, table, !quiet, run_start_ns);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -834,17 +983,23 @@ int main(int argc, char **argv)
 		{"trace-path", required_argument, NULL, 'P'},
 		{"list", no_argument, NULL, 'L'},
 		{"plan", no_argument, NULL, 'A'},
+		{"attach", required_argument, NULL, 'p'},
+		{"name", required_argument, NULL, 'N'},
+		{"for", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *opt_dir = NULL;
 	struct fw_buf paths = {0};
-	int table = 0, quiet = 0, c;
+	int table = 0, quiet = 0, c, npids = 0;
+	pid_t *pids = NULL;
+	const char *name = NULL;
+	double secs = 0;
 	/* getopt's messages name argv[0]; err(3)'s the short name. */
 	argv[0] = program_invocation_short_name;
 	/* "+": the options end at the command's name. */
-	while ((c = getopt_long(argc, argv, "+o:cqe:P:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:cqe:P:p:N:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!*optarg) {
@@ -865,6 +1020,32 @@ int main(int argc, char **argv)
 		case 'P':
 			fw_paths_arg(&paths, optarg);
 			break;
+		case 'p': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || !*optarg || v <= 0 || v > INT_MAX) {
+				warnx("-p %s: not a process id", optarg);
+				usage(stderr, 2);
+			}
+			pid_t *more = realloc(pids, (size_t)(npids + 1) * sizeof *pids);
+			if (!more)
+				err(1, "malloc");
+			pids = more;
+			pids[npids++] = (pid_t)v;
+			break;
+		}
+		case 'N':
+			name = optarg;
+			break;
+		case 'F': {
+			char *end;
+			secs = strtod(optarg, &end);
+			if (*end || !*optarg || !(secs > 0)) {
+				warnx("--for %s: not a number of seconds", optarg);
+				usage(stderr, 2);
+			}
+			break;
+		}
 		case 'L':
 			fw_list();
 			break;
@@ -880,7 +1061,28 @@ int main(int argc, char **argv)
 			usage(stderr, 2);
 		}
 	}
-	if (optind == argc) {
+	int attach = npids || name;
+	if (attach && optind < argc) {
+		warnx("-p and -N attach to running processes: no command with them");
+		usage(stderr, 2);
+	}
+	if (!attach && secs > 0) {
+		warnx("--for goes with -p or -N");
+		usage(stderr, 2);
+	}
+	if (name) {
+		int n = fw_pids_named(name, NULL, 0);
+		if (!n)
+			errx(1, "no process named %s", fw_safe(name));
+		pid_t *more = realloc(pids, (size_t)(npids + n) * sizeof *pids);
+		if (!more)
+			err(1, "malloc");
+		pids = more;
+		int got = fw_pids_named(name, pids + npids, n);
+		npids += got < n ? got : n;
+		fprintf(stderr, "fwatch-run: %d process%s named %s\n", n, n == 1 ? "" : "es", fw_safe(name));
+	}
+	if (!attach && optind == argc) {
 		warnx("no command given");
 		usage(stderr, 2);
 	}
@@ -914,8 +1116,14 @@ int main(int argc, char **argv)
 	free(calls);
 	free(paths.s);
 
-	fw_warn_untraceable(cmd[0]);
 	fw_plan_cmd(0);
+	if (attach) {
+		int st = fw_attach_run(pids, npids, secs, lib, dir, before, nbefore, table, quiet, run_start_ns);
+		fw_logs_free(before, nbefore);
+		free(pids);
+		return st;
+	}
+	fw_warn_untraceable(cmd[0]);
 
 	int exec_errno;
 	pid_t pid = fw_spawn(cmd, &exec_errno);

@@ -1,0 +1,139 @@
+/* A process to attach to: it loops stat and fopen of known paths, sleeping
+ * a little, with THREADS threads (argv[1], default 1). On SIGUSR1 each
+ * thread does, once: stat(MARK.begin), COUNT rounds of stat(/etc/passwd)
+ * and fopen(/etc/hostname), stat(MARK.end), and the main thread prints
+ * "marked T COUNT" when all are done. It exits 7 on SIGTERM, after
+ * printing how many rounds it made in all. Modes (argv[2]):
+ *   loop   the above
+ *   read   the main thread blocks in read(2) on a pipe that nobody writes
+ *   fork   after SIGUSR2, forks a child that does the marked rounds
+ *   exec   after SIGUSR2, execs argv[3] with argv[4...] */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COUNT 37
+
+static volatile sig_atomic_t marked, term, usr2;
+static int nthreads = 1;
+static unsigned long rounds_all;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_barrier_t done;
+
+static void on_sig(int sig)
+{
+	if (sig == SIGUSR1)
+		marked = 1;
+	else if (sig == SIGUSR2)
+		usr2 = 1;
+	else
+		term = 1;
+}
+
+static void round1(void)
+{
+	struct stat st;
+	if (stat("/etc/passwd", &st) < 0)
+		abort();
+	FILE *f = fopen("/etc/hostname", "r");
+	if (f)
+		fclose(f);
+}
+
+static void marked_rounds(void)
+{
+	struct stat st;
+	stat("/fwatch-attach-test.begin", &st);
+	for (int i = 0; i < COUNT; i++)
+		round1();
+	stat("/fwatch-attach-test.end", &st);
+}
+
+static void *worker(void *arg)
+{
+	int did = 0;
+	(void)arg;
+	while (!term) {
+		if (marked && !did) {
+			marked_rounds();
+			did = 1;
+			pthread_barrier_wait(&done);
+		}
+		round1();
+		pthread_mutex_lock(&lock);
+		rounds_all++;
+		pthread_mutex_unlock(&lock);
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 2 ? argv[2] : "loop";
+	nthreads = argc > 1 ? atoi(argv[1]) : 1;
+	struct sigaction sa = {.sa_handler = on_sig};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(mode, "read")) {
+		int p[2];
+		char c;
+		if (pipe(p) < 0)
+			return 1;
+		printf("ready\n");
+		ssize_t r = read(p[0], &c, 1); /* SIGUSR1 interrupts it: EINTR, no SA_RESTART */
+		printf("read %zd %s\n", r, r < 0 ? strerror(errno) : "");
+		marked_rounds();
+		printf("marked 1 %d\n", COUNT);
+		while (!term)
+			pause();
+		return 7;
+	}
+	pthread_barrier_init(&done, NULL, (unsigned)nthreads + 1);
+	pthread_t th[64];
+	for (int i = 0; i < nthreads && i < 64; i++)
+		pthread_create(&th[i], NULL, worker, NULL);
+	printf("ready\n");
+	while (!marked && !usr2 && !term)
+		pause();
+	if (marked) {
+		pthread_barrier_wait(&done);
+		printf("marked %d %d\n", nthreads, COUNT);
+	}
+	while (!usr2 && !term)
+		pause();
+	if (usr2 && !strcmp(mode, "fork")) {
+		pid_t c = fork();
+		if (c == 0) {
+			marked_rounds();
+			_exit(0);
+		}
+		int st;
+		waitpid(c, &st, 0);
+		printf("child %d\n", WEXITSTATUS(st));
+	} else if (usr2 && !strcmp(mode, "exec") && argc > 3) {
+		term = 1;
+		for (int i = 0; i < nthreads; i++)
+			pthread_join(th[i], NULL);
+		execv(argv[3], argv + 3);
+		return 126;
+	}
+	while (!term)
+		pause();
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	printf("rounds %lu\n", rounds_all);
+	return 7;
+}
