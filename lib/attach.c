@@ -226,6 +226,7 @@ FW_EXPORT int fwatch_attach(const char *conf, size_t len)
 	if (!fw_nbinds && fw_binds_init() < 0)
 		return -2;
 	memcpy(fw_conf_buf, conf, len);
+	fw_reattach();
 	__atomic_store_n(fw_statep, FW_UNINIT, __ATOMIC_RELEASE);
 	if (fw_start() != FW_ON)
 		return -2;
@@ -233,17 +234,22 @@ FW_EXPORT int fwatch_attach(const char *conf, size_t len)
 	return 0;
 }
 
-/* 0, or -1 when this process is not recording as an attached one. */
+/* 0, or -1 when this process is not recording. Any process of the run:
+ * an attached one, a child it forked, a program it exec'd (preloaded). */
 FW_EXPORT int fwatch_detach(void)
 {
-	return fw_attached ? fw_detach() : -1;
+	return fw_detach();
 }
 
-/* Loaded into a running process (dlopen, not LD_PRELOAD): nothing starts
- * until fwatch_attach. */
+/* Loaded into a running process by fwatch-run (dlopen), not preloaded
+ * nor linked: nothing starts until fwatch_attach. Only then is the library
+ * none of the objects the program started with, which are what a lookup
+ * on the program's own handle searches (RTLD_DEFAULT would search the
+ * caller's scope, this library's own). */
 int fw_attach_dormant(void)
 {
-	const char *p = getenv("LD_PRELOAD");
-	fw_attached = !(p && strstr(p, "libfwatch"));
+	void *prog = dlopen(NULL, RTLD_NOW); /* never unloaded: not closed (dlclose
+						* here would be this library's) */
+	fw_attached = !prog || dlsym(prog, "fwatch_attach") != (void *)fwatch_attach;
 	return fw_attached;
 }

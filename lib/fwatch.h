@@ -416,6 +416,7 @@ extern int fw_attached;
 const char *fw_conf(const char *name);
 int fw_attach_dormant(void);
 int fw_detach(void);
+void fw_reattach(void);
 void *fw_sym(const char *name);
 
 /* The real function of a row (lib/real.c); NULL when libc lacks it. */

@@ -778,6 +778,9 @@ static void fw_state_page(void)
  * parent's descriptors it inherited. 0 in an image that did not fork from
  * this one. */
 static uint64_t fw_fork_tick, fw_forked_at;
+/* fw_start lists the loaded objects: at the first start in an image, and
+ * again in the log of a new attach (fw_reattach). */
+static int fw_relist;
 /* The objects loaded at the fork, counted in the parent: a fork child
  * must not take the loader's lock (another thread may have held it at the
  * fork, and then nobody releases it in the child). */
@@ -941,8 +944,11 @@ int fw_start(void)
 		atexit(fw_at_exit);
 		at_quick_exit(fw_at_exit);
 		fw_state_page();
-		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
+		fw_relist = 1;
 	}
+	if (on && fw_relist)
+		fw_load_scan(fw.hdr->exe_len ? (const char *)(fw.hdr + 1) : NULL, fw.hdr->exe_len);
+	fw_relist = 0;
 	if (on) {
 		__atomic_fetch_or(&fw.hdr->flags, inside, __ATOMIC_RELEASE);
 		fw_keeper_start();
@@ -1032,6 +1038,15 @@ int fw_detach(void)
 	__atomic_store_n(fw_statep, FW_OFF, __ATOMIC_RELEASE);
 	fw_env.lib = "";
 	return 0;
+}
+
+/* Attached again (lib/attach.c): a log of its own, which says so, and
+ * lists the objects loaded, as the first did. */
+void fw_reattach(void)
+{
+	fw_forked_at = 0;
+	fw_load_forget(0);
+	fw_relist = 1;
 }
 
 static void fw_at_exit(void)

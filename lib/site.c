@@ -141,7 +141,10 @@ static void fw_stub(uint8_t *p, const struct fw_plan_site *s, uintptr_t at, void
  * the jump (or before it) written back as they are; a site across a cache
  * line is left alone then. Only a site that begins with its 5-byte `mov`
  * (B8 imm32, or 48 C7 C0 imm32): no thread can be stopped inside the 5
- * bytes, which an instruction's bounds cannot split. 0, or -1 left. */
+ * bytes, which an instruction's bounds cannot split. A core that fetched
+ * the old bytes before runs the old `mov`, whole; no serializing is
+ * needed for that (membarrier's, which would, costs 10-20 ms in a process
+ * with threads). 0, or -1 left. */
 static int fw_site_write(uintptr_t at, const uint8_t jmp[5], const uint8_t *orig, int live)
 {
 	if (!live) {
@@ -202,11 +205,6 @@ long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void)
 				done += fw_site_write(at, jmp, s[i].orig, live) == 0;
 			}
 			fw_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
-			/* running threads' cores, serialized: none goes on with
-			 * the bytes it fetched before the jumps were written */
-			if (live && done &&
-			    !fw_raw(SYS_membarrier, 1 << 6 /* REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */, 0, 0, 0, 0, 0))
-				fw_raw(SYS_membarrier, 1 << 5 /* PRIVATE_EXPEDITED_SYNC_CORE */, 0, 0, 0, 0, 0);
 		}
 		*slot = sl;
 	}

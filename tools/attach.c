@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -339,8 +340,13 @@ static int fw_denied(pid_t pid, int e, char *why, size_t cap)
 	unsigned ruid = 0, euid = 0;
 	if (fw_proc_line(pid, "status", "Uid:", v, sizeof v) == 0 && sscanf(v, "%u %u", &ruid, &euid) == 2 &&
 	    (euid != geteuid() || ruid != geteuid()))
-		return fw_why(why, cap, "not permitted: it is user %u's process and attaching to another "
-					"user's needs CAP_SYS_PTRACE", euid);
+	{
+		struct passwd *pw = getpwuid(euid);
+		char n[32];
+		snprintf(n, sizeof n, "%u", euid);
+		return fw_why(why, cap, "not permitted: it is user %s's process, and attaching to another "
+					"user's needs CAP_SYS_PTRACE", pw ? pw->pw_name : n);
+	}
 	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
 	int scope = 0;
 	if (f) {
@@ -383,6 +389,15 @@ static int fw_check(pid_t pid, char *why, size_t cap)
 	} else if (errno == EACCES || errno == EPERM) {
 		return fw_denied(pid, EPERM, why, cap);
 	}
+	/* its log is written by the process itself, as its user, into this
+	 * run's directory, which is this user's alone */
+	if (fw_proc_line(pid, "status", "Uid:", v, sizeof v) == 0 && (unsigned)atoi(v) != geteuid()) {
+		if (geteuid())
+			return fw_denied(pid, EPERM, why, cap);
+		struct passwd *pw = getpwuid((uid_t)atoi(v));
+		return fw_why(why, cap, "it runs as user %s, which cannot write this run's logs: run "
+					"fwatch-run as that user", pw ? pw->pw_name : v);
+	}
 	return 0;
 }
 
@@ -400,14 +415,41 @@ static double fw_us(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) * 1e6 + (double)(b->tv_nsec - a->tv_nsec) / 1e3;
 }
 
+static int fw_attach_one(pid_t pid, const char *lib, const char *conf, size_t len, char *why, size_t cap,
+			 double *pause_us);
+
+/* A process that ends on the way makes any step fail: say so, rather than
+ * what that step saw. */
 int fw_attach_pid(pid_t pid, const char *lib, const char *conf, size_t len, char *why, size_t cap,
 		  double *pause_us)
 {
+	*pause_us = 0;
+	if (fw_attach_one(pid, lib, conf, len, why, cap, pause_us) == 0)
+		return 0;
+	char gone[256];
+	if (fw_check(pid, gone, sizeof gone) < 0 && !strncmp(gone, "no such process", 15) &&
+	    strncmp(why, "no such process", 15))
+		return fw_why(why, cap, "it exited during the attach");
+	return -1;
+}
+
+static int fw_attach_one(pid_t pid, const char *lib, const char *conf, size_t len, char *why, size_t cap,
+			 double *pause_us)
+{
 	if (fw_check(pid, why, cap) < 0)
 		return -1;
-	uint64_t dlopen_at = fw_remote_sym(pid, "libc.so.*", "dlopen");
-	if (!dlopen_at)
-		dlopen_at = fw_remote_sym(pid, "libc.so.*", "__libc_dlopen_mode");
+	/* a process that is starting may not have its C library yet: the
+	 * loader maps it in the first milliseconds */
+	uint64_t dlopen_at = 0;
+	for (int i = 0; i < 100 && !dlopen_at; i++) {
+		dlopen_at = fw_remote_sym(pid, "libc.so.*", "dlopen");
+		if (!dlopen_at)
+			dlopen_at = fw_remote_sym(pid, "libc.so.*", "__libc_dlopen_mode");
+		if (!dlopen_at && fw_check(pid, why, cap) < 0)
+			return -1;
+		if (!dlopen_at)
+			usleep(2000);
+	}
 	uint64_t at, first;
 	char path[PATH_MAX];
 	int loaded = fw_mapped(pid, "libfwatch.so", &at, path, sizeof path) == 0;

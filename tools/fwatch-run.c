@@ -35,6 +35,8 @@
 static void usage(FILE *f, int status)
 {
 	fprintf(f, "usage: fwatch-run [-cq] [-o DIR] [-e CALLS] [-P PATH]... [--] COMMAND [ARG...]\n"
+		   "       fwatch-run [-cq] [-o DIR] [-e CALLS] [-P PATH]... [--for SECONDS]\n"
+		   "                  -p PID... | -N NAME\n"
 		   "       fwatch-run --list\n");
 	if (status) {
 		fprintf(f, "Try 'fwatch-run --help' for more information.\n");
@@ -51,13 +53,18 @@ static void usage(FILE *f, int status)
 		   "                        comma-separated (-e open,stat64 -e %%stat);\n"
 		   "                        a leading '!' records all the others\n"
 		   "  -P, --trace-path=PATH record only calls on paths under PATH (repeatable)\n"
+		   "  -p, --attach=PID      record the running process PID instead (repeatable),\n"
+		   "                        and what it starts, until Ctrl-C or its end\n"
+		   "  -N, --name=NAME       record every process whose command name is NAME\n"
+		   "      --for=SECONDS     with -p or -N: let go after SECONDS\n"
 		   "      --list            list the functions fwatch records, by class\n"
 		   "      --plan            make the plans that let fwatch see the calls libc\n"
 		   "                        and the loader make themselves, and say where they are\n"
 		   "  -h, --help            this text\n"
 		   "  -V, --version         the version\n"
 		   "Exit status: COMMAND's; 128+N if it was killed by signal N; 127 if it\n"
-		   "was not found, 126 if it could not be executed; 2 for a usage error.\n");
+		   "was not found, 126 if it could not be executed; 2 for a usage error.\n"
+		   "With -p or -N: 0 when every process was attached and let go, else 1.\n");
 	exit(status);
 }
 

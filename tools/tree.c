@@ -7,6 +7,7 @@
 #include <err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "views.h"
 
@@ -66,6 +67,13 @@ static void fw_adopt(struct fw_node *nodes, long parent, long kid)
 	nodes[kid].parent = parent;
 }
 
+/* When recording began in a process that was already running (fwatch-run
+ * -p): its header's start; 0 for a process recorded from its start. */
+static uint64_t fw_attached_ns(const struct fw_proc *p)
+{
+	return (p->log.hdr.flags & FW_LOGF_ATTACHED) ? p->log.hdr.start_wall_ns : 0;
+}
+
 /* The arguments of an image, from its header: NUL-separated strings. */
 static void fw_put_cmdline(FILE *out, enum fw_format fmt, const struct fw_log *l)
 {
@@ -108,6 +116,10 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 		if (!u) {
 			fputs(", \"log\": ", out);
 			fw_put_json(out, p->file, strlen(p->file));
+			if (fw_attached_ns(p))
+				fprintf(out, ", \"attached_ns\": %llu", (unsigned long long)fw_attached_ns(p));
+			else
+				fputs(", \"attached_ns\": null", out);
 		}
 		putc('}', out);
 		return;
@@ -125,6 +137,10 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 			fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0);
 		else
 			fw_put_cmdline(out, fmt, &p->log);
+		if (!u && fw_attached_ns(p))
+			fprintf(out, ",%llu", (unsigned long long)fw_attached_ns(p));
+		else
+			putc(',', out);
 		putc('\n', out);
 		return;
 	}
@@ -141,6 +157,16 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 		fw_put_cmdline(out, fmt, &p->log);
 	if (u)
 		fprintf(out, " (not traced: %s)", why);
+	uint64_t at = u ? 0 : fw_attached_ns(p);
+	if (at) {
+		time_t s = (time_t)(at / 1000000000u);
+		struct tm tm;
+		char hms[16] = "?";
+		if (localtime_r(&s, &tm))
+			strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+		fprintf(out, " (attached at %s.%06llu: earlier calls not recorded)", hms,
+			(unsigned long long)(at % 1000000000u / 1000));
+	}
 	putc('\n', out);
 }
 
@@ -226,7 +252,7 @@ void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out)
 	free(up);
 
 	if (o->fmt == FW_CSV)
-		fputs("pid,ppid,depth,exec,traced,calls,errors,why,exe,argv\n", out);
+		fputs("pid,ppid,depth,exec,traced,calls,errors,why,exe,argv,attached_ns\n", out);
 	else if (o->fmt == FW_JSON)
 		putc('[', out);
 	else

@@ -7,7 +7,8 @@
  *   loop   the above
  *   read   the main thread blocks in read(2) on a pipe that nobody writes
  *   fork   after SIGUSR2, forks a child that does the marked rounds
- *   exec   after SIGUSR2, execs argv[3] with argv[4...] */
+ *   exec   after SIGUSR2, execs argv[3] with argv[4...]
+ *   exit   exits 3 at once (a process that ends while being attached) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -87,6 +88,11 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR2, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(mode, "exit")) {
+		struct timespec ts = {0, 2000000};
+		nanosleep(&ts, NULL);
+		return 3;
+	}
 	if (!strcmp(mode, "read")) {
 		int p[2];
 		char c;
