@@ -4,8 +4,8 @@
  * fwatch_attach (lib/attach.c) on its own stack, given back its registers
  * and let go. Its other threads run on meanwhile, so that any lock dlopen
  * needs is released by whoever holds it. The thread chosen is one blocked
- * in a system call other than futex (where it holds none of libc's locks,
- * as a rule), else the main thread; never one stopped inside the loader.
+ * in a system call other than futex, else the main thread, held where it
+ * can call dlopen (fw_safe_at).
  * A thread stopped inside a system call has it restarted as the kernel
  * would after a signal whose handler returned. */
 #define _GNU_SOURCE
@@ -190,25 +190,37 @@ static int fw_wait_stop(pid_t tid, int *status)
 	}
 }
 
-static int fw_in_loader(pid_t pid, uint64_t pc)
+/* Whether a thread stopped at pc, in system call nr (-1: none), may call
+ * dlopen there: not inside the loader (whose lock it may hold), nor inside
+ * the C library's own code but for a blocking system call, since a thread
+ * in the middle of malloc holds its lock and dlopen would wait for itself.
+ * A thread in the program's code, or blocked in a system call, holds none
+ * of libc's locks as a rule (futex is a wait for one: tried last). */
+static int fw_safe_at(pid_t pid, uint64_t pc, long nr, int futex_ok)
 {
 	char maps[64], line[PATH_MAX + 128];
 	snprintf(maps, sizeof maps, "/proc/%d/maps", (int)pid);
 	FILE *f = fopen(maps, "re");
 	if (!f)
 		return 0;
-	int in = 0;
-	while (!in && fgets(line, sizeof line, f)) {
+	int safe = 1;
+	while (fgets(line, sizeof line, f)) {
 		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && pc >= lo && pc < hi)
-			in = strstr(line, "/ld-linux") != NULL;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || pc < lo || pc >= hi)
+			continue;
+		if (strstr(line, "/ld-linux"))
+			safe = 0;
+		else if (strstr(line, "/libc.so"))
+			safe = nr >= 0 && (nr != 202 /* futex */ || futex_ok);
+		break;
 	}
 	fclose(f);
-	return in;
+	return safe;
 }
 
-/* Stop tid where it is; -1 with why. A thread found inside the loader is
- * let go again and tried a little later (it holds the loader's lock). */
+/* Stop tid at a safe point (fw_safe_at): stopped elsewhere, it is let go
+ * again and tried a little later, for up to a second; then a futex wait
+ * will do. -1 with why. */
 static int fw_hold(pid_t pid, pid_t tid, struct fw_held *h, char *why, size_t cap)
 {
 	memset(h, 0, sizeof *h);
@@ -228,18 +240,19 @@ static int fw_hold(pid_t pid, pid_t tid, struct fw_held *h, char *why, size_t ca
 			h->held = 0;
 			return fw_why(why, cap, "cannot read its registers: %s", strerror(errno));
 		}
-		if (!fw_in_loader(pid, h->regs.rip) || tries == 200)
+		if (fw_safe_at(pid, h->regs.rip, (long)h->regs.orig_rax, tries >= 500))
 			break;
+		if (tries == 1000) {
+			ptrace(PTRACE_DETACH, tid, 0, h->sig);
+			h->held = 0;
+			return fw_why(why, cap, "its thread %d was never stopped outside the C library "
+						"and the loader in 2 s: try again", (int)tid);
+		}
 		ptrace(PTRACE_CONT, tid, 0, h->sig);
 		h->sig = 0;
 		h->held = 0;
-		struct timespec ts = {0, 5000000};
+		struct timespec ts = {0, 2000000};
 		nanosleep(&ts, NULL);
-	}
-	if (fw_in_loader(pid, h->regs.rip)) {
-		ptrace(PTRACE_DETACH, tid, 0, h->sig);
-		h->held = 0;
-		return fw_why(why, cap, "it stayed inside the dynamic loader for a second");
 	}
 	h->xs.iov_base = h->xstate;
 	h->xs.iov_len = sizeof h->xstate;

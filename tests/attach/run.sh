@@ -178,6 +178,27 @@ check "blocked in read: still blocked in read after the attach; its read fails w
 	"$syscall $(tr '\n' '|' <"$W/rd.out")$tst $rst"
 check "blocked in read: its 37 rounds" "fclose:37 fopen:37 stat:37" "$(between "$W/rd")"
 
+# --- busy inside malloc ------------------------------------------------------------------
+
+start busy 1 malloc
+# held in the middle of malloc, the thread would corrupt its heap (or wait
+# for its own lock) in dlopen: 1 run in 5 did, attached once
+for i in $(seq 10); do
+	"$RUN" -q -o "$W/busy10" -p "$tp" --for 0.02 2>>"$W/busy10.err" || echo "attach $i failed" >>"$W/busy10.err"
+done
+attach busy "$tp"
+kill -USR1 "$tp"
+wait_for "$W/busy.out" '^marked'
+kill -INT "$rp"
+ends "$rp"
+rst=$?
+kill -TERM "$tp"
+ends "$tp"
+tst=$?
+check "a thread busy in malloc and free: attached and let go 11 times, its 37 rounds; exits 0 and 7" \
+	"0 7 fclose:37 fopen:37 stat:37" "$(cat "$W/busy10.err")$rst $tst $(between "$W/busy")"
+grep "held" "$W/busy.err" | sed 's/^/# /'
+
 # --- a child forked after the attach ---------------------------------------------------
 
 start fk 1 fork

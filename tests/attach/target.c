@@ -8,7 +8,9 @@
  *   read   the main thread blocks in read(2) on a pipe that nobody writes
  *   fork   after SIGUSR2, forks a child that does the marked rounds
  *   exec   after SIGUSR2, execs argv[3] with argv[4...]
- *   exit   exits 3 at once (a process that ends while being attached) */
+ *   exit   exits 3 at once (a process that ends while being attached)
+ *   malloc the main thread allocates and frees without a pause (and
+ *          stats every 1000th round): mostly inside malloc's lock */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -105,6 +107,25 @@ int main(int argc, char **argv)
 		printf("marked 1 %d\n", COUNT);
 		while (!term)
 			pause();
+		return 7;
+	}
+	if (!strcmp(mode, "malloc")) {
+		printf("ready\n");
+		void *keep[64] = {0};
+		for (unsigned long i = 0; !term; i++) {
+			unsigned k = (unsigned)(i * 2654435761u) % 64;
+			free(keep[k]);
+			keep[k] = malloc(16 + (i * 40503u) % 4000);
+			if (i % 1000 == 0) {
+				struct stat st;
+				stat("/etc/passwd", &st);
+			}
+			if (marked) {
+				marked = 0;
+				marked_rounds();
+				printf("marked 1 %d\n", COUNT);
+			}
+		}
 		return 7;
 	}
 	pthread_barrier_init(&done, NULL, (unsigned)nthreads + 1);
