@@ -229,6 +229,55 @@ check "exec after the attach: cat's output and status; fwatch-run ends with it, 
 check "exec after the attach: the new image is traced (its open of /etc/hostname, its exit)" "1" \
 	"$("$SUM" --trace -p "$tp" "$W/ex" | grep -c '^.* open[a-z0-9]*(.*"/etc/hostname".*= 3')"
 
+# --- an object dlopen'd after the attach -------------------------------------------
+
+start dl 1 dlopen "$B/tests/tree/libtreeplug.so"
+attach dl "$tp"
+kill -USR2 "$tp"
+wait_for "$W/dl.out" '^plugged'
+kill -INT "$rp"
+ends "$rp"
+kill -TERM "$tp"
+ends "$tp"
+tst=$?
+check "dlopen after the attach: the new object's calls are recorded (its 37 stats); its load too; exit 7" \
+	"plugged 37 7 stat:37 1" "$(grep plugged "$W/dl.out") $tst $(between "$W/dl") $("$SUM" --trace -e load "$W/dl" | grep -c 'libtreeplug.so')"
+
+# --- -e: only the calls asked for, in the attached process and in what it execs ------------
+
+start sel 1
+attach sel "$tp" -e stat
+kill -USR1 "$tp"
+wait_for "$W/sel.out" '^marked'
+kill -INT "$rp"
+ends "$rp"
+kill -TERM "$tp"
+ends "$tp"
+check "-e stat: only stat recorded; the 37 between the markers" "stat:37 stat" \
+	"$(between "$W/sel") $("$SUM" --csv "$W/sel" | awk -F, 'NR > 1 && $1 != "total" { print $1 }' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+
+# --- a set-id program ----------------------------------------------------------------------------
+
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	cp "$T" "$W/target-suid"
+	chown nobody "$W/target-suid"
+	chmod 4755 "$W/target-suid"
+	chmod 755 "$W"
+	"$W/target-suid" 1 >"$W/suid.out" 2>&1 &
+	sp=$!
+	PIDS+=("$sp")
+	wait_for "$W/suid.out" '^ready'
+	"$RUN" -p "$sp" 2>"$W/suid.err"
+	st=$?
+	kill -TERM "$sp"
+	ends "$sp"
+	tst=$?
+	check "a set-uid program: exit 1, said; the target exits 7" \
+		"1 1 7" "$st $(grep -c "$sp: a set-id program" "$W/suid.err") $tst"
+else
+	skip "a set-uid program: needs root and a user nobody"
+fi
+
 # --- -N NAME -------------------------------------------------------------------------------------
 
 cp "$T" "$W/fwatch-tgt-n"

@@ -9,9 +9,14 @@
  *   fork   after SIGUSR2, forks a child that does the marked rounds
  *   exec   after SIGUSR2, execs argv[3] with argv[4...]
  *   exit   exits 3 at once (a process that ends while being attached)
+ *   dlopen after SIGUSR2, dlopens argv[3] (tests/tree/plug.c) and calls its
+ *          plug_stats(37) between the markers, then prints "plugged 37"
  *   malloc the main thread allocates and frees without a pause (and
  *          stats every 1000th round): mostly inside malloc's lock */
 #define _GNU_SOURCE
+#ifndef TARGET_STATIC
+#include <dlfcn.h>
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -157,6 +162,17 @@ int main(int argc, char **argv)
 		execv(argv[3], argv + 3);
 		return 126;
 	}
+#ifndef TARGET_STATIC
+	else if (usr2 && !strcmp(mode, "dlopen") && argc > 3) {
+		void *h = dlopen(argv[3], RTLD_NOW);
+		int (*plug)(int) = h ? (int (*)(int))dlsym(h, "plug_stats") : NULL;
+		struct stat st;
+		stat("/fwatch-attach-test.begin", &st);
+		int n = plug ? plug(COUNT) : -1;
+		stat("/fwatch-attach-test.end", &st);
+		printf("plugged %d\n", n);
+	}
+#endif
 	while (!term)
 		pause();
 	for (int i = 0; i < nthreads; i++)
