@@ -26,7 +26,8 @@
 extern char **environ;
 
 /* What a traced child's environment must hold, filled in at start. */
-struct fw_env fw_env = {.lib = "", .given = "", .preload = "", .dir = "", .max = "", .audit = "", .plans = ""};
+struct fw_env fw_env = {.lib = "", .given = "", .preload = "", .dir = "", .max = "", .calls = "", .paths = "",
+			.audit = "", .plans = ""};
 
 size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits)
 {
@@ -88,7 +89,7 @@ struct fw_scratch *fw_scratch_new(size_t nenv)
 {
 	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
 		fw_scratch_free(__atomic_exchange_n(&fw_orphan, NULL, __ATOMIC_ACQ_REL));
-	size_t size = (sizeof(struct fw_scratch) + (nenv + 6) * sizeof(char *) + 4095) & ~(size_t)4095;
+	size_t size = (sizeof(struct fw_scratch) + (nenv + 8) * sizeof(char *) + 4095) & ~(size_t)4095;
 	struct fw_scratch *sc = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sc == MAP_FAILED)
 		return NULL;
@@ -242,7 +243,7 @@ static char *fw_preload_fix(const char *v, char *buf, size_t cap)
 }
 
 /* An environment for the new program with fwatch in it: envp itself when it
- * has everything, else a copy in `out` (n + 6 entries), with LD_PRELOAD's
+ * has everything, else a copy in `out` (n + 8 entries), with LD_PRELOAD's
  * new value built in `buf`. The caller's array is never changed. */
 static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *buf, size_t cap,
 			       uint16_t *bits)
@@ -250,7 +251,7 @@ static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *bu
 	if (!fw_env.lib[0])
 		return envp;
 	int have_pre = 0, have_dir = 0, have_max = !fw_env.max[0], have_audit = !fw_env.audit[0],
-	    have_plans = !fw_env.plans[0];
+	    have_plans = !fw_env.plans[0], have_calls = !fw_env.calls[0], have_paths = !fw_env.paths[0];
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(envp[i], "LD_PRELOAD=", 11))
 			have_pre = fw_preload_ok(envp[i] + 11) ? 1 : -1;
@@ -262,11 +263,15 @@ static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *bu
 			have_audit = 1;
 		else if (!strncmp(envp[i], "FWATCH_PLANS=", 13))
 			have_plans = 1;
+		else if (!strncmp(envp[i], "FWATCH_CALLS=", 13))
+			have_calls = 1;
+		else if (!strncmp(envp[i], "FWATCH_PATHS=", 13))
+			have_paths = 1;
 	}
 	/* FWATCH_PLANS alone is no reason for a copy: a child whose HOME is
 	 * this one's finds the same plans; one whose environment is being
 	 * repaired anyway gets it back */
-	if (have_pre == 1 && have_dir && have_max && have_audit)
+	if (have_pre == 1 && have_dir && have_max && have_audit && have_calls && have_paths)
 		return envp;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -285,6 +290,10 @@ static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *bu
 		out[k++] = fw_env.audit;
 	if (!have_plans)
 		out[k++] = fw_env.plans;
+	if (!have_calls)
+		out[k++] = fw_env.calls;
+	if (!have_paths)
+		out[k++] = fw_env.paths;
 	out[k] = NULL;
 	*bits |= FW_RB_ENVFIX;
 	return out;

@@ -718,7 +718,22 @@ static int fw_dir(char *dir, size_t cap)
  * this library's absolute path and the settings in force. The strings go
  * one after the other into one buffer, which a start touches a page or two
  * of, not a page each. */
-static char fw_env_pool[4 * (PATH_MAX + 16) + 40];
+static char fw_env_pool[6 * (PATH_MAX + 16)];
+
+/* "NAME=value" next in the pool, if it fits whole: else nothing is written,
+ * and the entry is not handed on ("", as when it is not set). */
+static char *fw_env_put(char **p, const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+	if (n + v + 2 > (size_t)(fw_env_pool + sizeof fw_env_pool - *p))
+		return "";
+	char *s = *p;
+	memcpy(s, name, n);
+	s[n] = '=';
+	memcpy(s + n + 1, value, v + 1);
+	*p += n + v + 2;
+	return s;
+}
 
 static void fw_env_init(const char *dir)
 {
@@ -734,25 +749,25 @@ static void fw_env_init(const char *dir)
 		memcpy(lib, info.dli_fname, strlen(info.dli_fname) + 1);
 	else if (!realpath(info.dli_fname, lib))
 		return;
-	/* given, lib and dir are each shorter than PATH_MAX: all fit */
+	/* given, lib and dir are each shorter than PATH_MAX: they fit */
 	char *p = fw_env_pool;
 	fw_env.given = p;
 	p += fw_put(p, PATH_MAX, info.dli_fname, NULL) + 1;
-	fw_env.preload = p;
-	p += fw_put(p, PATH_MAX + 16, "LD_PRELOAD=", lib, NULL) + 1;
-	fw_env.dir = p;
-	p += fw_put(p, PATH_MAX + 16, "FWATCH_DIR=", dir, NULL) + 1;
-	const char *max = fw_conf("FWATCH_MAX_MB");
-	if (max && *max) {
-		fw_env.max = p;
-		p += fw_put(p, sizeof "FWATCH_MAX_MB=" + 20, "FWATCH_MAX_MB=", max, NULL) + 1;
+	fw_env.preload = fw_env_put(&p, "LD_PRELOAD", lib);
+	fw_env.dir = fw_env_put(&p, "FWATCH_DIR", dir);
+	/* the settings in force (an attached process has them from
+	 * fwatch-run, not from its environment) */
+	static const char *const keep[] = {"FWATCH_MAX_MB", "FWATCH_CALLS", "FWATCH_PATHS"};
+	char **to[] = {&fw_env.max, &fw_env.calls, &fw_env.paths};
+	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
+		const char *v = fw_conf(keep[i]);
+		if (v && *v)
+			*to[i] = fw_env_put(&p, keep[i], v);
 	}
 	/* the audit module, handed on as LD_AUDIT had it, when it is fwatch's */
 	const char *au = fw_conf("LD_AUDIT");
-	if (au && strstr(au, "/libfwatch-audit.so") && strlen(au) < PATH_MAX) {
-		fw_env.audit = p;
-		fw_put(p, PATH_MAX + 16, "LD_AUDIT=", au, NULL);
-	}
+	if (au && strstr(au, "/libfwatch-audit.so"))
+		fw_env.audit = fw_env_put(&p, "LD_AUDIT", au);
 	fw_env.lib = fw_env.preload + sizeof "LD_PRELOAD=" - 1; /* last: it says all is set */
 }
 
