@@ -135,25 +135,27 @@ static void fw_stub(uint8_t *p, const struct fw_plan_site *s, uintptr_t at, void
 	fw_put32(p + 1, (uintptr_t)p + 5, at + s->len);
 }
 
-/* The jump written over the site at `at`. With other threads running
- * (live), in one store that no thread can see half of: 8 bytes within one
- * cache line (x86 makes such a store atomic, aligned or not), the 3 after
- * the jump (or before it) written back as they are; a site across a cache
- * line is left alone then. Only a site that begins with its 5-byte `mov`
- * (B8 imm32, or 48 C7 C0 imm32): no thread can be stopped inside the 5
- * bytes, which an instruction's bounds cannot split. A core that fetched
- * the old bytes before runs the old `mov`, whole; no serializing is
- * needed for that (membarrier's, which would, costs 10-20 ms in a process
- * with threads). 0, or -1 left. */
+/* The jump written over the site at `at`, in one store that no thread can
+ * see half of: 8 bytes within one cache line (x86 makes such a store
+ * atomic, aligned or not), the 3 after the jump (or before it) written back
+ * as they are. That is for a site that begins with its 5-byte `mov` (B8
+ * imm32, or 48 C7 C0 imm32), inside which no thread can be stopped (an
+ * instruction's bounds cannot split it), and that lies in one cache line.
+ * Any other is written byte by byte, and only when no other thread can be
+ * running (not live: at start, before the program's own code has run); with
+ * threads running (an attached process), it is left. A core that fetched
+ * the old bytes before runs the old `mov`, whole; no serializing is needed
+ * for that (membarrier's, which would, costs 10-20 ms in a process with
+ * threads). 0, or -1 left. */
 static int fw_site_write(uintptr_t at, const uint8_t jmp[5], const uint8_t *orig, int live)
 {
-	if (!live) {
+	if (!(orig[0] == 0xb8 || (orig[0] == 0x48 && orig[1] == 0xc7 && orig[2] == 0xc0)) ||
+	    (at & 63) > 59) {
+		if (live)
+			return -1;
 		memcpy((void *)at, jmp, 5);
 		return 0;
 	}
-	if (!(orig[0] == 0xb8 || (orig[0] == 0x48 && orig[1] == 0xc7 && orig[2] == 0xc0)) ||
-	    (at & 63) > 59)
-		return -1;
 	uintptr_t w = (at & 63) <= 56 ? at : (at | 63) - 7;
 	uint64_t v;
 	memcpy(&v, (const void *)w, 8);
@@ -191,11 +193,12 @@ long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void)
 			lo = at < lo ? at : lo;
 			hi = at + 5 > hi ? at + 5 : hi;
 		}
-		fw_raw(SYS_mprotect, (long)p, (long)(room - 4096), PROT_READ | PROT_EXEC, 0, 0, 0);
-		/* the text writable for as long as it takes to write the jumps */
+		/* stubs that cannot be made executable are no place to jump to;
+		 * the text writable for as long as it takes to write the jumps */
 		lo &= ~(uintptr_t)4095;
 		hi = (hi + 4095) & ~(uintptr_t)4095;
-		if (lo < hi && !fw_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
+		if (lo < hi && !fw_raw(SYS_mprotect, (long)p, (long)(room - 4096), PROT_READ | PROT_EXEC, 0, 0, 0) &&
+		    !fw_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
 			for (uint32_t i = 0; i < h->nsites; i++) {
 				if (!(ok[i / 32] & (1u << (i % 32))))
 					continue;
@@ -206,7 +209,10 @@ long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void)
 			}
 			fw_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
 		}
-		*slot = sl;
+		if (done)
+			*slot = sl;
+		else /* nothing jumps there */
+			fw_raw(SYS_munmap, (long)stubs, (long)room, 0, 0, 0, 0);
 	}
 	uint32_t planned = h->nsites;
 	fw_raw(SYS_munmap, (long)h, (long)psize, 0, 0, 0, 0);
