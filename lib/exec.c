@@ -415,7 +415,11 @@ static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, con
 	if (vforked && sc)
 		fw_scratch_free(__atomic_exchange_n(&fw_orphan, sc, __ATOMIC_ACQ_REL));
 	errno = e;
+	/* the system call on path (or fd) is this record's own; execvp's
+	 * candidates, libc's strings, are recorded as made inside libc */
+	FW_INCALL(path, fd);
 	int ret = fw_exec_real(how, path, fd, argv, env, flags);
+	FW_INCALL_END();
 	e = errno;
 	fw_exec_end(r, seg, e);
 	if (vforked && sc)

@@ -9,6 +9,8 @@
  *   probe dl NAME     dlopen(NAME): the loader's search (LD_LIBRARY_PATH)
  *   probe execvp NAME a child that execvp's NAME with the PATH it has: one
  *                     failed execve per directory before the right one
+ *   probe badexec P   execve(P) 7 times and execv(P) once, P missing: each
+ *                     failure the program's own record, none libc's
  *   probe own DIR     fopen, fclose, opendir, closedir, stat, access of DIR:
  *                     functions the program calls, whose system calls are
  *                     their own records (but opendir's fstat)
@@ -59,6 +61,11 @@ int main(int argc, char **argv)
 		}
 		int st;
 		rc = pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st);
+	} else if (!strcmp(m, "badexec") && argc == 3) {
+		char *args[] = {argv[2], NULL};
+		for (int i = 0; i < 7; i++)
+			execve(argv[2], args, environ);
+		execv(argv[2], args);
 	} else if (!strcmp(m, "own") && argc == 3) {
 		char f[PATH_MAX];
 		struct stat st;

@@ -194,6 +194,19 @@ else
 	skip "execvp's candidates: as strace sees them (no strace)"
 fi
 
+# an exec that fails, called directly: the program's record only (its
+# system call is its own), as many as strace sees
+fw badexec badexec "$W/no/such/prog"
+st badexec badexec "$W/no/such/prog"
+check "execve 7 times and execv once of a missing program: 8 records, the program's, none libc's" \
+	"7 1 0" "$(count badexec execve "$W/no/such/prog" call) $(count badexec execv "$W/no/such/prog" call) $(awk '$4 != "call"' "$W/badexec/fw" | wc -l)"
+if [ "$have_strace" = 1 ]; then
+	check "execve and execv of a missing program: as many as strace's failed execve" \
+		"$(grep -c "^execve $W/no/such/prog ENOENT$" "$W/badexec/st")" "$(wc -l <"$W/badexec/fw")"
+else
+	skip "execve and execv of a missing program: as many as strace sees (no strace)"
+fi
+
 # functions the program calls: each system call libc makes for one of them
 # is that function's record, not one of libc's; but opendir's fstat of the
 # directory it opened, which is a call of its own
