@@ -22,9 +22,13 @@ void fw_sys_entry(void) __attribute__((visibility("hidden")));
 
 /* Until the site is on the stack, the caller is found through the return
  * address into the stub, which holds it: DW_CFA_val_expression, the return
- * address column (16), 3 bytes: DW_OP_breg7 (rsp) 0, DW_OP_deref. That
- * is the address of the .quad; one more deref gives the site. */
+ * address column (16), 4 bytes: DW_OP_breg7 (rsp) 0, DW_OP_deref. That
+ * is the address of the .quad; one more deref gives the site. _8: the same
+ * with one word pushed (breg7 8). _STEPPED: once the return address has
+ * been moved past the .quad, 8 before it (deref, lit8, minus, deref). */
 #define FW_CFI_RA_FROM_STUB ".cfi_escape 0x16, 0x10, 0x04, 0x77, 0x00, 0x06, 0x06\n"
+#define FW_CFI_RA_FROM_STUB_8 ".cfi_escape 0x16, 0x10, 0x04, 0x77, 0x08, 0x06, 0x06\n"
+#define FW_CFI_RA_STEPPED ".cfi_escape 0x16, 0x10, 0x06, 0x77, 0x00, 0x06, 0x38, 0x1c, 0x06\n"
 
 /* FAST: the library's own-call path. While a wrapper's real call is under
  * way (fw_self.in, lib/fwatch.h), the system call on its path (in the
@@ -48,8 +52,11 @@ void fw_sys_entry(void) __attribute__((visibility("hidden")));
 	"2: cmp 8(%r11), %edi\n" \
 	"jne 1f\n" \
 	"3: syscall\n" \
+	".cfi_remember_state\n" \
 	"addq $8, (%rsp)\n" \
+	FW_CFI_RA_STEPPED \
 	"ret\n" \
+	".cfi_restore_state\n" \
 	"1:\n"
 #define FW_STR_(x) #x
 #define FW_STR(x) FW_STR_(x)
@@ -66,6 +73,7 @@ __asm__(".text\n" \
 	FAST \
 	"push %rax\n" \
 	".cfi_adjust_cfa_offset 8\n" \
+	FW_CFI_RA_FROM_STUB_8 \
 	"mov 8(%rsp), %rax\n"   /* the return address, in the stub */ \
 	"mov (%rax), %rax\n"    /* the .quad there: the site */ \
 	"push %rax\n" \
@@ -137,6 +145,7 @@ __asm__(".text\n" \
 	".cfi_adjust_cfa_offset -16\n" \
 	FW_CFI_RA_FROM_STUB \
 	"addq $8, (%rsp)\n" /* back past the .quad */ \
+	FW_CFI_RA_STEPPED \
 	"ret\n" \
 	".cfi_endproc\n" \
 	".size fw_sys_entry, .-fw_sys_entry\n")

@@ -207,6 +207,28 @@ else
 	skip "execve and execv of a missing program: as many as strace sees (no strace)"
 fi
 
+# the unwind information of the entry every patched site reaches: at each
+# of its instructions, on the way of a call of the program's (stat, the
+# entry's own-call path) and of one libc makes itself (getpwuid's), the
+# backtrace reaches main
+if command -v gdb >/dev/null; then
+	FWATCH_DIR="$W/unwind" "${TO[@]}" gdb -q -batch -ex "set environment LD_PRELOAD=$LIB" \
+		-ex "set environment FWATCH_DIR=$W/unwind" -x "$HERE/unwind.py" --args "$PROBE" own "$W" \
+		>"$W/unwind.own" 2>&1
+	FWATCH_DIR="$W/unwind" "${TO[@]}" gdb -q -batch -ex "set environment LD_PRELOAD=$LIB" \
+		-ex "set environment FWATCH_DIR=$W/unwind" -x "$HERE/unwind.py" --args "$PROBE" pw 2 \
+		>"$W/unwind.pw" 2>&1
+	s1=$(grep -o '^steps [0-9]* bad [0-9]*' "$W/unwind.own")
+	s2=$(grep -o '^steps [0-9]* bad [0-9]*' "$W/unwind.pw")
+	if [[ $s1 =~ ^steps\ [1-9][0-9]*\ bad\ 0$ && $s2 =~ ^steps\ [1-9][0-9]*\ bad\ 0$ ]]; then
+		ok "unwinding from every instruction of the entry reaches main (own call: ${s1%% bad*}, libc's: ${s2%% bad*})"
+	else
+		notok "unwinding from every instruction of the entry reaches main" "$(cat "$W/unwind.own" "$W/unwind.pw" | grep -v '^\[')"
+	fi
+else
+	skip "unwinding from the entry: gdb is not installed"
+fi
+
 # functions the program calls: each system call libc makes for one of them
 # is that function's record, not one of libc's; but opendir's fstat of the
 # directory it opened, which is a call of its own
