@@ -71,6 +71,23 @@ attach() {
 	done
 }
 
+# session NAME SIG LINE [OPTIONS]: attach to the target $tp (fwatch-run
+# with OPTIONS, into $W/NAME), send it SIG, wait for its line LINE, end
+# fwatch-run (Ctrl-C) and the target (SIGTERM); their statuses in $rst, $tst
+session() {
+	local name=$1 sig=$2 line=$3
+	shift 3
+	attach "$name" "$tp" "$@"
+	kill "-$sig" "$tp"
+	wait_for "$W/$name.out" "$line"
+	kill -INT "$rp"
+	ends "$rp"
+	rst=$?
+	kill -TERM "$tp"
+	ends "$tp"
+	tst=$?
+}
+
 # ends PID: its exit status (it is a child of this shell)
 ends() {
 	timeout 10 tail --pid="$1" -f /dev/null
@@ -108,15 +125,7 @@ check "a first attach and detach: exit 0" "0" "$st"
 # --- one thread ----------------------------------------------------------------
 
 start one 1
-attach one "$tp"
-kill -USR1 "$tp"
-wait_for "$W/one.out" '^marked'
-kill -INT "$rp"
-ends "$rp"
-rst=$?
-kill -TERM "$tp"
-ends "$tp"
-tst=$?
+session one USR1 '^marked'
 check "one thread: fwatch-run exits 0, said attached and detached" \
 	"0 1 1" "$rst $(grep -c "process $tp attached (held" "$W/one.err") $(grep -c "process $tp detached" "$W/one.err")"
 check "one thread: the target ran as untraced (its output, exit 7)" \
@@ -138,15 +147,7 @@ check "one thread: the reader has nothing to warn of" "" "$(cat "$W/one.sum.err"
 # --- eight threads ---------------------------------------------------------------
 
 start eight 8
-attach eight "$tp"
-kill -USR1 "$tp"
-wait_for "$W/eight.out" '^marked'
-kill -INT "$rp"
-ends "$rp"
-rst=$?
-kill -TERM "$tp"
-ends "$tp"
-tst=$?
+session eight USR1 '^marked'
 check "8 threads: attach and detach while they call, exits 0 and 7" "0 7" "$rst $tst"
 check "8 threads: 37 rounds of each thread between its markers" \
 	"fclose:8 fopen:8 stat:8" "$("$SUM" --trace --csv "$W/eight" | python3 -c '
@@ -186,15 +187,7 @@ start busy 1 malloc
 for i in $(seq 10); do
 	"$RUN" -q -o "$W/busy10" -p "$tp" --for 0.02 2>>"$W/busy10.err" || echo "attach $i failed" >>"$W/busy10.err"
 done
-attach busy "$tp"
-kill -USR1 "$tp"
-wait_for "$W/busy.out" '^marked'
-kill -INT "$rp"
-ends "$rp"
-rst=$?
-kill -TERM "$tp"
-ends "$tp"
-tst=$?
+session busy USR1 '^marked'
 check "a thread busy in malloc and free: attached and let go 11 times, its 37 rounds; exits 0 and 7" \
 	"0 7 fclose:37 fopen:37 stat:37" "$(cat "$W/busy10.err")$rst $tst $(between "$W/busy")"
 grep "held" "$W/busy.err" | sed 's/^/# /'
@@ -202,14 +195,7 @@ grep "held" "$W/busy.err" | sed 's/^/# /'
 # --- a child forked after the attach ---------------------------------------------------
 
 start fk 1 fork
-attach fk "$tp"
-kill -USR2 "$tp"
-wait_for "$W/fk.out" '^child'
-kill -INT "$rp"
-ends "$rp"
-kill -TERM "$tp"
-ends "$tp"
-tst=$?
+session fk USR2 '^child'
 ppid=$("$SUM" --tree --csv "$W/fk" | awk -F, -v p="$tp" 'NR > 1 && $2 == p { print $2 }')
 check "fork after the attach: the child has its log, under the target; exit 7" "$tp 7" "$ppid $tst"
 check "fork after the attach: the child's 37 rounds" "fclose:37 fopen:37 stat:37" \
@@ -234,27 +220,14 @@ check "exec after the attach: -e %open,%exec holds in the new image too (no fsta
 # --- an object dlopen'd after the attach -------------------------------------------
 
 start dl 1 dlopen "$B/tests/tree/libtreeplug.so"
-attach dl "$tp"
-kill -USR2 "$tp"
-wait_for "$W/dl.out" '^plugged'
-kill -INT "$rp"
-ends "$rp"
-kill -TERM "$tp"
-ends "$tp"
-tst=$?
+session dl USR2 '^plugged'
 check "dlopen after the attach: the new object's calls are recorded (its 37 stats); its load too; exit 7" \
 	"plugged 37 7 stat:37 1" "$(grep plugged "$W/dl.out") $tst $(between "$W/dl") $("$SUM" --trace -e load "$W/dl" | grep -c 'libtreeplug.so')"
 
 # --- -e: only the calls asked for, in the attached process and in what it execs ------------
 
 start sel 1
-attach sel "$tp" -e stat
-kill -USR1 "$tp"
-wait_for "$W/sel.out" '^marked'
-kill -INT "$rp"
-ends "$rp"
-kill -TERM "$tp"
-ends "$tp"
+session sel USR1 '^marked' -e stat
 check "-e stat: only stat recorded; the 37 between the markers" "stat:37 stat" \
 	"$(between "$W/sel") $("$SUM" --csv "$W/sel" | awk -F, 'NR > 1 && $1 != "total" { print $1 }' | sort -u | tr '\n' ' ' | sed 's/ $//')"
 
