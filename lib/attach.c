@@ -227,8 +227,7 @@ FW_EXPORT int fwatch_attach(const char *conf, size_t len)
 		return -2;
 	memcpy(fw_conf_buf, conf, len);
 	fw_reattach();
-	__atomic_store_n(fw_statep, FW_UNINIT, __ATOMIC_RELEASE);
-	if (fw_start() != FW_ON)
+	if (fw_start_from(FW_OFF) != FW_ON)
 		return -2;
 	fw_rebind();
 	return 0;

@@ -415,11 +415,16 @@ static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, con
 	if (vforked && sc)
 		fw_scratch_free(__atomic_exchange_n(&fw_orphan, sc, __ATOMIC_ACQ_REL));
 	errno = e;
-	/* the system call on path (or fd) is this record's own; execvp's
-	 * candidates, libc's strings, are recorded as made inside libc */
-	FW_INCALL(path, fd);
+	/* As FW_INCALL (lib/fwatch.h): the system call libc makes for it on
+	 * path (fexecve's, on fd) is this record's, not a call made inside
+	 * libc; execvp's candidates on PATH are. Not in a vfork child, which
+	 * runs on its parent's thread: when its exec works, the parent would
+	 * go on with fw_self.in pointing into a frame that is gone. */
+	struct fw_incall own = {how == FW_FEXECVE ? NULL : path, fd}, *prev = fw_self.in;
+	if (!vforked)
+		fw_self.in = &own;
 	int ret = fw_exec_real(how, path, fd, argv, env, flags);
-	FW_INCALL_END();
+	fw_self.in = prev;
 	e = errno;
 	fw_exec_end(r, seg, e);
 	if (vforked && sc)

@@ -76,6 +76,7 @@ extern pid_t fw_pid; /* getpid() at start; a vfork child still sees this */
 extern uint32_t fw_gen;
 
 int fw_start(void);
+int fw_start_from(int from);
 unsigned fw_load_count(void);
 void fw_load_forget(unsigned objects);
 

@@ -920,7 +920,15 @@ static int fw_open_log(void)
  * through until it is done. */
 int fw_start(void)
 {
-	int s = FW_UNINIT;
+	return fw_start_from(FW_UNINIT);
+}
+
+/* From state `from` only: an attach starts from FW_OFF, which the wrappers
+ * its rebound slots reach pass through meanwhile (from FW_UNINIT, any of
+ * them could start instead, and the attach would find it started). */
+int fw_start_from(int from)
+{
+	int s = from;
 	if (!__atomic_compare_exchange_n(fw_statep, &s, FW_STARTING, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return s;

@@ -91,10 +91,10 @@ static int fw_mapped(pid_t pid, const char *base, uint64_t *at, char *path, size
 	return found;
 }
 
-/* The value of a function symbol of the ELF shared object `file` (its
- * default version, from .dynsym), and the address its first segment is
- * linked at; 0 when it has none. */
-static uint64_t fw_elf_sym(const char *file, const char *name, uint64_t *first)
+/* The value of a function (or, with `data`, object) symbol of the ELF
+ * shared object `file` (its default version, from .dynsym), and the
+ * address its first segment is linked at; 0 when it has none. */
+static uint64_t fw_elf_sym_of(const char *file, const char *name, uint64_t *first, int data)
 {
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -143,7 +143,7 @@ static uint64_t fw_elf_sym(const char *file, const char *name, uint64_t *first)
 	for (size_t i = 0; i < n && !v; i++) {
 		const char *s = str + sym[i].st_name;
 		if (sym[i].st_name < strs->sh_size && sym[i].st_value && sym[i].st_shndx != SHN_UNDEF &&
-		    ELF64_ST_TYPE(sym[i].st_info) == STT_FUNC && !(ver && (ver[i] & 0x8000)) &&
+		    ELF64_ST_TYPE(sym[i].st_info) == (data ? STT_OBJECT : STT_FUNC) && !(ver && (ver[i] & 0x8000)) &&
 		    strnlen(s, strs->sh_size - sym[i].st_name) == nl && !memcmp(s, name, nl))
 			v = sym[i].st_value;
 	}
@@ -153,17 +153,38 @@ out:
 	return v;
 }
 
+static uint64_t fw_elf_sym(const char *file, const char *name, uint64_t *first)
+{
+	return fw_elf_sym_of(file, name, first, 0);
+}
+
 /* The address of name in the object whose file name is `base` in pid, read
  * from the file as that process sees it (its root: a container's). */
-static uint64_t fw_remote_sym(pid_t pid, const char *base, const char *name)
+static uint64_t fw_remote_sym_of(pid_t pid, const char *base, const char *name, int data)
 {
 	uint64_t at, first;
 	char path[PATH_MAX], file[PATH_MAX + 32];
 	if (fw_mapped(pid, base, &at, path, sizeof path) < 0)
 		return 0;
 	snprintf(file, sizeof file, "/proc/%d/root%s", (int)pid, path);
-	uint64_t v = fw_elf_sym(file, name, &first);
+	uint64_t v = fw_elf_sym_of(file, name, &first, data);
 	return v ? at - first + v : 0;
+}
+
+static uint64_t fw_remote_sym(pid_t pid, const char *base, const char *name)
+{
+	return fw_remote_sym_of(pid, base, name, 0);
+}
+
+/* Whether the C library of pid has started: its constructor set
+ * program_invocation_name. Before, dlopen cannot run there (a process
+ * caught as it starts: its thread in _start is in no lock, but in no
+ * state for dlopen either). 1 when it cannot be told. */
+static int fw_libc_started(pid_t pid)
+{
+	uint64_t at = fw_remote_sym_of(pid, "libc.so.*", "program_invocation_name", 1), v = 0;
+	struct iovec l = {&v, 8}, r = {(void *)at, 8};
+	return !at || (process_vm_readv(pid, &l, 1, &r, 1, 0) == 8 && v);
 }
 
 /* ---- one thread, held for a call ---------------------------------------- */
@@ -454,13 +475,13 @@ static int fw_attach_one(pid_t pid, const char *lib, const char *conf, size_t le
 	/* a process that is starting may not have its C library yet: the
 	 * loader maps it in the first milliseconds */
 	uint64_t dlopen_at = 0;
-	for (int i = 0; i < 100 && !dlopen_at; i++) {
+	for (int i = 0; i < 500 && !(dlopen_at && fw_libc_started(pid)); i++) {
 		dlopen_at = fw_remote_sym(pid, "libc.so.*", "dlopen");
 		if (!dlopen_at)
 			dlopen_at = fw_remote_sym(pid, "libc.so.*", "__libc_dlopen_mode");
-		if (!dlopen_at && fw_check(pid, why, cap) < 0)
+		if (!(dlopen_at && fw_libc_started(pid)) && fw_check(pid, why, cap) < 0)
 			return -1;
-		if (!dlopen_at)
+		if (!(dlopen_at && fw_libc_started(pid)))
 			usleep(2000);
 	}
 	uint64_t at, first;
