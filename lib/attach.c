@@ -160,7 +160,11 @@ static void fw_rebind_obj(struct dl_phdr_info *info)
 				continue;
 			void **slot = (void **)(info->dlpi_addr + r->r_offset);
 			void *now = __atomic_load_n(slot, __ATOMIC_RELAXED);
-			if (now == b->to || (!((uintptr_t)now >= lo && (uintptr_t)now < hi) && now != fw_sym(b->name)))
+			/* libc's function; for a PLT slot, also the object's own
+			 * lazy-binding stub (a GOT slot pointing into the object
+			 * is its own definition: left) */
+			int lazy = type == R_X86_64_JUMP_SLOT && (uintptr_t)now >= lo && (uintptr_t)now < hi;
+			if (now == b->to || (!lazy && now != fw_sym(b->name)))
 				continue;
 			if (rlo < rhi && (uintptr_t)slot >= rlo && (uintptr_t)slot < rhi && !opened) {
 				if (mprotect((void *)rlo, rhi - rlo, PROT_READ | PROT_WRITE) < 0)

@@ -749,7 +749,9 @@ static void fw_env_init(const char *dir)
 		memcpy(lib, info.dli_fname, strlen(info.dli_fname) + 1);
 	else if (!realpath(info.dli_fname, lib))
 		return;
-	/* given, lib and dir are each shorter than PATH_MAX: they fit */
+	/* given, lib and dir are each shorter than PATH_MAX: they fit; the
+	 * others are set again (a new attach may have other settings) */
+	fw_env.max = fw_env.calls = fw_env.paths = fw_env.audit = "";
 	char *p = fw_env_pool;
 	fw_env.given = p;
 	p += fw_put(p, PATH_MAX, info.dli_fname, NULL) + 1;
@@ -929,6 +931,10 @@ int fw_start(void)
 int fw_start_from(int from)
 {
 	int s = from;
+	if (fw_detached && from == FW_UNINIT) { /* a fork child of a process let go */
+		__atomic_store_n(fw_statep, FW_OFF, __ATOMIC_RELEASE);
+		return FW_OFF;
+	}
 	if (!__atomic_compare_exchange_n(fw_statep, &s, FW_STARTING, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return s;
@@ -1058,15 +1064,21 @@ int fw_detach(void)
 	if (!fw_owned())
 		return -1;
 	fw_close(FW_CLOSE_EXIT);
+	fw_detached = 1;
 	__atomic_store_n(fw_statep, FW_OFF, __ATOMIC_RELEASE);
 	fw_env.lib = "";
 	return 0;
 }
 
+/* Let go of (fw_detach): a fork child, whose state page the kernel wipes,
+ * does not start recording either. */
+int fw_detached;
+
 /* Attached again (lib/attach.c): a log of its own, which says so, and
  * lists the objects loaded, as the first did. */
 void fw_reattach(void)
 {
+	fw_detached = 0;
 	fw_forked_at = 0;
 	fw_load_forget(0);
 	fw_relist = 1;

@@ -15,18 +15,6 @@ notok() {
 		[ -n "$d" ] && printf '%s\n' "$d" | head -n 40 | sed 's/^/#   /'
 	done
 }
-# todo DESC EXPECTED ACTUAL: a case that shows a known defect, not fixed
-# yet: reported as TAP's TODO (shown, whatever it gives, and not counted
-# as a failure); it says "ok ... # TODO" once the defect is gone.
-todo() {
-	n=$((n + 1)) passed=$((passed + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok $n - # TODO ${TAP_PREFIX:-}$1 (passed this time)"
-	else
-		echo "not ok $n - # TODO ${TAP_PREFIX:-}$1"
-		printf '#   expected: %s, got: %s\n' "$2" "$3"
-	fi
-}
 # check DESC EXPECTED ACTUAL: one case, exact comparison of two texts.
 check() {
 	if [ "$2" = "$3" ]; then

@@ -196,6 +196,7 @@ struct fw_held {
 	struct iovec xs;
 	int sig;  /* a signal it was stopped for, delivered when let go */
 	int held; /* stopped, its registers saved */
+	uint64_t mask; /* its signal mask (PTRACE_GETSIGMASK), or ~0: unknown */
 };
 
 /* Wait for tid's next stop: 0, or -1 when it is gone (exited). */
@@ -211,14 +212,21 @@ static int fw_wait_stop(pid_t tid, int *status)
 	}
 }
 
-/* Whether a thread stopped at pc, in system call nr (-1: none), may call
- * dlopen there: not inside the loader (whose lock it may hold), nor inside
- * the C library's own code but for a blocking system call, since a thread
- * in the middle of malloc holds its lock and dlopen would wait for itself.
- * A thread in the program's code, or blocked in a system call, holds none
- * of libc's locks as a rule (futex is a wait for one: tried last). */
-static int fw_safe_at(pid_t pid, uint64_t pc, long nr, int futex_ok)
+/* Whether a thread stopped with registers r may call dlopen there: not
+ * inside the loader (whose lock it may hold), nor inside the C library's
+ * own code but for a blocking system call that the stop interrupted (its
+ * result one of the kernel's restart codes: malloc's mmap or brk, done
+ * under its lock, are not), since a thread in the middle of malloc holds
+ * its lock and dlopen would wait for itself. A thread in the program's
+ * code, or blocked in a system call, holds none of libc's locks as a rule
+ * (futex is a wait for one: tried last). And with 64 KiB of its stack
+ * below it for the calls (the main thread's grows). */
+static int fw_safe_at(pid_t pid, const struct user_regs_struct *r, int futex_ok)
 {
+	uint64_t pc = r->rip, sp = r->rsp;
+	long nr = (long)r->orig_rax, rv = (long)r->rax;
+	int blocked = nr >= 0 && (rv == -512 || rv == -513 || rv == -514 || rv == -516) && nr != 56 &&
+		      nr != 57 && nr != 58 && nr != 435; /* restarted, not clone, fork, vfork, clone3 */
 	char maps[64], line[PATH_MAX + 128];
 	snprintf(maps, sizeof maps, "/proc/%d/maps", (int)pid);
 	FILE *f = fopen(maps, "re");
@@ -227,13 +235,16 @@ static int fw_safe_at(pid_t pid, uint64_t pc, long nr, int futex_ok)
 	int safe = 1;
 	while (fgets(line, sizeof line, f)) {
 		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || pc < lo || pc >= hi)
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if (sp - 128 >= lo && sp < hi && sp - lo < (64u << 10) && !strstr(line, "[stack]"))
+			safe = 0;
+		if (pc < lo || pc >= hi)
 			continue;
 		if (strstr(line, "/ld-linux"))
 			safe = 0;
 		else if (strstr(line, "/libc.so"))
-			safe = nr >= 0 && (nr != 202 /* futex */ || futex_ok);
-		break;
+			safe &= blocked && (nr != 202 /* futex */ || futex_ok);
 	}
 	fclose(f);
 	return safe;
@@ -261,13 +272,13 @@ static int fw_hold(pid_t pid, pid_t tid, struct fw_held *h, char *why, size_t ca
 			h->held = 0;
 			return fw_why(why, cap, "cannot read its registers: %s", strerror(errno));
 		}
-		if (fw_safe_at(pid, h->regs.rip, (long)h->regs.orig_rax, tries >= 500))
+		if (fw_safe_at(pid, &h->regs, tries >= 500))
 			break;
 		if (tries == 1000) {
 			ptrace(PTRACE_DETACH, tid, 0, h->sig);
 			h->held = 0;
-			return fw_why(why, cap, "its thread %d was never stopped outside the C library "
-						"and the loader in 2 s: try again", (int)tid);
+			return fw_why(why, cap, "its thread %d was not stopped, in 2 s, where it can load fwatch "
+						"(outside the C library and the loader, with 64 KiB of stack)", (int)tid);
 		}
 		ptrace(PTRACE_CONT, tid, 0, h->sig);
 		h->sig = 0;
@@ -275,6 +286,15 @@ static int fw_hold(pid_t pid, pid_t tid, struct fw_held *h, char *why, size_t ca
 		struct timespec ts = {0, 2000000};
 		nanosleep(&ts, NULL);
 	}
+	/* Its signals wait while it makes the calls: a handler would run in
+	 * the middle of dlopen, and one for a call it was blocked in would be
+	 * taken for the calls' (its EINTR lost to the restart). All but
+	 * SIGSEGV, the fault that ends each call: blocked, the kernel would
+	 * reset the program's handler for it. */
+	uint64_t calls = ~(1ull << (SIGSEGV - 1));
+	if (ptrace(PTRACE_GETSIGMASK, tid, (void *)8, &h->mask) < 0 ||
+	    ptrace(PTRACE_SETSIGMASK, tid, (void *)8, &calls) < 0)
+		h->mask = ~0ull;
 	h->xs.iov_base = h->xstate;
 	h->xs.iov_len = sizeof h->xstate;
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &h->xs) < 0) {
@@ -289,6 +309,8 @@ static int fw_hold(pid_t pid, pid_t tid, struct fw_held *h, char *why, size_t ca
 static void fw_release(struct fw_held *h)
 {
 	ptrace(PTRACE_SETREGS, h->tid, 0, &h->regs);
+	if (h->mask != ~0ull)
+		ptrace(PTRACE_SETSIGMASK, h->tid, (void *)8, &h->mask);
 	if (h->xs.iov_len == sizeof(struct user_fpregs_struct))
 		ptrace(PTRACE_SETFPREGS, h->tid, 0, h->xstate);
 	else if (h->xs.iov_len)
@@ -467,54 +489,69 @@ int fw_attach_pid(pid_t pid, const char *lib, const char *conf, size_t len, char
 	return -1;
 }
 
+/* Where to call in pid: dlopen, and fwatch_attach once the library is
+ * there (the library's load address `at`, less `first`, plus the
+ * function's offset). Read while a thread is held: an exec in between (a
+ * process caught as it starts, still its parent's image) would leave
+ * addresses of another image. */
+struct fw_where {
+	uint64_t dlopen_at, at, first, attach_off;
+	int loaded;
+};
+
+static int fw_where_in(pid_t pid, const char *lib, struct fw_where *w, char *why, size_t cap)
+{
+	char path[PATH_MAX], seen[PATH_MAX + 32];
+	memset(w, 0, sizeof *w);
+	w->loaded = fw_mapped(pid, "libfwatch.so", &w->at, path, sizeof path) == 0;
+	if (w->loaded) {
+		snprintf(seen, sizeof seen, "/proc/%d/root%s", (int)pid, path);
+		if (!(w->attach_off = fw_elf_sym(seen, "fwatch_attach", &w->first)))
+			return fw_why(why, cap, "it has %s loaded, one without fwatch_attach (an older fwatch)", path);
+		return 0;
+	}
+	w->dlopen_at = fw_remote_sym(pid, "libc.so.*", "dlopen");
+	if (!w->dlopen_at)
+		w->dlopen_at = fw_remote_sym(pid, "libc.so.*", "__libc_dlopen_mode");
+	if (!w->dlopen_at)
+		return fw_why(why, cap, "no GNU C library with dlopen in it: fwatch cannot load itself there");
+	/* the library as the process will see it: the same file */
+	struct stat a, b;
+	snprintf(seen, sizeof seen, "/proc/%d/root%s", (int)pid, lib);
+	if (stat(lib, &a) < 0 || stat(seen, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return fw_why(why, cap, "%s is not the same file for it (another mount namespace): "
+					"cannot load fwatch there", lib);
+	if (!(w->attach_off = fw_elf_sym(lib, "fwatch_attach", &w->first)))
+		return fw_why(why, cap, "%s: no fwatch_attach in it", lib);
+	return 0;
+}
+
 static int fw_attach_one(pid_t pid, const char *lib, const char *conf, size_t len, char *why, size_t cap,
 			 double *pause_us)
 {
 	if (fw_check(pid, why, cap) < 0)
 		return -1;
-	/* a process that is starting may not have its C library yet: the
-	 * loader maps it in the first milliseconds */
-	uint64_t dlopen_at = 0;
-	for (int i = 0; i < 500 && !(dlopen_at && fw_libc_started(pid)); i++) {
-		dlopen_at = fw_remote_sym(pid, "libc.so.*", "dlopen");
-		if (!dlopen_at)
-			dlopen_at = fw_remote_sym(pid, "libc.so.*", "__libc_dlopen_mode");
-		if (!(dlopen_at && fw_libc_started(pid)) && fw_check(pid, why, cap) < 0)
+	/* a process that is starting may not have its C library yet, or not
+	 * started: the loader maps and starts it in the first milliseconds */
+	for (int i = 0; !(fw_remote_sym(pid, "libc.so.*", "dlopen") && fw_libc_started(pid)); i++) {
+		if (fw_check(pid, why, cap) < 0)
 			return -1;
-		if (!(dlopen_at && fw_libc_started(pid)))
-			usleep(2000);
+		if (i == 500)
+			return fw_why(why, cap, "no GNU C library with dlopen in it: fwatch cannot load itself there");
+		usleep(2000);
 	}
-	uint64_t at, first;
-	char path[PATH_MAX];
-	int loaded = fw_mapped(pid, "libfwatch.so", &at, path, sizeof path) == 0;
-	if (!dlopen_at && !loaded)
-		return fw_why(why, cap, "no GNU C library with dlopen in it: fwatch cannot load itself there");
-	/* the library as the process will see it: the same file */
-	char seen[PATH_MAX + 32];
-	struct stat a, b;
-	snprintf(seen, sizeof seen, "/proc/%d/root%s", (int)pid, lib);
-	if (!loaded && (stat(lib, &a) < 0 || stat(seen, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino))
-		return fw_why(why, cap, "%s is not the same file for it (another mount namespace): "
-					"cannot load fwatch there", lib);
-	uint64_t attach_off = fw_elf_sym(loaded ? seen : lib, "fwatch_attach", &first);
-	if (loaded) {
-		snprintf(seen, sizeof seen, "/proc/%d/root%s", (int)pid, path);
-		attach_off = fw_elf_sym(seen, "fwatch_attach", &first);
-		if (!attach_off)
-			return fw_why(why, cap, "it has %s loaded, one without fwatch_attach (an older fwatch)", path);
-	}
-	if (!attach_off)
-		return fw_why(why, cap, "%s: no fwatch_attach in it", lib);
-
 	struct fw_held *h = malloc(sizeof *h);
 	if (!h)
 		return fw_why(why, cap, "out of memory");
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct fw_where w;
 	int r = fw_hold_one(pid, h, why, cap);
+	if (r == 0)
+		r = fw_where_in(pid, lib, &w, why, cap);
 	uint64_t ret = 0;
-	if (r == 0 && !loaded) {
-		r = fw_call(h, dlopen_at, lib, strlen(lib) + 1, RTLD_NOW, &ret, why, cap);
+	if (r == 0 && !w.loaded) {
+		r = fw_call(h, w.dlopen_at, lib, strlen(lib) + 1, RTLD_NOW, &ret, why, cap);
 		if (r == 0 && !ret) {
 			uint64_t err = 0, dlerror_at = fw_remote_sym(pid, "libc.so.*", "dlerror");
 			char msg[256] = "";
@@ -525,13 +562,13 @@ static int fw_attach_one(pid_t pid, const char *lib, const char *conf, size_t le
 			r = fw_why(why, cap, "its dlopen failed: %s", *msg ? msg : "(no message)");
 		}
 		/* a handle is the object's link_map: its load address first */
-		struct iovec l = {&at, 8}, rv = {(void *)ret, 8};
+		struct iovec l = {&w.at, 8}, rv = {(void *)ret, 8};
 		if (r == 0 && process_vm_readv(pid, &l, 1, &rv, 1, 0) != 8)
 			r = fw_why(why, cap, "cannot read where fwatch was loaded: %s", strerror(errno));
-		first = 0;
+		w.first = 0;
 	}
 	if (r == 0) {
-		r = fw_call(h, at - first + attach_off, conf, len, len, &ret, why, cap);
+		r = fw_call(h, w.at - w.first + w.attach_off, conf, len, len, &ret, why, cap);
 		if (r == 0 && (int)ret == -1)
 			r = fw_why(why, cap, "fwatch is recording it already");
 		else if (r == 0 && (int)ret != 0)
@@ -545,15 +582,17 @@ static int fw_attach_one(pid_t pid, const char *lib, const char *conf, size_t le
 	return r;
 }
 
+/* "not loaded" (1) is no failure for the caller: the process exec'd a
+ * program fwatch does not record, or one that never had it. */
 int fw_detach_pid(pid_t pid, char *why, size_t cap)
 {
-	uint64_t fn = fw_remote_sym(pid, "libfwatch.so", "fwatch_detach"), ret = 0;
-	if (!fn)
-		return fw_why(why, cap, "fwatch is not loaded there");
 	struct fw_held *h = malloc(sizeof *h);
 	if (!h)
 		return fw_why(why, cap, "out of memory");
+	uint64_t fn = 0, ret = 0;
 	int r = fw_hold_one(pid, h, why, cap);
+	if (r == 0 && !(fn = fw_remote_sym(pid, "libfwatch.so", "fwatch_detach")))
+		r = 1;
 	if (r == 0)
 		r = fw_call(h, fn, NULL, 0, 0, &ret, why, cap);
 	if (r == 0 && (int)ret != 0)

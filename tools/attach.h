@@ -14,7 +14,8 @@ int fw_attach_pid(pid_t pid, const char *lib, const char *conf, size_t len, char
 		  double *pause_us);
 
 /* Stop recording in pid (any process fwatch records: attached, or a
- * child of one). 0; -1 with why. */
+ * child of one). 0; 1 when fwatch is not loaded there (it exec'd a
+ * program fwatch does not record): nothing to do; -1 with why. */
 int fw_detach_pid(pid_t pid, char *why, size_t cap);
 
 /* The processes whose command name (/proc/PID/comm, as pgrep -x) is name,

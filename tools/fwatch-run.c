@@ -965,12 +965,11 @@ static int fw_attach_run(pid_t *pids, int npids, double secs, const char *lib, c
 		char why[512];
 		if (!fw_alive(pid))
 			continue;
-		if (fw_detach_pid(pid, why, sizeof why) < 0) {
-			if (fw_alive(pid)) {
-				warnx("%d: cannot detach: %s", (int)pid, why);
-				status = 1;
-			}
-		} else if (!quiet) {
+		int d = fw_detach_pid(pid, why, sizeof why);
+		if (d < 0 && fw_alive(pid)) {
+			warnx("%d: cannot detach: %s", (int)pid, why);
+			status = 1;
+		} else if (d == 0 && !quiet) {
 			fprintf(stderr, "fwatch-run: process %d detached\n", (int)pid);
 		}
 	}

@@ -18,13 +18,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RUN=$B/fwatch-run
 SUM=$B/fwatch-summary
 T=$B/tests/attach/target
-for f in "$RUN" "$SUM" "$B/libfwatch.so" "$T" "$B/tests/attach/target-static"; do
+for f in "${TO[@]}" "$RUN" "$SUM" "$B/libfwatch.so" "$T" "$B/tests/attach/target-static"; do
 	if [ ! -e "$f" ]; then
 		echo "$0: $f is missing (build it with make B=...)" >&2
 		exit 2
 	fi
 done
 export LC_ALL=C TZ=UTC
+TO=(timeout -k 2 60) # an attach that hangs fails its case
 unset FWATCH_DIR FWATCH_LIB FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS LD_PRELOAD LD_AUDIT
 W=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-attach.XXXXXX") || exit 2
 W=$(cd "$W" && pwd -P)
@@ -62,7 +63,7 @@ start() {
 attach() {
 	local name=$1 pid=$2
 	shift 2
-	"$RUN" -o "$W/$name" "$@" -p "$pid" 2>"$W/$name.err" &
+	"${TO[@]}" "$RUN" -o "$W/$name" "$@" -p "$pid" 2>"$W/$name.err" &
 	rp=$!
 	for i in $(seq 200); do
 		grep -q "attached\|fwatch-run: $pid:" "$W/$name.err" 2>/dev/null && break
@@ -111,7 +112,7 @@ print(" ".join("%s:%d" % (k[0], v) for k, v in sorted(n.items())))'
 # --- may this user attach at all? --------------------------------------------
 
 start probe 1
-"$RUN" -q -o "$W/probe" -p "$tp" --for 0.1 2>"$W/probe.err"
+"${TO[@]}" "$RUN" -q -o "$W/probe" -p "$tp" --for 0.1 2>"$W/probe.err"
 st=$?
 kill -TERM "$tp"
 ends "$tp" >/dev/null
@@ -185,7 +186,7 @@ start busy 1 malloc
 # held in the middle of malloc, the thread would corrupt its heap (or wait
 # for its own lock) in dlopen: 1 run in 5 did, attached once
 for i in $(seq 10); do
-	"$RUN" -q -o "$W/busy10" -p "$tp" --for 0.02 2>>"$W/busy10.err" || echo "attach $i failed" >>"$W/busy10.err"
+	"${TO[@]}" "$RUN" -q -o "$W/busy10" -p "$tp" --for 0.02 2>>"$W/busy10.err" || echo "attach $i failed" >>"$W/busy10.err"
 done
 session busy USR1 '^marked'
 check "a thread busy in malloc and free: attached and let go 11 times, its 37 rounds; exits 0 and 7" \
@@ -200,6 +201,34 @@ ppid=$("$SUM" --tree --csv "$W/fk" | awk -F, -v p="$tp" 'NR > 1 && $2 == p { pri
 check "fork after the attach: the child has its log, under the target; exit 7" "$tp 7" "$ppid $tst"
 check "fork after the attach: the child's 37 rounds" "fclose:37 fopen:37 stat:37" \
 	"$(between "$W/fk")"
+
+# --- a program's own SIGSEGV handler, and a thread with every signal blocked ---------------
+
+start sg 1 segv
+attach sg "$tp"
+kill -INT "$rp"
+ends "$rp"
+rst=$?
+kill -USR2 "$tp"
+ends "$tp"
+tst=$?
+check "a SIGSEGV handler survives the attach (the thread held has every signal blocked): it takes the fault, exit 0" \
+	"0 handled 0" "$rst $(tail -n 1 "$W/sg.out") $tst"
+
+# --- a fork after the detach: not recorded ---------------------------------------------
+
+start fd 1 fork
+attach fd "$tp"
+kill -INT "$rp"
+ends "$rp"
+rst=$?
+kill -USR2 "$tp"
+wait_for "$W/fd.out" '^child'
+kill -TERM "$tp"
+ends "$tp"
+tst=$?
+check "fork after the detach: no log for the child, the parent's only; exits 0 and 7" \
+	"0 7 1" "$rst $tst $(ls "$W/fd" | wc -l)"
 
 # --- an exec after the attach --------------------------------------------------------------
 
@@ -242,7 +271,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	sp=$!
 	PIDS+=("$sp")
 	wait_for "$W/suid.out" '^ready'
-	"$RUN" -p "$sp" 2>"$W/suid.err"
+	"${TO[@]}" "$RUN" -p "$sp" 2>"$W/suid.err"
 	st=$?
 	kill -TERM "$sp"
 	ends "$sp"
@@ -263,7 +292,7 @@ for i in 1 2 3; do
 	PIDS+=($!)
 done
 for i in 1 2 3; do wait_for "$W/n$i.out" '^ready'; done
-"$RUN" -o "$W/named" -N fwatch-tgt-n --for 0.3 2>"$W/named.err"
+"${TO[@]}" "$RUN" -o "$W/named" -N fwatch-tgt-n --for 0.3 2>"$W/named.err"
 st=$?
 kill -TERM "${np[@]}"
 sts=""
@@ -274,22 +303,22 @@ done
 check "-N NAME: three found, attached and detached; three logs; each target exits 7" \
 	"0 3 processes named fwatch-tgt-n 3 3 3 7 7 7 " \
 	"$st $(grep -o '3 processes named fwatch-tgt-n' "$W/named.err") $(grep -c attached "$W/named.err") $(grep -c detached "$W/named.err") $(ls "$W/named" | wc -l) $sts"
-"$RUN" -N fwatch-no-such-name 2>"$W/noname.err"
+"${TO[@]}" "$RUN" -N fwatch-no-such-name 2>"$W/noname.err"
 check "-N NAME of no process: exit 1, said" "1 fwatch-run: no process named fwatch-no-such-name" \
 	"$? $(cat "$W/noname.err")"
 
 # --- what cannot be attached ---------------------------------------------------------------------
 
-"$RUN" -p 2147483646 2>"$W/nopid.err"
+"${TO[@]}" "$RUN" -p 2147483646 2>"$W/nopid.err"
 check "-p of no process: exit 1, said" "1 fwatch-run: 2147483646: no such process" "$? $(cat "$W/nopid.err")"
-"$RUN" -p 1 true 2>/dev/null
+"${TO[@]}" "$RUN" -p 1 true 2>/dev/null
 check "-p with a command: usage, exit 2" "2" "$?"
 
 "$B/tests/attach/target-static" >"$W/st.out" &
 sp=$!
 PIDS+=("$sp")
 wait_for "$W/st.out" '^ready'
-"$RUN" -p "$sp" 2>"$W/st.err"
+"${TO[@]}" "$RUN" -p "$sp" 2>"$W/st.err"
 st=$?
 kill -TERM "$sp"
 ends "$sp"
@@ -298,10 +327,10 @@ check "a static program: exit 1, said; the target unharmed (exit 7)" \
 	"1 1 7" "$st $(grep -c "$sp: a statically linked program" "$W/st.err") $tst"
 
 start twice 1
-"$RUN" -q -o "$W/twice1" -p "$tp" 2>"$W/twice1.err" &
+"${TO[@]}" "$RUN" -q -o "$W/twice1" -p "$tp" 2>"$W/twice1.err" &
 r1=$!
 wait_for "$W/twice1.err" attached
-"$RUN" -o "$W/twice2" -p "$tp" 2>"$W/twice2.err"
+"${TO[@]}" "$RUN" -o "$W/twice2" -p "$tp" 2>"$W/twice2.err"
 st=$?
 kill -INT "$r1"
 ends "$r1"
@@ -316,7 +345,7 @@ if command -v strace >/dev/null; then
 	strace -p "$tp" -o /dev/null &
 	sp=$!
 	wait_for "/proc/$tp/status" "^TracerPid:[[:space:]]*[1-9]"
-	"$RUN" -p "$tp" 2>"$W/strace.err"
+	"${TO[@]}" "$RUN" -p "$tp" 2>"$W/strace.err"
 	st=$?
 	kill -INT "$sp"
 	wait "$sp"
@@ -331,7 +360,7 @@ fi
 
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	start other 1
-	(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/ "$RUN" -o /tmp/fwatch-attach-nobody.$$ -p "$tp") \
+	(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/ "${TO[@]}" "$RUN" -o /tmp/fwatch-attach-nobody.$$ -p "$tp") \
 		2>"$W/other.err"
 	st=$?
 	rm -rf /tmp/fwatch-attach-nobody.$$
@@ -350,7 +379,7 @@ bad=0
 for i in $(seq 20); do
 	"$T" 1 exit >/dev/null &
 	ep=$!
-	"$RUN" -q -o "$W/exiting" -p "$ep" 2>"$W/exiting.err"
+	"${TO[@]}" "$RUN" -q -o "$W/exiting" -p "$ep" 2>"$W/exiting.err"
 	st=$?
 	ends "$ep"
 	est=$?
@@ -359,25 +388,29 @@ for i in $(seq 20); do
 		cat "$W/exiting.err" >&2
 	fi
 done
-# Known defect: about 1 attach in 30 to a process that lives 2 ms kills it
-# with SIGSEGV (caught as it starts or as it exits); not understood yet
-todo "20 processes that exit at once after start, attached: each exits 3 as its own; fwatch-run 0 or says it ended" "0" "$bad"
+# (caught as it starts, a process is still its parent's image for a
+# moment: what to call is read while its thread is held)
+check "20 processes that exit at once after start, attached: each exits 3 as its own; fwatch-run 0 or says it ended" "0" "$bad"
 
 # --- 100 attaches to one process, whose 4 threads call wrappers meanwhile --------
 
 start hundred 4
 for i in $(seq 100); do
-	"$RUN" -q -o "$W/hundred" -p "$tp" --for 0.01 2>>"$W/hundred.err" || echo "attach $i failed" >>"$W/hundred.err"
-	[ "$i" = 2 ] && maps2=$(wc -l <"/proc/$tp/maps")
+	"${TO[@]}" "$RUN" -q -o "$W/hundred" -p "$tp" --for 0.01 2>>"$W/hundred.err" || echo "attach $i failed" >>"$W/hundred.err"
+	[ "$i" = 2 ] && maps2=$(grep -vc '\.fwlog$' "/proc/$tp/maps")
 done
-maps100=$(wc -l <"/proc/$tp/maps")
+maps100=$(grep -vc '\.fwlog$' "/proc/$tp/maps")
+# the logs still mapped: the last one's segments (each attach unmaps the
+# one before), and one mapping of the first log that stays (64 KiB)
+logs100=$(grep -o '[^/]*\.fwlog$' "/proc/$tp/maps" | sort -u | wc -l)
+[ "$logs100" -le 2 ] && logs100="at most 2"
 kill -USR1 "$tp"
 wait_for "$W/hundred.out" '^marked'
 kill -TERM "$tp"
 ends "$tp"
 tst=$?
-check "100 attaches and detaches while 4 threads call: each worked; no mapping more after the 100th than after the 2nd; 100 logs; exit 7" \
-	" $maps2 100 7" "$(cat "$W/hundred.err") $maps100 $(ls "$W/hundred" | wc -l) $tst"
+check "100 attaches and detaches while 4 threads call: each worked; no mapping more after the 100th than after the 2nd (but the logs'), at most 2 logs mapped; 100 logs; exit 7" \
+	" $maps2 at most 2 100 7" "$(cat "$W/hundred.err") $maps100 $logs100 $(ls "$W/hundred" | wc -l) $tst"
 
 # --- a server: every file it serves ---------------------------------------------------------------
 

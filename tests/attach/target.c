@@ -11,8 +11,13 @@
  *   exit   exits 3 at once (a process that ends while being attached)
  *   dlopen after SIGUSR2, dlopens argv[3] (tests/tree/plug.c) and calls its
  *          plug_stats(37) between the markers, then prints "plugged 37"
- *   malloc the main thread allocates and frees without a pause (and
- *          stats every 1000th round): mostly inside malloc's lock */
+ *   segv   a SIGSEGV handler, and a thread with every signal blocked,
+ *          blocked in read (the one fwatch-run holds); after SIGUSR2 the
+ *          main thread faults: its handler prints "handled" and exits 0
+ *   malloc the main thread allocates and frees without a pause, now and
+ *          then 256 KiB (mmap and munmap under malloc's lock, which a
+ *          thread made and gone has made it take), and stats every 1000th
+ *          round: mostly inside malloc, often in its system calls */
 #define _GNU_SOURCE
 #ifndef TARGET_STATIC
 #include <dlfcn.h>
@@ -20,6 +25,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +50,26 @@ static void on_sig(int sig)
 		usr2 = 1;
 	else
 		term = 1;
+}
+
+static void *noop(void *arg)
+{
+	return arg;
+}
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	static const char m[] = "handled\n";
+	if (write(1, m, sizeof m - 1) < 0)
+		_exit(2);
+	_exit(0);
+}
+
+static void *reader(void *arg)
+{
+	char c;
+	return read(*(int *)arg, &c, 1) < 0 ? arg : NULL;
 }
 
 static void round1(void)
@@ -114,13 +140,35 @@ int main(int argc, char **argv)
 			pause();
 		return 7;
 	}
+	if (!strcmp(mode, "segv")) {
+		struct sigaction sv = {.sa_handler = on_segv};
+		sigemptyset(&sv.sa_mask);
+		sigaction(SIGSEGV, &sv, NULL);
+		static int p[2];
+		sigset_t all, old;
+		sigfillset(&all);
+		if (pipe(p) < 0)
+			return 1;
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		pthread_t t;
+		pthread_create(&t, NULL, reader, &p[0]);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		printf("ready\n");
+		while (!usr2)
+			pause();
+		*(volatile int *)(uintptr_t)argc = 1; /* argc is no address: a fault */
+		return 1;
+	}
 	if (!strcmp(mode, "malloc")) {
+		pthread_t gone;
+		pthread_create(&gone, NULL, noop, NULL);
+		pthread_join(gone, NULL);
 		printf("ready\n");
 		void *keep[64] = {0};
 		for (unsigned long i = 0; !term; i++) {
 			unsigned k = (unsigned)(i * 2654435761u) % 64;
 			free(keep[k]);
-			keep[k] = malloc(16 + (i * 40503u) % 4000);
+			keep[k] = malloc(i % 64 ? 16 + (i * 40503u) % 4000 : 256u << 10);
 			if (i % 1000 == 0) {
 				struct stat st;
 				stat("/etc/passwd", &st);
