@@ -7,8 +7,8 @@
  * JUMP_SLOT and GLOB_DAT relocations that name a function of the table)
  * to the wrappers, as preloading would have bound them, patches libc's
  * and the loader's system call sites (lib/patch.c) and starts recording.
- * Objects dlopen'd later are rebound as they load: the objects' calls to
- * dlopen are themselves bound to fw_attach_dlopen. A function pointer the
+ * Objects dlopen'd later are rebound at their first call: the objects'
+ * calls to dlopen are themselves bound to fw_attach_dlopen. A function pointer the
  * program took before (&stat in a table) still reaches libc. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -54,8 +54,9 @@ static int fw_bind_cmp(const void *a, const void *b)
 	return strcmp(((const struct fw_bind *)a)->name, ((const struct fw_bind *)b)->name);
 }
 
-static void *fw_attach_dlopen(const char *file, int mode);
-static void *fw_attach_dlmopen(Lmid_t lm, const char *file, int mode);
+void fw_attach_dlopen(void);
+void fw_attach_dlmopen(void);
+extern void *fw_real_dlopen, *fw_real_dlmopen;
 
 /* The wrappers, as this library defines them: dlsym on its own handle
  * finds its own definitions first. */
@@ -75,6 +76,8 @@ static int fw_binds_init(void)
 			fw_binds[n++] = (struct fw_bind){fw_calls[id].name, p};
 	}
 	dlclose(self);
+	fw_real_dlopen = (void *)dlopen; /* libc's: this library exports none */
+	fw_real_dlmopen = (void *)dlmopen;
 	fw_binds[n++] = (struct fw_bind){"dlopen", (void *)fw_attach_dlopen};
 	fw_binds[n++] = (struct fw_bind){"dlmopen", (void *)fw_attach_dlmopen};
 	qsort(fw_binds, n, sizeof *fw_binds, fw_bind_cmp);
@@ -202,20 +205,30 @@ static void fw_rebind(void)
 	fw_self.busy--;
 }
 
-static void *fw_attach_dlopen(const char *file, int mode)
-{
-	void *h = dlopen(file, mode);
-	if (h && fw_attached)
-		fw_rebind();
-	return h;
-}
+/* dlopen and dlmopen, as the objects call them once rebound: they go on
+ * into libc's with the caller's own return address, which is how dlopen
+ * knows its caller (whose RUNPATH, $ORIGIN and namespace it uses), after
+ * saying that objects may be on their way. The next system call libc makes
+ * outside a wrapper (fw_sys_handle: the new object's first call of a
+ * function of the table reaches libc's patched site) rebinds them. */
+int fw_rebind_pending;
+void *fw_real_dlopen, *fw_real_dlmopen;
+void fw_attach_dlopen(void);
+void fw_attach_dlmopen(void);
+__asm__(".text\n"
+	".p2align 4\n"
+	"fw_attach_dlopen:\n"
+	"movl $1, fw_rebind_pending(%rip)\n"
+	"jmp *fw_real_dlopen(%rip)\n"
+	".p2align 4\n"
+	"fw_attach_dlmopen:\n"
+	"movl $1, fw_rebind_pending(%rip)\n"
+	"jmp *fw_real_dlmopen(%rip)\n");
 
-static void *fw_attach_dlmopen(Lmid_t lm, const char *file, int mode)
+void fw_rebind_now(void)
 {
-	void *h = dlmopen(lm, file, mode);
-	if (h && fw_attached)
+	if (__atomic_exchange_n(&fw_rebind_pending, 0, __ATOMIC_ACQ_REL))
 		fw_rebind();
-	return h;
 }
 
 /* 0; -1 already recording (the library was preloaded, or attached and not

@@ -418,6 +418,8 @@ extern int fw_attached;
 const char *fw_conf(const char *name);
 int fw_attach_dormant(void);
 int fw_detach(void);
+extern int fw_rebind_pending;
+void fw_rebind_now(void);
 extern int fw_detached;
 void fw_reattach(void);
 void *fw_sym(const char *name);

@@ -82,6 +82,11 @@ long fw_sys_handle(struct fw_sysregs *r)
 	if (!fw_wants(c.id))
 		return fw_sys_real(r);
 	int e = errno;
+	/* an object dlopen'd since the attach, making its first call
+	 * (lib/attach.c); never from the loader's sites, whose locks may
+	 * be held */
+	if (FW_UNLIKELY(fw_rebind_pending) && !(r->site - fw_ld_lo < fw_ld_hi - fw_ld_lo))
+		fw_rebind_now();
 	long ret = fw_sys_call(r, &c, r->site - fw_ld_lo < fw_ld_hi - fw_ld_lo);
 	if (FW_LIKELY(!fw_paths) || fw_path_wanted(c.path, c.path2))
 		fw_record(&c);
