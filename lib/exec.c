@@ -206,6 +206,13 @@ static const char *fw_which(const char *file, char *buf, size_t cap)
 	}
 }
 
+/* Is entry e (l bytes) of LD_PRELOAD this library? */
+static int fw_preload_ours(const char *e, size_t l)
+{
+	return (l == strlen(fw_env.lib) && !memcmp(e, fw_env.lib, l)) ||
+	       (l == strlen(fw_env.given) && !memcmp(e, fw_env.given, l));
+}
+
 /* Does this LD_PRELOAD value load fwatch wherever the child runs? Not if it
  * lacks the library, nor if it names it relative to a directory the
  * program may have left (the loader would print an error for that entry). */
@@ -229,9 +236,7 @@ static char *fw_preload_fix(const char *v, char *buf, size_t cap)
 	size_t n = (size_t)snprintf(buf, cap, "LD_PRELOAD=%s", fw_env.lib);
 	while (*v && n < cap) {
 		size_t l = strcspn(v, ": ");
-		int ours = (l == strlen(fw_env.lib) && !memcmp(v, fw_env.lib, l)) ||
-			   (l == strlen(fw_env.given) && !memcmp(v, fw_env.given, l));
-		if (l && !ours && n + 1 + l < cap) {
+		if (l && !fw_preload_ours(v, l) && n + 1 + l < cap) {
 			buf[n++] = ':';
 			memcpy(buf + n, v, l);
 			n += l;
@@ -242,12 +247,60 @@ static char *fw_preload_fix(const char *v, char *buf, size_t cap)
 	return buf;
 }
 
+/* Once fwatch-run has let go of this process (fw_detached): the new
+ * program gets none of what makes it traced, which the repair below (or
+ * fwatch-run) put there: this library out of LD_PRELOAD (the variable
+ * out when nothing else is left, its new value in buf), FWATCH_*, and
+ * LD_AUDIT when it names fwatch's audit module alone. envp itself when
+ * there is none of them; else a copy in out. */
+static char *const *fw_env_strip(char *const *envp, char **out, size_t n, char *buf, size_t cap)
+{
+	size_t k = 0;
+	int changed = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = envp[i];
+		if (!strncmp(e, "FWATCH_", 7) ||
+		    (!strncmp(e, "LD_AUDIT=", 9) && strstr(e, "/libfwatch-audit.so") && !strchr(e + 9, ':'))) {
+			changed = 1;
+			continue;
+		}
+		if (!strncmp(e, "LD_PRELOAD=", 11)) {
+			size_t n2 = (size_t)snprintf(buf, cap, "LD_PRELOAD="), kept = 0;
+			int ours = 0;
+			for (const char *v = e + 11; *v;) {
+				size_t l = strcspn(v, ": ");
+				if (l && fw_preload_ours(v, l))
+					ours = 1;
+				else if (l && n2 + 1 + l < cap) {
+					if (kept++)
+						buf[n2++] = ':';
+					memcpy(buf + n2, v, l);
+					n2 += l;
+				}
+				v += l + (v[l] != 0);
+			}
+			buf[n2] = 0;
+			if (ours) {
+				changed = 1;
+				if (kept)
+					out[k++] = buf;
+				continue;
+			}
+		}
+		out[k++] = (char *)e;
+	}
+	out[k] = NULL;
+	return changed ? out : envp;
+}
+
 /* An environment for the new program with fwatch in it: envp itself when it
  * has everything, else a copy in `out` (n + 8 entries), with LD_PRELOAD's
  * new value built in `buf`. The caller's array is never changed. */
 static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *buf, size_t cap,
 			       uint16_t *bits)
 {
+	if (fw_detached && fw_env.lib[0])
+		return fw_env_strip(envp, out, n, buf, cap);
 	if (!fw_env.lib[0])
 		return envp;
 	int have_pre = 0, have_dir = 0, have_max = !fw_env.max[0], have_audit = !fw_env.audit[0],

@@ -1064,9 +1064,8 @@ int fw_detach(void)
 	if (!fw_owned())
 		return -1;
 	fw_close(FW_CLOSE_EXIT);
-	fw_detached = 1;
+	fw_detached = 1; /* and exec hands on no fwatch (lib/exec.c) */
 	__atomic_store_n(fw_statep, FW_OFF, __ATOMIC_RELEASE);
-	fw_env.lib = "";
 	return 0;
 }
 
@@ -1079,6 +1078,7 @@ int fw_detached;
 void fw_reattach(void)
 {
 	fw_detached = 0;
+	fw_env.lib = ""; /* made again, with this attach's settings */
 	fw_forked_at = 0;
 	fw_load_forget(0);
 	fw_relist = 1;

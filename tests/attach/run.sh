@@ -202,6 +202,22 @@ check "fork after the attach: the child has its log, under the target; exit 7" "
 check "fork after the attach: the child's 37 rounds" "fclose:37 fopen:37 stat:37" \
 	"$(between "$W/fk")"
 
+# --- what a process exec'd during the attach starts after the detach: not recorded ---
+
+start ed 1 exec /bin/sh -c "while [ ! -e '$W/ed.go' ]; do sleep 0.02; done; cat /etc/hostname"
+attach ed "$tp"
+kill -USR2 "$tp"
+for i in $(seq 200); do [ "$(readlink "/proc/$tp/exe")" = "$(readlink -f /bin/sh)" ] && break; sleep 0.05; done
+sleep 0.1
+kill -INT "$rp"
+ends "$rp"
+rst=$?
+touch "$W/ed.go"
+ends "$tp"
+tst=$?
+check "exec'd during the attach, a shell's child after the detach: not recorded (no cat log); cat ran; exits 0 0" \
+	"0 0 $(cat /etc/hostname) 0" "$rst $tst $(tail -n 1 "$W/ed.out") $(ls "$W/ed" | grep -c '^cat\.')"
+
 # --- a program's own SIGSEGV handler, and a thread with every signal blocked ---------------
 
 start sg 1 segv
