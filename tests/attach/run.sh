@@ -89,6 +89,24 @@ session() {
 	tst=$?
 }
 
+# refused DESC WHY PROGRAM ARGS...: PROGRAM, started untraced, is refused
+# by fwatch-run -p (exit 1, saying WHY) and unharmed (it exits 7)
+refused() {
+	local desc=$1 why=$2 name=refused$n p st tst
+	shift 2
+	"$@" >"$W/$name.out" 2>&1 &
+	p=$!
+	PIDS+=("$p")
+	wait_for "$W/$name.out" '^ready'
+	"${TO[@]}" "$RUN" -p "$p" 2>"$W/$name.err"
+	st=$?
+	kill -TERM "$p"
+	ends "$p"
+	tst=$?
+	check "$desc: exit 1, said; the target unharmed (exit 7)" \
+		"1 1 7" "$st $(grep -c "$p: $why" "$W/$name.err") $tst"
+}
+
 # ends PID: its exit status (it is a child of this shell)
 ends() {
 	timeout 10 tail --pid="$1" -f /dev/null
@@ -286,17 +304,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	chown nobody "$W/target-suid"
 	chmod 4755 "$W/target-suid"
 	chmod 755 "$W"
-	"$W/target-suid" 1 >"$W/suid.out" 2>&1 &
-	sp=$!
-	PIDS+=("$sp")
-	wait_for "$W/suid.out" '^ready'
-	"${TO[@]}" "$RUN" -p "$sp" 2>"$W/suid.err"
-	st=$?
-	kill -TERM "$sp"
-	ends "$sp"
-	tst=$?
-	check "a set-uid program: exit 1, said; the target exits 7" \
-		"1 1 7" "$st $(grep -c "$sp: a set-id program" "$W/suid.err") $tst"
+	refused "a set-uid program" "a set-id program" "$W/target-suid" 1
 else
 	skip "a set-uid program: needs root and a user nobody"
 fi
@@ -333,17 +341,7 @@ check "-p of no process: exit 1, said" "1 fwatch-run: 2147483646: no such proces
 "${TO[@]}" "$RUN" -p 1 true 2>/dev/null
 check "-p with a command: usage, exit 2" "2" "$?"
 
-"$B/tests/attach/target-static" >"$W/st.out" &
-sp=$!
-PIDS+=("$sp")
-wait_for "$W/st.out" '^ready'
-"${TO[@]}" "$RUN" -p "$sp" 2>"$W/st.err"
-st=$?
-kill -TERM "$sp"
-ends "$sp"
-tst=$?
-check "a static program: exit 1, said; the target unharmed (exit 7)" \
-	"1 1 7" "$st $(grep -c "$sp: a statically linked program" "$W/st.err") $tst"
+refused "a static program" "a statically linked program" "$B/tests/attach/target-static"
 
 start twice 1
 "${TO[@]}" "$RUN" -q -o "$W/twice1" -p "$tp" 2>"$W/twice1.err" &
