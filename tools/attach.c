@@ -429,9 +429,9 @@ static int fw_check(pid_t pid, char *why, size_t cap)
 	if (fw_proc_line(pid, "status", "State:", v, sizeof v) == 0 && strchr(v, 'Z'))
 		return fw_why(why, cap, "no such process (it has exited)");
 	unsigned u[4], g[4];
-	if (fw_proc_line(pid, "status", "Uid:", v, sizeof v) == 0 &&
-	    sscanf(v, "%u %u %u %u", &u[0], &u[1], &u[2], &u[3]) == 4 &&
-	    fw_proc_line(pid, "status", "Gid:", v, sizeof v) == 0 &&
+	int uids = fw_proc_line(pid, "status", "Uid:", v, sizeof v) == 0 &&
+		   sscanf(v, "%u %u %u %u", &u[0], &u[1], &u[2], &u[3]) == 4;
+	if (uids && fw_proc_line(pid, "status", "Gid:", v, sizeof v) == 0 &&
 	    sscanf(v, "%u %u %u %u", &g[0], &g[1], &g[2], &g[3]) == 4 &&
 	    (u[0] != u[1] || u[0] != u[2] || g[0] != g[1] || g[0] != g[2]))
 		return fw_why(why, cap, "a set-id program: fwatch never records one");
@@ -447,10 +447,11 @@ static int fw_check(pid_t pid, char *why, size_t cap)
 	}
 	/* its log is written by the process itself, as its user, into this
 	 * run's directory, which is this user's alone */
-	if (fw_proc_line(pid, "status", "Uid:", v, sizeof v) == 0 && (unsigned)atoi(v) != geteuid()) {
+	if (uids && u[0] != geteuid()) {
 		if (geteuid())
 			return fw_denied(pid, EPERM, why, cap);
-		struct passwd *pw = getpwuid((uid_t)atoi(v));
+		struct passwd *pw = getpwuid(u[0]);
+		snprintf(v, sizeof v, "%u", u[0]);
 		return fw_why(why, cap, "it runs as user %s, which cannot write this run's logs: run "
 					"fwatch-run as that user", pw ? pw->pw_name : v);
 	}
