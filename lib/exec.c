@@ -405,7 +405,7 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
 			r = NULL;
 	}
 	if (!vforked)
-		fw_close(FW_CLOSE_EXEC);
+		fw_close(FW_CLOSE_EXEC, -1);
 	return r;
 }
 
@@ -414,7 +414,7 @@ static void fw_exec_end(struct fw_rec *r, uint32_t seg, int e)
 {
 	int own = fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid; /* not a vfork child */
 	if (own)
-		fw_close(FW_REOPEN);
+		fw_close(FW_REOPEN, -1);
 	if (!r)
 		return;
 	uint64_t dur = fw_now() - r->start;

@@ -391,7 +391,7 @@ void fw_drop(const char *cause);
 void fw_load_scan(const char *exe, size_t len);
 void fw_sync(void);
 enum fw_close { FW_REOPEN, FW_CLOSE_EXIT, FW_CLOSE_EXEC };
-void fw_close(enum fw_close how);
+void fw_close(enum fw_close how, int status);
 
 /* The environment entries that make a child traced, set at start; empty
  * strings when this process does not record. */

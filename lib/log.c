@@ -775,7 +775,8 @@ static void fw_env_init(const char *dir)
 
 static void fw_after_fork(void);
 static void fw_forget_parent(void);
-static void fw_at_exit(void);
+static void fw_on_exit(int status, void *arg);
+static void fw_at_quick_exit(void);
 
 static void fw_state_page(void)
 {
@@ -970,8 +971,8 @@ int fw_start_from(int from)
 				   : 0; /* FWATCH_PLANS=off */
 		pthread_key_create(&fw_thread_key, fw_thread_end);
 		pthread_atfork(fw_before_fork, NULL, fw_after_fork);
-		atexit(fw_at_exit);
-		at_quick_exit(fw_at_exit);
+		on_exit(fw_on_exit, NULL);
+		at_quick_exit(fw_at_quick_exit);
 		fw_state_page();
 		fw_relist = 1;
 	}
@@ -1034,22 +1035,37 @@ static int fw_owned(void)
 	return (s == FW_ON || s == FW_SHARED) && fw.hdr && fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid;
 }
 
-/* This image ends (exit, or an exec about to replace it): record what it
- * dlopen'd and a last time pair, mark the log closed, and let the keeper
- * go. An exec that fails reopens it, with a new keeper. */
-void fw_close(enum fw_close how)
+/* The header says when the image ended, and with status >= 0 that it
+ * exited with that status (exit's argument). */
+static void fw_ended(int status)
+{
+	struct fw_log_header *h = fw.hdr;
+	h->end_mono_ns = fw_mono_ns();
+	if (status >= 0) {
+		h->end_status = (uint32_t)(status & 0xff) << 8;
+		__atomic_fetch_or(&h->flags, FW_LOGF_EXITED, __ATOMIC_RELEASE);
+	}
+}
+
+/* This image ends (exit with status, -1 when it is not known, or an exec
+ * about to replace it): record what it dlopen'd and a last time pair, mark
+ * the log closed, and let the keeper go. An exec that fails reopens it,
+ * with a new keeper. */
+void fw_close(enum fw_close how, int status)
 {
 	if (!fw_owned())
 		return;
 	if (how != FW_REOPEN) {
 		fw_load_scan(NULL, 0);
 		fw_sync();
+		fw_ended(status);
 		__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
 		if (how == FW_CLOSE_EXEC)
 			fw_keeper_exec(1);
 		else
 			fw_keeper_stop();
 	} else {
+		fw.hdr->end_mono_ns = 0;
 		__atomic_fetch_and(&fw.hdr->flags, ~FW_LOGF_CLOSED, __ATOMIC_RELEASE);
 		fw_keeper_exec(0);
 	}
@@ -1063,7 +1079,8 @@ int fw_detach(void)
 {
 	if (!fw_owned())
 		return -1;
-	fw_close(FW_CLOSE_EXIT);
+	__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_DETACHED, __ATOMIC_RELEASE);
+	fw_close(FW_CLOSE_EXIT, -1);
 	fw_detached = 1; /* and exec hands on no fwatch (lib/exec.c) */
 	__atomic_store_n(fw_statep, FW_OFF, __ATOMIC_RELEASE);
 	return 0;
@@ -1084,9 +1101,16 @@ void fw_reattach(void)
 	fw_relist = 1;
 }
 
-static void fw_at_exit(void)
+/* exit(), and main's return: on_exit hands over the status. */
+static void fw_on_exit(int status, void *arg)
 {
-	fw_close(FW_CLOSE_EXIT);
+	(void)arg;
+	fw_close(FW_CLOSE_EXIT, status);
+}
+
+static void fw_at_quick_exit(void)
+{
+	fw_close(FW_CLOSE_EXIT, -1);
 }
 
 /* _exit skips the atexit handlers: mark the log closed here, but only in
@@ -1097,6 +1121,7 @@ __attribute__((noreturn)) static void fw_quick_exit(enum fw_id id, int status)
 	void (*real)(int) = (void (*)(int))fw_real_get(id);
 	if (fw_owned()) {
 		fw_sync();
+		fw_ended(status);
 		__atomic_fetch_or(&fw.hdr->flags, FW_LOGF_CLOSED, __ATOMIC_RELEASE);
 		fw_keeper_stop();
 	}

@@ -2014,7 +2014,7 @@ static void test_reader_header_flips(void **state)
 			}
 		} else if (byte < offsetof(struct fw_log_header, start_wall_ns)) {
 			cls = 9;
-		} else if (byte < offsetof(struct fw_log_header, reserved1)) {
+		} else if (byte < offsetof(struct fw_log_header, end_status)) {
 			cls = 10;
 			w.times = 0;
 		} else {

@@ -4,7 +4,9 @@
  * Linux's own, written out: a log is decoded as the traced system wrote
  * it, whatever headers the reader was built with. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "views.h"
 
@@ -104,13 +106,13 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 	int a2_fixed = fw_shape_has(ev->id, 'm') || fw_shape_has(ev->id, 'D');
 	int seq = 0, next = 0;
 	for (const char *c = shape; *c; c++)
-		seq += strchr("oatsrnuxgk", *c) != NULL;
+		seq += strchr("oatsrnuxgkw", *c) != NULL;
 	/* open's mode is an argument only when the flags create a file */
 	int nomode = fw_shape_has(ev->id, 'o') && !(ev->a1 & 0100) && (ev->a1 & 020200000) != 020200000;
 	putc('(', f);
 	for (const char *c = shape; *c; c++) {
 		uint32_t v = 0;
-		if (strchr("oatsrnuxgk", *c))
+		if (strchr("oatsrnuxgkw", *c))
 			v = next++ == 0 ? ev->a1 : ev->a2;
 		if (*c == 'm' && nomode)
 			continue;
@@ -188,6 +190,9 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 			else
 				fputs("NULL", f);
 			break;
+		case 'w':
+			fw_put_wstatus(f, v);
+			break;
 		case 'P':
 			if (ev->err)
 				fputs("[?]", f);
@@ -199,6 +204,44 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 		}
 	}
 	putc(')', f);
+}
+
+/* A signal's name, SIGKILL; its number when it has none. */
+static const char *fw_sig_name(int sig, char buf[16])
+{
+	const char *n = sigabbrev_np(sig);
+	if (n)
+		snprintf(buf, 16, "SIG%s", n);
+	else
+		snprintf(buf, 16, "%d", sig);
+	return buf;
+}
+
+/* A wait status as strace prints it. */
+void fw_put_wstatus(FILE *f, uint32_t s)
+{
+	char b[16];
+	if (WIFEXITED(s))
+		fprintf(f, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", WEXITSTATUS(s));
+	else if (WIFSIGNALED(s))
+		fprintf(f, "[{WIFSIGNALED(s) && WTERMSIG(s) == %s%s}]", fw_sig_name(WTERMSIG(s), b),
+			WCOREDUMP(s) ? " && WCOREDUMP(s)" : "");
+	else if (WIFSTOPPED(s))
+		fprintf(f, "[{WIFSTOPPED(s) && WSTOPSIG(s) == %s}]", fw_sig_name(WSTOPSIG(s), b));
+	else
+		fputs("[{WIFCONTINUED(s)}]", f);
+}
+
+const char *fw_wstatus_text(uint32_t s, char buf[48])
+{
+	char b[16];
+	if (WIFEXITED(s))
+		snprintf(buf, 48, "exit %d", WEXITSTATUS(s));
+	else if (WIFSIGNALED(s))
+		snprintf(buf, 48, "%s%s", fw_sig_name(WTERMSIG(s), b), WCOREDUMP(s) ? " (core)" : "");
+	else
+		snprintf(buf, 48, "?");
+	return buf;
 }
 
 const char *fw_errno_name(int e)

@@ -53,6 +53,9 @@ int fw_view_perfetto(struct fw_model *m, const struct fw_opts *o, const char *fi
 
 /* decode.c: a call's arguments and result as strace prints them. */
 void fw_put_args(FILE *f, const struct fw_event *ev);
+/* A wait status: as strace prints it; in words ("exit 3", "SIGKILL"). */
+void fw_put_wstatus(FILE *f, uint32_t s);
+const char *fw_wstatus_text(uint32_t s, char buf[48]);
 void fw_put_result(FILE *f, const struct fw_event *ev);
 /* "ENOENT", or NULL for a number with no name. */
 const char *fw_errno_name(int e);
