@@ -10,7 +10,8 @@
 	X(OPEN, "open") X(DIR, "dir") X(STDIO, "stdio") X(STAT, "stat")        \
 	X(ACCESS, "access") X(LINK, "link") X(NAME, "name") X(FD, "fd")        \
 	X(CWD, "cwd") X(EXEC, "exec") X(LOAD, "load") X(STATFS, "statfs")      \
-	X(XATTR, "xattr") X(NOTIFY, "notify") X(ADMIN, "admin")
+	X(XATTR, "xattr") X(NOTIFY, "notify") X(ADMIN, "admin")        \
+	X(WAIT, "wait")
 
 enum fw_class {
 #define FW_CLASS_ENUM(c, name) FW_CLASS_##c,

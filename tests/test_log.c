@@ -912,16 +912,23 @@ static void test_relative_dir(void **state)
 	pathf(dir, "%s/logs", real);
 	assert_string_equal(r.out + 14, dir);
 
-	/* the parent: one chdir; child a: one stat; b: the execl in the log
-	 * of the fork child, one stat in the log of the program it became */
+	/* the parent: one chdir and its waits for a and b, each exited 0;
+	 * child a: one stat; b: the execl in the log of the fork child, one
+	 * stat in the log of the program it became */
 	char log[PATH_MAX];
 	struct loaded L;
 	log_of(log, dir, (pid_t)ids[0]);
 	load_ok(&L, log);
 	calls_only(&L);
-	assert_int_equal(L.n, 1);
+	assert_int_equal(L.n, 3);
 	assert_int_equal(L.ev[0].id, FW_ID_chdir);
 	assert_string_equal(L.ev[0].path, "sub");
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(L.ev[i].id, FW_ID_waitpid);
+		assert_int_equal(L.ev[i].a1, ids[i]);
+		assert_int_equal(L.ev[i].ret, (int)ids[i]);
+		assert_int_equal(L.ev[i].a2, 0);
+	}
 	unload(&L);
 	log_of(log, dir, (pid_t)ids[1]);
 	load_ok(&L, log);
@@ -1411,11 +1418,16 @@ static void test_fork(void **state)
 	load_ok(&L, log);
 	calls_only(&L);
 	assert_int_equal(L.log.hdr.pid, ids[0]);
-	assert_int_equal(L.n, 2);
+	assert_int_equal(L.n, 3);
 	assert_string_equal(L.ev[0].path, "p1");
-	assert_string_equal(L.ev[1].path, "p2");
-	assert_int_equal(L.ev[0].tid, ids[0]);
-	assert_int_equal(L.ev[1].tid, ids[0]);
+	/* the wait: the child, exited 0 */
+	assert_int_equal(L.ev[1].id, FW_ID_waitpid);
+	assert_int_equal(L.ev[1].a1, ids[1]);
+	assert_int_equal(L.ev[1].ret, (int)ids[1]);
+	assert_int_equal(L.ev[1].a2, 0);
+	assert_string_equal(L.ev[2].path, "p2");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(L.ev[i].tid, ids[0]);
 	unload(&L);
 	log_of(log, d, (pid_t)ids[1]);
 	load_ok(&L, log);

@@ -10,6 +10,20 @@
 
 #include "views.h"
 
+/* The classes whose calls name a path or a descriptor: the columns of
+ * --by-file --csv (the waits name neither). */
+static int fw_class_on_paths(int k)
+{
+	static uint8_t on[FW_CLASS_COUNT], ready;
+	if (!ready) {
+		for (int i = 0; i < FW_ID_COUNT; i++)
+			for (const char *c = "pfcd"; *c; c++)
+				on[fw_calls[i].cls] |= fw_shape_has((unsigned)i, *c);
+		ready = 1;
+	}
+	return on[k];
+}
+
 struct fw_pstat {
 	struct fw_count c;
 	uint64_t by_class[FW_CLASS_COUNT];
@@ -169,7 +183,8 @@ static void fw_files_row(FILE *out, const struct fw_opts *o, enum fw_file_view v
 		} else {
 			fprintf(out, "%.9f,%.2f", sec, pct);
 			for (int k = 0; k < FW_CLASS_COUNT; k++)
-				fprintf(out, ",%llu", (unsigned long long)s->by_class[k]);
+				if (fw_class_on_paths(k))
+					fprintf(out, ",%llu", (unsigned long long)s->by_class[k]);
 		}
 		putc('\n', out);
 		return;
@@ -228,7 +243,8 @@ void fw_view_files(struct fw_model *m, const struct fw_opts *o, FILE *out, enum 
 		else {
 			fputs("path,calls,errors,seconds,percent_time", out);
 			for (int k = 0; k < FW_CLASS_COUNT; k++)
-				fprintf(out, ",%s", fw_class_names[k]);
+				if (fw_class_on_paths(k))
+					fprintf(out, ",%s", fw_class_names[k]);
 			putc('\n', out);
 		}
 	} else if (o->fmt == FW_JSON) {
