@@ -1108,9 +1108,24 @@ static void fw_on_exit(int status, void *arg)
 	fw_close(FW_CLOSE_EXIT, status);
 }
 
+/* quick_exit hands its handlers no status: its wrapper keeps it. */
+static int fw_quick_status = -1;
+
 static void fw_at_quick_exit(void)
 {
-	fw_close(FW_CLOSE_EXIT, -1);
+	fw_close(FW_CLOSE_EXIT, __atomic_load_n(&fw_quick_status, __ATOMIC_ACQUIRE));
+}
+
+FW_EXPORT void quick_exit(int status)
+{
+	void (*real)(int) = (void (*)(int))fw_real_get(FW_ID_quick_exit);
+	int none = -1;
+	__atomic_compare_exchange_n(&fw_quick_status, &none, status & 0xff, 0, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
+	if (real)
+		real(status);
+	fw_sys(SYS_exit_group, status, 0, 0, 0);
+	__builtin_unreachable();
 }
 
 /* _exit skips the atexit handlers: mark the log closed here, but only in

@@ -207,7 +207,7 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 }
 
 /* A signal's name, SIGKILL; its number when it has none. */
-static const char *fw_sig_name(int sig, char buf[16])
+const char *fw_sig_name(int sig, char buf[16])
 {
 	const char *n = sigabbrev_np(sig);
 	if (n)
@@ -230,18 +230,6 @@ void fw_put_wstatus(FILE *f, uint32_t s)
 		fprintf(f, "[{WIFSTOPPED(s) && WSTOPSIG(s) == %s}]", fw_sig_name(WSTOPSIG(s), b));
 	else
 		fputs("[{WIFCONTINUED(s)}]", f);
-}
-
-const char *fw_wstatus_text(uint32_t s, char buf[48])
-{
-	char b[16];
-	if (WIFEXITED(s))
-		snprintf(buf, 48, "exit %d", WEXITSTATUS(s));
-	else if (WIFSIGNALED(s))
-		snprintf(buf, 48, "%s%s", fw_sig_name(WTERMSIG(s), b), WCOREDUMP(s) ? " (core)" : "");
-	else
-		snprintf(buf, 48, "?");
-	return buf;
 }
 
 const char *fw_errno_name(int e)

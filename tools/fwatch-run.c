@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -774,6 +775,53 @@ static int fw_run_log(int fd, const char *path, uint64_t run_start_ns)
 	return 1;
 }
 
+/* The command ended with `status`: its newest log says so (FW_LOGF_REAPED)
+ * when it could not say how itself (a signal killed it). A log closed by
+ * an exec into a program fwatch does not follow is left as it is. Only a log of this run, for that pid, found by
+ * its name (base.PID.SEQ.fwlog) and checked by its header. */
+static void fw_reaped(const char *dir, char **before, int nbefore, pid_t pid, int status,
+		      uint64_t run_start_ns)
+{
+	int n, best = -1;
+	uint64_t best_start = 0;
+	char **names = fw_logs(dir, &n), mid[24];
+	snprintf(mid, sizeof mid, ".%d.", (int)pid);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; i < n && dfd >= 0; i++) {
+		struct fw_log_header h;
+		if (!strstr(names[i], mid) ||
+		    (nbefore && bsearch(&names[i], before, (size_t)nbefore, sizeof *before, fw_cmp_name)))
+			continue;
+		int fd = openat(dfd, names[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+		    !memcmp(h.magic, FW_LOG_MAGIC, sizeof h.magic) && h.version == FW_LOG_VERSION &&
+		    h.pid == (uint32_t)pid && h.start_mono_ns >= run_start_ns && h.start_mono_ns >= best_start) {
+			best = i;
+			best_start = h.start_mono_ns;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	int fd = best >= 0 ? openat(dfd, names[best], O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+	struct fw_log_header h;
+	if (fd >= 0 && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && !(h.flags & (FW_LOGF_EXITED | FW_LOGF_CLOSED))) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		h.end_status = (uint32_t)status;
+		h.end_mono_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		h.flags |= FW_LOGF_REAPED;
+		if (pwrite(fd, &h.flags, sizeof h.flags, offsetof(struct fw_log_header, flags)) < 0 ||
+		    pwrite(fd, &h.end_status, sizeof h.end_status, offsetof(struct fw_log_header, end_status)) < 0 ||
+		    pwrite(fd, &h.end_mono_ns, sizeof h.end_mono_ns, offsetof(struct fw_log_header, end_mono_ns)) < 0)
+			warn("%s/%s", fw_safe(dir), fw_safe(names[best]));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	fw_logs_free(names, n);
+}
+
 /* The line (and with -c the table) for the logs that this run added. */
 static void fw_report(const char *dir, char **before, int nbefore, int table, int line,
 		      uint64_t run_start_ns)
@@ -1142,6 +1190,7 @@ int main(int argc, char **argv)
 		return status;
 	}
 	int status = fw_wait(pid);
+	fw_reaped(dir, before, nbefore, pid, status, run_start_ns);
 
 	if (table || !quiet)
 		fw_report(dir, before, nbefore, table, !quiet, run_start_ns);

@@ -269,8 +269,9 @@ static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *
 	}
 
 	struct fw_event ev;
-	uint64_t last = 0;
+	uint64_t last = 0, last_own = 0;
 	int r, last_exec = 0;
+	size_t nwaits = m->nwaits; /* a bad log's waits are not kept either */
 	p->sorted = 1;
 	while ((r = fw_log_next(&p->log, &ev, msg, sizeof msg)) > 0) {
 		p->nrec++;
@@ -286,21 +287,28 @@ static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *
 			fw_stamp_add(p->stamps, &ev);
 		if (fw_calls[ev.id].cls == FW_CLASS_EXEC)
 			fw_note_untraced(p, &ev);
+		else if (fw_calls[ev.id].cls == FW_CLASS_WAIT)
+			fw_note_wait(m, p, &ev);
 		if (p->nrec == 1 || ev.mono_ns < p->first_ns)
 			p->first_ns = ev.mono_ns;
-		if (ev.mono_ns >= last)
+		if (ev.mono_ns >= last_own && !(ev.bits & FW_RB_LIBC)) {
 			/* an exec proper (a path or fd and the argument vector,
 			 * not spawn's child pid, nor system's or popen's shell)
-			 * made by this process, not by a vfork child */
+			 * made by this process, not by a vfork child; what libc
+			 * did inside it (execvp's failed candidates) is no
+			 * later call */
+			last_own = ev.mono_ns;
 			last_exec = fw_calls[ev.id].cls == FW_CLASS_EXEC && !ev.err &&
 				    (fw_shape_has(ev.id, 'p') || fw_shape_has(ev.id, 'f')) &&
 				    !fw_shape_has(ev.id, 'P') && !(ev.bits & FW_RB_VFORK);
+		}
 		p->seen[ev.id] = 1;
 		if (each)
 			each(ctx, p, &ev);
 	}
 	if (r < 0) {
 		warnx("%s: %s", fw_safe(path), msg);
+		m->nwaits = nwaits;
 		return fw_proc_drop(p);
 	}
 	if (!p->nrec)
@@ -590,5 +598,6 @@ void fw_model_free(struct fw_model *m)
 	for (size_t i = 0; i < m->n; i++)
 		fw_proc_free(&m->procs[i]);
 	free(m->procs);
+	free(m->waits);
 	memset(m, 0, sizeof *m);
 }

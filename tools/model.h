@@ -59,6 +59,30 @@ struct fw_heir {
 	struct fw_fd d;
 };
 
+/* How an image ended (ends.c), as the best witness tells: the image
+ * itself (exit's status in its header), its parent (a wait that reported
+ * on it), fwatch-run (the top process's status). */
+enum fw_end_how {
+	FW_END_UNKNOWN,  /* it ended, and nobody recorded how (no exit, no wait) */
+	FW_END_RUNNING,  /* still running when the logs were read */
+	FW_END_EXEC,     /* replaced by an exec that worked: the next image goes on */
+	FW_END_EXITED,   /* code: its exit status; -1 when not known */
+	FW_END_KILLED,   /* code: the signal */
+	FW_END_DETACHED, /* fwatch-run let go of it: it ran on unrecorded */
+};
+enum fw_end_by { FW_BY_NONE, FW_BY_SELF, FW_BY_PARENT, FW_BY_RUN };
+struct fw_end {
+	uint8_t how, by, core;
+	int code;
+	uint64_t mono_ns; /* when it ended; 0: not known */
+};
+
+/* A wait that reported a child's end (the loading pass notes them). */
+struct fw_wait {
+	uint32_t waiter, child, status;
+	uint64_t mono_ns; /* when the wait returned */
+};
+
 /* One log, kept mapped for the whole run. */
 struct fw_proc {
 	struct fw_log log;
@@ -86,6 +110,9 @@ struct fw_proc {
 	struct fw_heir *heir;
 	uint32_t nheir;
 	uint32_t root;
+	/* Set by fw_model_ends. */
+	struct fw_end end;
+	uint64_t begin_ns;     /* monotonic: the fork for a fork child, else the start */
 };
 
 struct fw_model {
@@ -95,7 +122,9 @@ struct fw_model {
 	int damaged;           /* a log found in a directory was bad and is left
 				* out: exit 1, the others are printed */
 	uint64_t dropped, incomplete;
-	int linked, inherited; /* fw_model_link and fw_model_inherit have run */
+	int linked, inherited, ended; /* fw_model_link, _inherit and _ends have run */
+	struct fw_wait *waits;
+	size_t nwaits, capwaits;
 	/* Set before adding logs that will be replayed (the views but the
 	 * table): the loading pass notes their time order on the way. */
 	int order;
@@ -118,6 +147,19 @@ void fw_model_link(struct fw_model *m);
  * them) or at the exec (those not close-on-exec), found by replaying the
  * parents first. Every view that resolves paths needs it; it runs once. */
 void fw_model_inherit(struct fw_model *m);
+
+/* How each image ended, and when it began (ends.c); runs once. */
+void fw_model_ends(struct fw_model *m);
+/* A wait event of p, noted by the loading pass when it reports an end. */
+void fw_note_wait(struct fw_model *m, const struct fw_proc *p, const struct fw_event *ev);
+/* The end of a program fwatch could not follow into (u, started by p):
+ * what its parent's wait said, or unknown. */
+void fw_untraced_end(const struct fw_model *m, const struct fw_proc *p, const struct fw_untraced *u,
+		     struct fw_end *e);
+/* The end in words, for the text views: "exit 3", "SIGKILL (core)",
+ * "exec", "running", "detached", "unknown". */
+const char *fw_end_text(const struct fw_end *e, char buf[48]);
+extern const char *const fw_end_names[6], *const fw_end_by_names[4];
 
 /* The resolved paths of one event: its path argument, or for a call on a
  * descriptor the descriptor's path; and its second path. */

@@ -84,6 +84,36 @@ static void fw_put_cmdline(FILE *out, enum fw_format fmt, const struct fw_log *l
 	fw_put_argv(out, fmt, l->argv, argc + cut, len, cut);
 }
 
+/* HH:MM:SS.mmm of a wall-clock time, local. */
+static const char *fw_hms(uint64_t ns, char buf[32])
+{
+	time_t s = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char hms[16] = "?";
+	if (localtime_r(&s, &tm))
+		strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+	snprintf(buf, 32, "%s.%03llu", hms, (unsigned long long)(ns % 1000000000u / 1000000));
+	return buf;
+}
+
+/* When the node began (wall clock, ns) and how it ended; wall: its
+ * duration, 0 when its end is not known. */
+static void fw_node_times(const struct fw_tree *x, const struct fw_node *nd, uint64_t *start,
+			  uint64_t *wall, struct fw_end *e)
+{
+	const struct fw_proc *p = &x->m->procs[nd->proc];
+	const struct fw_log_header *h = &p->log.hdr;
+	uint64_t begin = nd->untraced >= 0 ? p->untraced[nd->untraced].mono_ns : p->begin_ns;
+	if (nd->untraced >= 0)
+		fw_untraced_end(x->m, p, &p->untraced[nd->untraced], e);
+	else
+		*e = p->end;
+	/* the header's wall-clock start, moved back to the fork for a fork
+	 * child, on to the exec for a program fwatch could not follow */
+	*start = h->start_wall_ns + begin - h->start_mono_ns;
+	*wall = e->mono_ns > begin ? e->mono_ns - begin : 0;
+}
+
 static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, long i,
 			 const char *prefix, int depth, int first)
 {
@@ -96,6 +126,12 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 	const char *exe = u ? (u->path ? u->path : "(fexecve)") : p->log.exe;
 	size_t exelen = u ? strlen(exe) : p->log.hdr.exe_len;
 	enum fw_format fmt = o->fmt;
+	uint64_t start, wall;
+	struct fw_end e;
+	char sig[16], buf[48];
+	fw_node_times(x, nd, &start, &wall, &e);
+	const char *signame = e.how == FW_END_KILLED ? fw_sig_name(e.code, sig) : NULL;
+	int status = e.how == FW_END_EXITED ? e.code : -1;
 
 	if (fmt == FW_JSON) {
 		fprintf(out, "%s\n {\"pid\": %u, \"ppid\": %u, \"depth\": %d, \"exec\": %s, \"traced\": %s",
@@ -121,6 +157,26 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 			else
 				fputs(", \"attached_ns\": null", out);
 		}
+		fprintf(out, ", \"start_ns\": %llu, \"wall_ns\": ", (unsigned long long)start);
+		if (wall)
+			fprintf(out, "%llu", (unsigned long long)wall);
+		else
+			fputs("null", out);
+		fprintf(out, ", \"end\": \"%s\", \"exit_status\": ", fw_end_names[e.how]);
+		if (status >= 0)
+			fprintf(out, "%d", status);
+		else
+			fputs("null", out);
+		fputs(", \"signal\": ", out);
+		if (signame)
+			fprintf(out, "\"%s\"", signame);
+		else
+			fputs("null", out);
+		fprintf(out, ", \"core_dumped\": %s, \"end_seen_by\": ", e.core ? "true" : "false");
+		if (e.by)
+			fprintf(out, "\"%s\"", fw_end_by_names[e.by]);
+		else
+			fputs("null", out);
 		putc('}', out);
 		return;
 	}
@@ -141,13 +197,23 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 			fprintf(out, ",%llu", (unsigned long long)fw_attached_ns(p));
 		else
 			putc(',', out);
-		putc('\n', out);
+		fprintf(out, ",%llu,", (unsigned long long)start);
+		if (wall)
+			fprintf(out, "%llu", (unsigned long long)wall);
+		fprintf(out, ",%s,", fw_end_names[e.how]);
+		if (status >= 0)
+			fprintf(out, "%d", status);
+		fprintf(out, ",%s,%d,%s\n", signame ? signame : "", e.core, fw_end_by_names[e.by]);
 		return;
 	}
+	char when[32], dur[32] = "-";
+	if (wall)
+		snprintf(dur, sizeof dur, "%.3f", (double)wall / 1e9);
+	fprintf(out, "%7u %7u %12s %9s %-14s ", pid, ppid, fw_hms(start, when), dur, fw_end_text(&e, buf));
 	if (u)
-		fprintf(out, "%7u %7u %9s %9s %s", pid, ppid, "-", "-", prefix);
+		fprintf(out, "%9s %9s %s", "-", "-", prefix);
 	else
-		fprintf(out, "%7u %7u %9llu %9llu %s", pid, ppid, (unsigned long long)nd->c.calls,
+		fprintf(out, "%9llu %9llu %s", (unsigned long long)nd->c.calls,
 			(unsigned long long)nd->c.errors, prefix);
 	fw_put_text(out, exe, exelen);
 	putc(' ', out);
@@ -158,15 +224,8 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 	if (u)
 		fprintf(out, " (not traced: %s)", why);
 	uint64_t at = u ? 0 : fw_attached_ns(p);
-	if (at) {
-		time_t s = (time_t)(at / 1000000000u);
-		struct tm tm;
-		char hms[16] = "?";
-		if (localtime_r(&s, &tm))
-			strftime(hms, sizeof hms, "%H:%M:%S", &tm);
-		fprintf(out, " (attached at %s.%06llu: earlier calls not recorded)", hms,
-			(unsigned long long)(at % 1000000000u / 1000));
-	}
+	if (at)
+		fprintf(out, " (attached at %s: earlier calls not recorded)", fw_hms(at, when));
 	putc('\n', out);
 }
 
@@ -221,7 +280,7 @@ void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out)
 	/* who started whom (fw_model_link), then who is shown under whom: a
 	 * process the filters leave out hands its children to its nearest
 	 * shown ancestor */
-	fw_model_link(m);
+	fw_model_ends(m);
 	long *up = malloc((m->n + nu + 1) * sizeof *up);
 	if (!up)
 		err(1, "malloc");
@@ -252,11 +311,13 @@ void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out)
 	free(up);
 
 	if (o->fmt == FW_CSV)
-		fputs("pid,ppid,depth,exec,traced,calls,errors,why,exe,argv,attached_ns\n", out);
+		fputs("pid,ppid,depth,exec,traced,calls,errors,why,exe,argv,attached_ns,start_ns,wall_ns,end,"
+		      "exit_status,signal,core_dumped,end_seen_by\n",
+		      out);
 	else if (o->fmt == FW_JSON)
 		putc('[', out);
 	else
-		fputs("    PID    PPID     CALLS    ERRORS COMMAND\n", out);
+		fprintf(out, "    PID    PPID %12s %9s %-14s     CALLS    ERRORS COMMAND\n", "START", "WALL", "END");
 	/* deep enough for any tree: three characters a level */
 	char *lead = calloc(3 * x.n + 4, 1);
 	if (!lead)

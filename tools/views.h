@@ -53,9 +53,10 @@ int fw_view_perfetto(struct fw_model *m, const struct fw_opts *o, const char *fi
 
 /* decode.c: a call's arguments and result as strace prints them. */
 void fw_put_args(FILE *f, const struct fw_event *ev);
-/* A wait status: as strace prints it; in words ("exit 3", "SIGKILL"). */
+/* A wait status as strace prints it. */
 void fw_put_wstatus(FILE *f, uint32_t s);
-const char *fw_wstatus_text(uint32_t s, char buf[48]);
+/* A signal's name, SIGKILL; its number when it has none. */
+const char *fw_sig_name(int sig, char buf[16]);
 void fw_put_result(FILE *f, const struct fw_event *ev);
 /* "ENOENT", or NULL for a number with no name. */
 const char *fw_errno_name(int e);

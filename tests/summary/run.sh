@@ -43,7 +43,9 @@ mkdir "$W" "$L"
 golden() { check "$1" "$(cat "$EXP/$2")" "$3"; }
 
 # The run: its stdout says "P C1 C2".
+RUN_T0=$(date +%s%N)
 ids=$(cd "$W" && LD_PRELOAD=$B/libfwatch.so FWATCH_DIR=$L "$PROGDIR/prog" "$PROGDIR/static")
+RUN_T1=$(date +%s%N)
 read -r P C1 C2 <<<"$ids"
 PP=$$
 if [ -z "${C2:-}" ] || [ "$(ls "$L" | wc -l)" != 4 ]; then
@@ -171,8 +173,24 @@ golden "--open --csv" open.csv "$(S --open --csv "$L" | csvpids 1 | norm)"
 check "--open --json" "3 4 10" "$(S --open --json "$L" | python3 -c 'import json,sys; print(*[r["fd"] for r in json.load(sys.stdin)])')"
 
 # --- --tree ---
-golden "--tree" tree.out "$(S --tree -e '!load' "$L" | pidcols 2 | norm)"
-golden "--tree --csv" tree.csv "$(S --tree --csv -e '!load' "$L" | csvpids 2 | norm)"
+# without the columns of times (START, WALL; start_ns, wall_ns), checked apart
+golden "--tree" tree.out "$(S --tree -e '!load' "$L" | cut -c1-16,40- | pidcols 2 | norm)"
+golden "--tree --csv" tree.csv "$(S --tree --csv -e '!load' "$L" | csvpids 2 | norm |
+	sed -E '1s/,start_ns,wall_ns,/,/; 2,$s/,([0-9]*),([0-9]+),([0-9]*),([a-z]+),([0-9]*),([A-Z]*),([01]),([a-z-]*)$/,\1,\4,\5,\6,\7,\8/')"
+check "--tree: each process began within the run and, having ended, lasted less than it" "ok" \
+	"$(S --tree --csv "$L" | python3 -c '
+import csv, sys
+t0, t1 = int(sys.argv[1]), int(sys.argv[2])
+rows = list(csv.DictReader(sys.stdin))
+print("ok" if len(rows) == 5 and all(t0 <= int(r["start_ns"]) <= t1 and 0 < int(r["wall_ns"]) < t1 - t0 for r in rows)
+      else [(r["start_ns"], r["wall_ns"]) for r in rows])' "$RUN_T0" "$RUN_T1")"
+check "--tree: START is the time of day of start_ns" \
+	"$(S --tree --csv "$L" | python3 -c '
+import csv, sys, time
+for r in csv.DictReader(sys.stdin):
+    ns = int(r["start_ns"])
+    print(time.strftime("%H:%M:%S", time.gmtime(ns // 10**9)) + ".%03d" % (ns % 10**9 // 10**6))')" \
+	"$(S --tree "$L" | awk 'NR > 1 { print $3 }')"
 check "--tree --json" "ok" "$(S --tree --json "$L" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
