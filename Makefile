@@ -29,7 +29,7 @@ LIB_SRC := lib/attach.c lib/wait.c lib/wrappers.c lib/fcntl.c lib/exec.c lib/she
 READER_SRC := lib/reader.c lib/calls.c
 TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/filter.c \
 	tools/actions.c tools/escape.c tools/decode.c tools/files.c tools/open.c tools/tree.c \
-	tools/trace.c tools/perfetto.c tools/ends.c
+	tools/trace.c tools/perfetto.c tools/ends.c tools/follow.c
 HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h) Makefile
 
 all: $(B)/libfwatch.so $(B)/libfwatch-audit.so $(B)/fwatch-run $(B)/fwatch-summary

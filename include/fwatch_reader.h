@@ -65,6 +65,12 @@ int fw_log_open(struct fw_log *log, const char *path, char *err, size_t errlen);
  * (path names the log in log->path only). */
 int fw_log_open_fd(struct fw_log *log, int fd, const char *path, char *err, size_t errlen);
 void fw_log_close(struct fw_log *log);
+/* A log still being written, followed on fd (fwatch-summary --follow):
+ * the first call maps it (log zeroed, path set), each later one maps what
+ * it grew by and reads its header again; log->end is then what the writers
+ * have reserved. 1 when the mapping moved (pointers into it are stale), 0,
+ * or -1 with a message (a header not written yet, too). */
+int fw_log_follow(struct fw_log *log, int fd, char *err, size_t errlen);
 
 /* 1 and the next call in ev; 0 at the end; -1 with a message in err when a
  * record is damaged (the records before it were good). */

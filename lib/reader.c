@@ -158,6 +158,37 @@ int fw_log_open_fd(struct fw_log *log, int fd, const char *path, char *err, size
 	return 0;
 }
 
+int fw_log_follow(struct fw_log *log, int fd, char *err, size_t errlen)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return fw_fail(err, errlen, "%s", strerror(errno));
+	size_t size = (size_t)st.st_size;
+	if ((uint64_t)st.st_size >= FW_LOG_MAX_SIZE)
+		return fw_fail(err, errlen, "%llu bytes: larger than any fwatch log",
+			       (unsigned long long)st.st_size);
+	int moved = 0;
+	if (size > log->size) {
+		void *m = log->map ? mremap((void *)log->map, log->size, size, MREMAP_MAYMOVE)
+				   : mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return fw_fail(err, errlen, "cannot map: %s", strerror(errno));
+		moved = m != log->map;
+		log->map = m;
+		log->size = size;
+	}
+	if (!log->map)
+		return fw_fail(err, errlen, "empty file, not an fwatch log");
+	if (fw_check_header(log, err, errlen) < 0)
+		return -1;
+	/* what the writers have reserved and the file holds: records end
+	 * there, and a region beyond the file's end is not written yet */
+	log->end = (log->hdr.tail < log->size ? log->hdr.tail : log->size) & ~7ull;
+	log->clock_estimated = 0;
+	fw_clock_setup(log);
+	return moved;
+}
+
 void fw_log_close(struct fw_log *log)
 {
 	if (log->map)

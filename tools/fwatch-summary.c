@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "views.h"
 
@@ -18,6 +20,7 @@ static void usage(FILE *f, int status)
 		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
 		"                      [-p PID] [-c|--comm COMM] [-e CALLS] [-P PATH]\n"
 		"                      [--failed-only|--ok-only] LOG|DIR...\n"
+		"       fwatch-summary --follow [--trace|--files] [--csv|--json] [filters] DIR\n"
 		"Read fwatch logs (and every *.fwlog file under the given directories) and\n"
 		"print calls, errors and time per function, or another view:\n"
 		"  --files         every path touched, resolved, sorted; -v: counts and actions\n"
@@ -27,6 +30,8 @@ static void usage(FILE *f, int status)
 		"  --tree          the process tree\n"
 		"  --trace         every call in time order, strace-like\n"
 		"  --perfetto FILE write the calls as a trace for ui.perfetto.dev\n"
+		"  --follow        with --trace or --files and one DIR: the calls of a run in\n"
+		"                  progress, as they are made, until Ctrl-C\n"
 		"  --csv, --json   machine-readable output (--trace --json: JSON Lines)\n"
 		"  -S KEY          sort by time, calls, errors, name or avg\n"
 		"  -v              --files: calls, errors and actions per path\n"
@@ -42,7 +47,7 @@ static void usage(FILE *f, int status)
 }
 
 enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TREE, FW_OPT_TRACE,
-       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM };
+       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW };
 
 /* Which options each view honours: an option given to a view that would
  * ignore it is a usage error that names both. The view is the one chosen,
@@ -133,6 +138,48 @@ static void fw_count_walk(void *ctx, const struct fw_proc *p, const struct fw_ev
 	fw_summary_count(&((struct fw_main *)ctx)->s, ev);
 }
 
+static volatile sig_atomic_t fw_stop;
+
+static void fw_on_stop(int sig)
+{
+	(void)sig;
+	fw_stop = 1;
+}
+
+/* --follow DIR: the calls of a run in progress, as they are made, until
+ * Ctrl-C (or SIGTERM, SIGHUP). */
+static int fw_follow_main(int view, const char *perfetto, unsigned given, const struct fw_opts *o, int nargs,
+			  const char *dir)
+{
+	struct stat st;
+	if ((view && view != FW_OPT_TRACE && view != FW_OPT_FILES) || perfetto || (given & (FW_H_VERBOSE | FW_H_SORT))) {
+		warnx("--follow goes with --trace (the default) or --files, and --csv or --json");
+		usage(stderr, 2);
+	}
+	if (nargs != 1) {
+		warnx("--follow reads one directory");
+		usage(stderr, 2);
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		errx(1, "%s: %s", fw_safe(dir), errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+	struct sigaction sa = {.sa_handler = fw_on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	struct fw_follow *f = fw_follow_new(dir, o, stdout, view == FW_OPT_FILES, NULL, 0);
+	struct timespec tick = {0, FW_FOLLOW_POLL_NS};
+	while (!fw_stop) {
+		fw_follow_poll(f, 0);
+		nanosleep(&tick, NULL);
+	}
+	fw_follow_poll(f, 0);
+	fw_follow_free(f, NULL, NULL);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "standard output");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -146,6 +193,7 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, FW_OPT_JSON},
 		{"perfetto", required_argument, NULL, FW_OPT_PERFETTO},
 		{"comm", required_argument, NULL, FW_OPT_COMM},
+		{"follow", no_argument, NULL, FW_OPT_FOLLOW},
 		{"failed-only", no_argument, NULL, 'Z'},
 		{"ok-only", no_argument, NULL, 'z'},
 		{"help", no_argument, NULL, 'h'},
@@ -157,7 +205,7 @@ int main(int argc, char **argv)
 		[FW_SORT_NAME] = "name", [FW_SORT_AVG] = "avg",
 	};
 	static struct fw_opts o;
-	int view = 0, c;
+	int view = 0, c, follow = 0;
 	unsigned given = 0;
 	const char *perfetto = NULL;
 	char *calls = NULL; /* the -e lists, for a message */
@@ -190,6 +238,9 @@ int main(int argc, char **argv)
 			break;
 		case FW_OPT_PERFETTO:
 			perfetto = optarg;
+			break;
+		case FW_OPT_FOLLOW:
+			follow = 1;
 			break;
 		case 'S': {
 			size_t k;
@@ -261,6 +312,8 @@ int main(int argc, char **argv)
 		      fw_honour_views[fw_honour_view(view)].name);
 		usage(stderr, 2);
 	}
+	if (follow)
+		return fw_follow_main(view, perfetto, given, &o, argc - optind, argv[optind]);
 	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0, given);
 
 	static struct fw_model m;

@@ -467,9 +467,8 @@ void fw_model_link(struct fw_model *m)
 	free(by);
 }
 
-/* The descriptors of r worth handing on: those a log knows, without the
- * close-on-exec ones when the heir begins with an exec. */
-static void fw_bequeath(const struct fw_replay *r, struct fw_proc *heir, int exec)
+/* Those a log knows. */
+void fw_replay_bequeath(const struct fw_replay *r, struct fw_proc *heir, int exec)
 {
 	uint32_t n = 0;
 	for (uint32_t fd = 0; fd < r->nfds; fd++)
@@ -504,7 +503,7 @@ static void fw_split(struct fw_replay *r, const struct fw_event *ev)
 	struct fw_kids *k = r->ctx;
 	for (; k->next < k->end && (!ev || k->next->at <= ev->mono_ns); k->next++) {
 		struct fw_proc *kid = &k->m->procs[k->next->proc];
-		fw_bequeath(r, kid, kid->by_exec || !kid->log.fork_mono_ns);
+		fw_replay_bequeath(r, kid, kid->by_exec || !kid->log.fork_mono_ns);
 	}
 }
 

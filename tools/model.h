@@ -21,6 +21,8 @@ uint32_t fw_path_count(void); /* ids are 1 .. count */
  * must stay where they are, unchanged, for the whole run (a log's mapping,
  * an argument). */
 uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len);
+/* A log's bytes moved or went away (--follow): the memo forgets them. */
+void fw_path_memo_forget(void);
 /* "<fd N of pid P>": the stand-in for a descriptor of process P that no
  * log tells the path of. */
 uint32_t fw_path_unknown_fd(uint32_t pid, int fd);
@@ -184,6 +186,14 @@ struct fw_replay {
 void fw_proc_order(struct fw_proc *p);
 
 void fw_replay_start(struct fw_replay *r, struct fw_proc *p);
+/* The same, for events handed over one by one (fw_replay_event): the
+ * directory, root and descriptors the image began with, nothing read. */
+void fw_replay_begin(struct fw_replay *r, struct fw_proc *p);
+/* The paths of ev, and what it changed (descriptors, directory, root). */
+void fw_replay_event(struct fw_replay *r, const struct fw_event *ev, struct fw_res *res);
+/* The descriptors of r worth handing on to heir (without the close-on-exec
+ * ones when it begins with an exec), and r's root. */
+void fw_replay_bequeath(const struct fw_replay *r, struct fw_proc *heir, int exec);
 /* 1 and the next event by start time with its paths; 0 at the end. */
 int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res);
 void fw_replay_end(struct fw_replay *r);

@@ -228,22 +228,30 @@ static uint32_t fw_path_lookup(uint32_t base, const char *raw, size_t len)
 	return id;
 }
 
+/* The bytes at one address stay the same while the logs stay mapped, as
+ * the memo's keys need, and a record that repeats its chunk's previous
+ * path hands over the same address: the last answer, without hashing. */
+static struct {
+	const char *raw;
+	size_t len;
+	uint32_t base, id;
+} fw_last;
+
 uint32_t fw_path_resolve(uint32_t base, const char *raw, size_t len)
 {
-	/* The bytes at one address stay the same for the whole run (the logs
-	 * stay mapped, as the memo's keys need), and a record that repeats
-	 * its chunk's previous path hands over the same address: the last
-	 * answer, without hashing. */
-	static struct {
-		const char *raw;
-		size_t len;
-		uint32_t base, id;
-	} last;
-	if (raw == last.raw && len == last.len && base == last.base && raw)
-		return last.id;
-	last.raw = raw, last.len = len, last.base = base;
-	last.id = fw_path_lookup(base, raw, len);
-	return last.id;
+	if (raw == fw_last.raw && len == fw_last.len && base == fw_last.base && raw)
+		return fw_last.id;
+	fw_last.raw = raw, fw_last.len = len, fw_last.base = base;
+	fw_last.id = fw_path_lookup(base, raw, len);
+	return fw_last.id;
+}
+
+void fw_path_memo_forget(void)
+{
+	if (fw_memo.slot)
+		memset(fw_memo.slot, 0, fw_memo.cap * sizeof *fw_memo.slot);
+	fw_memo.used = 0;
+	memset(&fw_last, 0, sizeof fw_last);
 }
 
 uint32_t fw_path_unknown_fd(uint32_t pid, int fd)

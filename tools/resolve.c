@@ -45,7 +45,7 @@ static uint32_t fw_replay_path(const struct fw_replay *r, uint32_t base, const c
 	return fw_path_resolve(base, raw, n);
 }
 
-void fw_replay_start(struct fw_replay *r, struct fw_proc *p)
+void fw_replay_begin(struct fw_replay *r, struct fw_proc *p)
 {
 	memset(r, 0, sizeof *r);
 	r->p = p;
@@ -60,6 +60,11 @@ void fw_replay_start(struct fw_replay *r, struct fw_proc *p)
 		if (d)
 			*d = p->heir[i].d;
 	}
+}
+
+void fw_replay_start(struct fw_replay *r, struct fw_proc *p)
+{
+	fw_replay_begin(r, p);
 	fw_proc_order(p);
 	fw_log_rewind(&p->log);
 }
@@ -167,6 +172,12 @@ int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res)
 	}
 	if (r->before)
 		r->before(r, ev);
+	fw_replay_event(r, ev, res);
+	return 1;
+}
+
+void fw_replay_event(struct fw_replay *r, const struct fw_event *ev, struct fw_res *res)
+{
 	res->path = res->path2 = 0;
 	res->named = 0;
 	if (ev->path && !fw_path_is_literal(ev)) {
@@ -186,5 +197,4 @@ int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res)
 			strlen(ev->path2));
 	if (!ev->err)
 		fw_replay_apply(r, ev, res);
-	return 1;
 }

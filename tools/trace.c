@@ -136,8 +136,7 @@ static void fw_put_opt_path(FILE *out, enum fw_format fmt, const char *p, uint32
 		fputs("null", out);
 }
 
-static void fw_trace_each(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
-			  const struct fw_res *res)
+void fw_trace_put(void *ctx, const struct fw_proc *p, const struct fw_event *ev, const struct fw_res *res)
 {
 	struct fw_trace *t = ctx;
 	FILE *out = t->out;
@@ -201,15 +200,31 @@ static void fw_trace_each(void *ctx, const struct fw_proc *p, const struct fw_ev
 	fputs("}\n", out);
 }
 
-void fw_view_trace(struct fw_model *m, const struct fw_opts *o, FILE *out)
+struct fw_trace *fw_trace_new(FILE *out, enum fw_format fmt)
 {
-	struct fw_trace t = {.out = out, .fmt = o->fmt};
-	if (o->fmt == FW_CSV)
+	struct fw_trace *t = calloc(1, sizeof *t);
+	if (!t)
+		err(1, "malloc");
+	t->out = out;
+	t->fmt = fmt;
+	if (fmt == FW_CSV)
 		fputs("wall_ns,pid,tid,call,class,args,ret,errno,errno_value,dur_ns,path,resolved,path2,"
 		      "resolved2,via\n",
 		      out);
-	fw_timeline(m, &o->filter, fw_trace_each, &t);
-	if (t.argsf)
-		fclose(t.argsf);
-	free(t.args);
+	return t;
+}
+
+void fw_trace_free(struct fw_trace *t)
+{
+	if (t->argsf)
+		fclose(t->argsf);
+	free(t->args);
+	free(t);
+}
+
+void fw_view_trace(struct fw_model *m, const struct fw_opts *o, FILE *out)
+{
+	struct fw_trace *t = fw_trace_new(out, o->fmt);
+	fw_timeline(m, &o->filter, fw_trace_put, t);
+	fw_trace_free(t);
 }

@@ -67,4 +67,26 @@ typedef void fw_timeline_fn(void *ctx, const struct fw_proc *p, const struct fw_
 			    const struct fw_res *res);
 void fw_timeline(struct fw_model *m, const struct fw_filter *f, fw_timeline_fn *each, void *ctx);
 
+/* The lines of --trace, one call at a time (trace.c): fw_trace_new
+ * writes the CSV header; fw_trace_put is an fw_timeline_fn, its ctx the
+ * struct fw_trace. */
+struct fw_trace;
+struct fw_trace *fw_trace_new(FILE *out, enum fw_format fmt);
+fw_timeline_fn fw_trace_put;
+void fw_trace_free(struct fw_trace *t);
+
+/* --follow and fwatch-run --live (follow.c): the calls of the logs of a
+ * directory printed as they are written, as --trace prints them (or, for
+ * --files, each path the first time it is touched). */
+struct fw_follow;
+#define FW_FOLLOW_POLL_NS 25000000 /* how often the logs are read */
+/* skip: names of logs there before, sorted (fwatch-run's), not followed. */
+struct fw_follow *fw_follow_new(const char *dir, const struct fw_opts *o, FILE *out, int files,
+				char **skip, int nskip);
+/* What was written since the last poll; with `last`, everything left:
+ * the run is over. */
+void fw_follow_poll(struct fw_follow *f, int last);
+/* Lines printed and lines skipped because the output could not keep up. */
+void fw_follow_free(struct fw_follow *f, uint64_t *printed, uint64_t *skipped);
+
 #endif
