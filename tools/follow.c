@@ -25,6 +25,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,8 @@
  * prints for this long at most before it skips the rest of its lines. */
 #define FW_LAG_NS 1000000000ull
 #define FW_PRINT_NS 250000000ull
-/* Records read per log and poll: the rest wait for the next poll. */
+/* Records read per log and poll to be printed: the rest wait for the next
+ * poll (or, late by then, are skipped). */
 #define FW_READ_MAX 65536u
 /* A log closed this long has had its last records written. */
 #define FW_CLOSED_NS 200000000ull
@@ -124,6 +126,10 @@ struct fw_follow *fw_follow_new(const char *dir, const struct fw_opts *o, FILE *
 	f->skip = skip;
 	f->nskip = nskip;
 	f->start = fw_now_ns();
+	/* the program first: the follower runs when a CPU has nothing else
+	 * to do, and catches up by skipping (a failure leaves it as it was) */
+	struct sched_param none = {0};
+	sched_setscheduler(0, SCHED_IDLE, &none);
 	if (!files)
 		f->t = fw_trace_new(out, o->fmt);
 	else if (o->fmt == FW_CSV)
@@ -413,13 +419,14 @@ static void fw_live_read(struct fw_follow *f, size_t li, int over, uint64_t now)
 			c->last = log->last ? (uint64_t)(log->last - (const char *)log->map) : 0;
 			c->tid = ev.tid;
 			c->cur += size;
-			budget--;
 			if (fw_late(f, &ev, now)) {
+				/* counted at once, however many: the way to catch up */
 				struct fw_res res;
 				if (fw_selected(f, l, &ev, &res))
 					fw_skip(f, &res);
 				continue;
 			}
+			budget--;
 			f->batch = fw_more(f->batch, &f->capb, f->nb, sizeof *f->batch);
 			f->batch[f->nb++] = (struct fw_item){ev, li};
 		}

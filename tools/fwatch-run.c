@@ -35,8 +35,10 @@
 
 static void usage(FILE *f, int status)
 {
-	fprintf(f, "usage: fwatch-run [-cq] [-o DIR] [-e CALLS] [-P PATH]... [--] COMMAND [ARG...]\n"
-		   "       fwatch-run [-cq] [-o DIR] [-e CALLS] [-P PATH]... [--for SECONDS]\n"
+	fprintf(f, "usage: fwatch-run [-cqZz] [-o DIR] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
+		   "                  [--] COMMAND [ARG...]\n"
+		   "       fwatch-run [-cqZz] [-o DIR] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
+		   "                  [--for SECONDS]\n"
 		   "                  -p PID... | -N NAME\n"
 		   "       fwatch-run --list\n");
 	if (status) {
@@ -54,6 +56,10 @@ static void usage(FILE *f, int status)
 		   "                        comma-separated (-e open,stat64 -e %%stat);\n"
 		   "                        a leading '!' records all the others\n"
 		   "  -P, --trace-path=PATH record only calls on paths under PATH (repeatable)\n"
+		   "      --live[=FILE]     print the calls, strace-like, while they are made,\n"
+		   "                        on stderr or into FILE\n"
+		   "  -Z, --failed-only     --live: only the calls that failed\n"
+		   "  -z, --ok-only         --live: only the calls that worked\n"
 		   "  -p, --attach=PID      record the running process PID instead (repeatable),\n"
 		   "                        and what it starts, until Ctrl-C or its end\n"
 		   "  -N, --name=NAME       record every process whose command name is NAME\n"
@@ -954,6 +960,49 @@ static int fw_children_recording(const char *dir, char **before, int nbefore, co
 	return k;
 }
 
+/* --live[=FILE]: the calls printed while the processes run (follow.c),
+ * from logs that were not in the directory before the run. */
+static struct {
+	const char *file; /* NULL: stderr */
+	int on;
+	struct fw_opts o;
+	FILE *out;
+	struct fw_follow *f;
+} fw_live;
+
+static void fw_live_start(const char *dir, char **before, int nbefore)
+{
+	if (!fw_live.on)
+		return;
+	fw_live.out = fw_live.file ? fopen(fw_live.file, "w") : stderr;
+	if (!fw_live.out)
+		err(1, "--live=%s", fw_safe(fw_live.file));
+	fw_live.f = fw_follow_new(dir, &fw_live.o, fw_live.out, 0, before, nbefore);
+}
+
+static void fw_live_poll(void)
+{
+	if (fw_live.f)
+		fw_follow_poll(fw_live.f, 0);
+}
+
+/* The run is over: the rest, and how many lines could not be printed. */
+static void fw_live_end(int quiet)
+{
+	if (!fw_live.f)
+		return;
+	uint64_t printed, skipped;
+	fw_follow_poll(fw_live.f, 1);
+	fw_follow_free(fw_live.f, &printed, &skipped);
+	fw_live.f = NULL;
+	if (fw_live.out != stderr && fclose(fw_live.out) != 0)
+		warn("--live=%s", fw_safe(fw_live.file));
+	if (!quiet)
+		warnx("--live: %llu line%s printed, %llu skipped%s", (unsigned long long)printed,
+		      printed == 1 ? "" : "s", (unsigned long long)skipped,
+		      skipped ? " (the output could not keep up)" : "");
+}
+
 /* Attach to every pid, record until a signal, --for's end or the end of
  * them all, detach; the table or line as for a command. 0 when every
  * attach and detach worked, else 1. */
@@ -999,8 +1048,9 @@ static int fw_attach_run(pid_t *pids, int npids, double secs, const char *lib, c
 		double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 		if (!alive || fw_stop_sig || (secs > 0 && el >= secs))
 			break;
+		fw_live_poll();
 		sigprocmask(SIG_BLOCK, &block, &old);
-		struct timespec ts = {0, 20000000};
+		struct timespec ts = {0, FW_FOLLOW_POLL_NS};
 		if (!fw_stop_sig)
 			ppoll(NULL, 0, &ts, &old);
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1022,6 +1072,7 @@ static int fw_attach_run(pid_t *pids, int npids, double secs, const char *lib, c
 		}
 	}
 	free(on);
+	fw_live_end(quiet);
 	if (nattached && (table || !quiet))
 		fw_report(dir, before, nbefore, table, !quiet, run_start_ns);
 	return status;
@@ -1040,6 +1091,9 @@ int main(int argc, char **argv)
 		{"attach", required_argument, NULL, 'p'},
 		{"name", required_argument, NULL, 'N'},
 		{"for", required_argument, NULL, 'F'},
+		{"live", optional_argument, NULL, 'I'},
+		{"failed-only", no_argument, NULL, 'Z'},
+		{"ok-only", no_argument, NULL, 'z'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -1053,7 +1107,8 @@ int main(int argc, char **argv)
 	/* getopt's messages name argv[0]; err(3)'s the short name. */
 	argv[0] = program_invocation_short_name;
 	/* "+": the options end at the command's name. */
-	while ((c = getopt_long(argc, argv, "+o:cqe:P:p:N:hV", opts, NULL)) != -1) {
+	fw_filter_init(&fw_live.o.filter);
+	while ((c = getopt_long(argc, argv, "+o:cqe:P:p:N:ZzhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!*optarg) {
@@ -1100,6 +1155,16 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'I':
+			fw_live.on = 1;
+			fw_live.file = optarg;
+			break;
+		case 'Z':
+			fw_live.o.filter.failed_only = 1;
+			break;
+		case 'z':
+			fw_live.o.filter.ok_only = 1;
+			break;
 		case 'L':
 			fw_list();
 			break;
@@ -1116,6 +1181,14 @@ int main(int argc, char **argv)
 		}
 	}
 	int attach = npids || name;
+	if ((fw_live.o.filter.failed_only || fw_live.o.filter.ok_only) && !fw_live.on) {
+		warnx("-Z and -z choose the lines of --live: they go with it");
+		usage(stderr, 2);
+	}
+	if (fw_live.o.filter.failed_only && fw_live.o.filter.ok_only) {
+		warnx("choose one of --failed-only and --ok-only");
+		usage(stderr, 2);
+	}
 	if (attach && optind < argc) {
 		warnx("-p and -N attach to running processes: no command with them");
 		usage(stderr, 2);
@@ -1171,6 +1244,7 @@ int main(int argc, char **argv)
 	free(paths.s);
 
 	fw_plan_cmd(0);
+	fw_live_start(dir, before, nbefore);
 	if (attach) {
 		int st = fw_attach_run(pids, npids, secs, lib, dir, before, nbefore, table, quiet, run_start_ns);
 		fw_logs_free(before, nbefore);
@@ -1189,6 +1263,14 @@ int main(int argc, char **argv)
 		fw_logs_free(before, nbefore);
 		return status;
 	}
+	/* until it ends (a zombie still: fw_wait reaps it) */
+	siginfo_t si = {0};
+	while (fw_live.f && !waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) && !si.si_pid) {
+		fw_live_poll();
+		struct timespec tick = {0, FW_FOLLOW_POLL_NS};
+		nanosleep(&tick, NULL);
+	}
+	fw_live_end(quiet);
 	int status = fw_wait(pid);
 	fw_reaped(dir, before, nbefore, pid, status, run_start_ns);
 
