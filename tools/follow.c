@@ -478,9 +478,12 @@ void fw_follow_poll(struct fw_follow *f, int last)
 		err(1, "malloc");
 	for (size_t i = 0; i < f->n; i++) {
 		struct fw_live *l = &f->lv[i];
+		/* over is judged before the log is read again: all that a
+		 * process wrote before it was found gone is there to read */
+		int was = l->opened && !l->done && fw_live_over(l, now);
 		if (l->done || fw_live_map(f, l, last, &moved) < 0)
 			continue;
-		over[i] = last || fw_live_over(l, now);
+		over[i] = last || was;
 	}
 	/* pointers into the logs may have moved: the path memo forgets them */
 	if (moved)

@@ -107,7 +107,15 @@ check "--follow: nothing on stderr" "" "$(cat "$T/seq.err" "$T/seqf.err")"
 check "--follow --files: each path once, the paths --files lists" \
 	"$("$SUM" --files "$T/seq")" "$(sort "$T/seqf.out")"
 
-# --- filters: -Z on fwatch-run, -p and -e on --follow ---
+# --- a thousand short processes: logs appearing and closed all the time ---
+(cd "$T" && "$RUN" -q -o "$T/many" --live="$T/many.out" sh -c 'for i in $(seq 1000); do /bin/true; done')
+# (1002 processes: the shell, seq, and 1000 true)
+check "--live, 1002 processes: every one's calls, each once, as --trace reads them from the logs" \
+	"$("$SUM" --trace "$T/many" | strip | sort | md5sum) 1002" \
+	"$(grep -v '^fwatch:' "$T/many.out" | strip | sort | md5sum) $(grep -v '^fwatch:' "$T/many.out" | awk '{ print $2 }' | sort -u | wc -l)"
+rm -rf "$T/many"
+
+# --- filters: -Z on fwatch-run ---
 (cd "$T" && "$RUN" -q -o "$T/flt" --live="$T/flt.out" -Z ls /nonexistent1 / /nonexistent2 >/dev/null 2>&1)
 check "--live -Z: only the calls that failed, as --trace -Z reads them" \
 	"$("$SUM" --trace -Z "$T/flt" | strip | sort)" "$(grep -v '^fwatch:' "$T/flt.out" | strip | sort)"
