@@ -75,6 +75,9 @@ REL_FIND = $(firstword $(foreach c,$(1),$(shell command -v $(c) 2>/dev/null)))
 REL_TSAN_CC ?= $(call REL_FIND,clang clang-14)
 REL_SYMBOLIZER ?= $(call REL_FIND,llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer)
 REL_TSAN := $(B)/tsan
+# What they are, found (tests/fresh/run.sh runs it under dash and bash).
+rel-tsan-tools:
+	@echo "clang: $(REL_TSAN_CC); symbolizer: $(REL_SYMBOLIZER)"
 REL_TSAN_FLAGS := -std=gnu11 $(WARN) -O1 -g -fsanitize=thread -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS \
 	-Iinclude -Itests/reliability
 
@@ -126,4 +129,4 @@ check-tsan: $(REL_DEPS)
 	@$(MAKE) --no-print-directory $(REL_TSAN_DEPS)
 	REL_ONLY=tsan bash tests/reliability/run.sh $(B) $(REL_TSAN)
 
-.PHONY: check-reliability check-tsan
+.PHONY: check-reliability check-tsan rel-tsan-tools
