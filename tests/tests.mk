@@ -1,6 +1,10 @@
 # `make check` builds and runs every test. Each area of tests has a fragment
 # in tests/mk/ that adds its targets to CHECKS (and its programs to the build).
 CHECKS :=
+# $(call FW_FIND,NAME...): the first of these commands there is. Each name
+# looked up alone: given several, dash's `command -v` stops at the first
+# one missing, and what needs the tool would be skipped for nothing.
+FW_FIND = $(firstword $(foreach c,$(1),$(shell command -v $(c) 2>/dev/null)))
 include $(wildcard tests/mk/*.mk)
 
 # The cmocka programs print TAP too, which tests/tally.sh counts.

@@ -101,8 +101,11 @@ if command -v pkg-config >/dev/null; then
 	export PKG_CONFIG_PATH=$P/lib/pkgconfig
 	check "pkg-config: the version, the flags" "$V|-I$P/include/fwatch -L$P/lib -lfwatch-reader" \
 		"$(pkg-config --modversion fwatch)|$(pkg-config --cflags --libs fwatch | sed 's/ *$//')"
+	# a SAN=1 build's library needs its program built with the sanitizers
+	san=
+	readelf -d "$P/lib/libfwatch-reader.so.$V" | grep -q 'NEEDED.*libasan' && san=-fsanitize=address,undefined
 	# shellcheck disable=SC2046
-	${CC:-cc} -o "$T/dump" tests/real/fwlog-dump.c $(pkg-config --cflags --libs fwatch) \
+	${CC:-cc} $san -o "$T/dump" tests/real/fwlog-dump.c $(pkg-config --cflags --libs fwatch) \
 		-Wl,-rpath,"$(pkg-config --variable=libdir fwatch)" >"$T/cc.out" 2>&1
 	check "a program built against the installed header and library: compiled" "0|" "$?|$(cat "$T/cc.out")"
 	check "its reader library: needed by its soname, found in the prefix" \
