@@ -3,11 +3,21 @@
 CC ?= cc
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+# The preloaded library and the audit module: fwatch-run finds them in
+# ../lib/fwatch/ from its own directory, so this one follows BINDIR.
+PKGLIBDIR := $(PREFIX)/lib/fwatch
+# The reader library and its pkg-config file.
 LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 B := build
-# what --version says (and the man pages, docs/*.1)
+# What --version says, and the reader library's full version.
 VERSION := 0.9.0
+# The reader library's soname is libfwatch-reader.so.$(READER_ABI): a
+# change to include/fwatch_reader.h that breaks a program built against
+# it raises it.
+READER_ABI := 0
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -32,7 +42,7 @@ TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/fi
 	tools/trace.c tools/perfetto.c tools/ends.c tools/follow.c
 HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h) Makefile
 
-all: $(B)/libfwatch.so $(B)/libfwatch-audit.so $(B)/fwatch-run $(B)/fwatch-summary
+all: $(B)/libfwatch.so $(B)/libfwatch-audit.so $(B)/fwatch-run $(B)/fwatch-summary $(B)/libfwatch-reader.so
 
 $(B):
 	mkdir -p $(B)
@@ -48,11 +58,20 @@ $(B)/libfwatch-audit.so: $(AUDIT_SRC) $(HDRS) | $(B)
 		-fno-stack-protector -fno-sanitize=all -U_FORTIFY_SOURCE -shared -nostdlib \
 		-Wl,--hash-style=both -Wl,-z,defs -o $@ $(AUDIT_SRC)
 
-$(B)/libfwatch-reader.a: $(READER_SRC) $(HDRS) | $(B)
+# The reader (lib/reader.c, the names of lib/calls.c), compiled once: the
+# tools and the tests link it statically, programs that read logs use the
+# shared library (include/fwatch_reader.h, pkg-config fwatch).
+READER_OBJ := $(READER_SRC:lib/%.c=$(B)/reader/%.o)
+$(B)/reader/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(B)/libfwatch-reader.a: $(READER_OBJ)
 	rm -f $@
-	for f in $(READER_SRC); do \
-		$(CC) $(ALL_CFLAGS) -c $$f -o $(B)/$$(basename $$f .c).o || exit 1; \
-		ar rcs $@ $(B)/$$(basename $$f .c).o; done
+	ar rcs $@ $(READER_OBJ)
+
+$(B)/libfwatch-reader.so: $(READER_OBJ)
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libfwatch-reader.so.$(READER_ABI) -o $@ $(READER_OBJ) $(LDFLAGS)
 
 $(B)/fwatch-summary: tools/fwatch-summary.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
 	$(CC) $(ALL_CFLAGS) -Itools -o $@ tools/fwatch-summary.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS)
@@ -66,7 +85,7 @@ PLAN_LIBS := -lcapstone
 endif
 
 $(B)/fwatch-run: tools/fwatch-run.c tools/plan.c tools/attach.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
-	$(CC) $(ALL_CFLAGS) $(PLAN_FLAGS) -Itools -DFW_LIBDIR='"$(LIBDIR)"' -o $@ tools/fwatch-run.c tools/plan.c tools/attach.c \
+	$(CC) $(ALL_CFLAGS) $(PLAN_FLAGS) -Itools -o $@ tools/fwatch-run.c tools/plan.c tools/attach.c \
 		$(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS) $(PLAN_LIBS)
 
 # The main job on a real program.
@@ -76,21 +95,39 @@ demo: all
 include tests/tests.mk
 include bench/bench.mk
 
+# What make install puts where, relative to DESTDIR; make uninstall
+# removes the same.
+INSTALLED := $(BINDIR)/fwatch-run $(BINDIR)/fwatch-summary \
+	$(PKGLIBDIR)/libfwatch.so $(PKGLIBDIR)/libfwatch-audit.so \
+	$(LIBDIR)/libfwatch-reader.so.$(VERSION) $(LIBDIR)/libfwatch-reader.so.$(READER_ABI) \
+	$(LIBDIR)/libfwatch-reader.so $(LIBDIR)/libfwatch-reader.a $(LIBDIR)/pkgconfig/fwatch.pc \
+	$(MANDIR)/man1/fwatch-run.1 $(MANDIR)/man1/fwatch-summary.1 \
+	$(addprefix $(INCLUDEDIR)/fwatch/,fwatch_log.h fwatch_calls.h fwatch_calls.def fwatch_reader.h)
+
 install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/fwatch
-	install -m 755 $(B)/libfwatch.so $(DESTDIR)$(LIBDIR)/libfwatch.so
-	install -m 755 $(B)/libfwatch-audit.so $(DESTDIR)$(LIBDIR)/libfwatch-audit.so
-	install -m 644 $(B)/libfwatch-reader.a $(DESTDIR)$(LIBDIR)/libfwatch-reader.a
-	install -m 755 $(B)/fwatch-run $(B)/fwatch-summary $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(INCLUDEDIR)/fwatch
+	install -m 755 $(B)/fwatch-run $(B)/fwatch-summary $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/libfwatch.so $(B)/libfwatch-audit.so $(DESTDIR)$(PKGLIBDIR)/
+	install -m 755 $(B)/libfwatch-reader.so $(DESTDIR)$(LIBDIR)/libfwatch-reader.so.$(VERSION)
+	ln -sf libfwatch-reader.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfwatch-reader.so.$(READER_ABI)
+	ln -sf libfwatch-reader.so.$(READER_ABI) $(DESTDIR)$(LIBDIR)/libfwatch-reader.so
+	install -m 644 $(B)/libfwatch-reader.a $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+		lib/fwatch.pc.in >$(B)/fwatch.pc
+	install -m 644 $(B)/fwatch.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 docs/fwatch-run.1 docs/fwatch-summary.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 include/fwatch_log.h include/fwatch_calls.h include/fwatch_calls.def \
-		include/fwatch_reader.h $(DESTDIR)$(PREFIX)/include/fwatch/
+		include/fwatch_reader.h $(DESTDIR)$(INCLUDEDIR)/fwatch/
 	@# the plans of this system's libc and loader, in the installing user's
 	@# cache (each user's first run makes their own)
 	-$(B)/fwatch-run --plan
 
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(INCLUDEDIR)/fwatch 2>/dev/null
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo install clean
+.PHONY: all demo install uninstall clean

@@ -1,10 +1,13 @@
 # The TAP helpers the shell test scripts share: source it, count cases with
-# ok/skip/notok/check, and end with tap_end, which prints the closing line
-# "N passed, M failed" and exits non-zero when a case failed. TAP_PREFIX,
-# if set, starts every description (a second pass of a suite: "[tsan] ").
-n=0 passed=0 failed=0
+# ok/skip/notok/check, and end with tap_end, which prints the plan and
+# "# N passed, M failed, K skipped" and exits non-zero when a case failed
+# (make check's last line counts every group's cases: tests/tally.sh).
+# TAP_PREFIX, if set, starts every description (a second pass of a suite:
+# "[tsan] ").
+n=0 passed=0 failed=0 skipped=0
 ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - ${TAP_PREFIX:-}$1"; }
-skip() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - # SKIP ${TAP_PREFIX:-}$1"; }
+# skip WHY: WHY names the case and the reason it cannot run here.
+skip() { n=$((n + 1)) skipped=$((skipped + 1)); echo "ok $n - # SKIP ${TAP_PREFIX:-}$1"; }
 # notok DESC [DETAIL...]: the details go out as TAP comments.
 notok() {
 	local d
@@ -26,7 +29,7 @@ check() {
 }
 tap_end() {
 	echo "1..$n"
-	echo "$passed passed, $failed failed"
+	echo "# $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ]
 	exit
 }

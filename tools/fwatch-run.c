@@ -29,10 +29,6 @@
 #include "summary.h"
 #include "views.h"
 
-#ifndef FW_LIBDIR
-#define FW_LIBDIR "/usr/local/lib"
-#endif
-
 static void usage(FILE *f, int status)
 {
 	fprintf(f, "usage: fwatch-run [-cqZz] [-o DIR] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
@@ -254,26 +250,31 @@ static void fw_paths_arg(struct fw_buf *paths, const char *arg)
 	free(s);
 }
 
-/* The library: FWATCH_LIB, next to this program (the build tree), or the
- * installed library directory. Always an absolute path: a relative entry in
- * LD_PRELOAD would be looked up from wherever each program runs. */
+/* The library: FWATCH_LIB, next to this program (the build tree), or in
+ * ../lib/fwatch/ from it (where make install puts it, whatever PREFIX:
+ * nothing of the prefix is compiled in). Always an absolute path: a
+ * relative entry in LD_PRELOAD would be looked up from wherever each
+ * program runs. */
 static void fw_find_lib(char *lib)
 {
+	static const char *const rel[] = {"libfwatch.so", "../lib/fwatch/libfwatch.so"};
 	const char *env = getenv("FWATCH_LIB");
 	char buf[PATH_MAX];
 	if (env && *env) {
 		if (!realpath(env, lib) || access(lib, R_OK) < 0)
 			err(1, "FWATCH_LIB=%s", env);
 	} else {
-		ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 16);
+		ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 32);
 		char *slash = n > 0 ? memrchr(buf, '/', (size_t)n) : NULL;
-		if (slash)
-			strcpy(slash + 1, "libfwatch.so");
-		if (!slash || !realpath(buf, lib) || access(lib, R_OK) < 0) {
-			if (!realpath(FW_LIBDIR "/libfwatch.so", lib) || access(lib, R_OK) < 0)
-				errx(1, "cannot find libfwatch.so (looked next to fwatch-run and in "
-					"%s); set FWATCH_LIB to its path", FW_LIBDIR);
+		size_t i = 0;
+		for (; slash && i < sizeof rel / sizeof *rel; i++) {
+			strcpy(slash + 1, rel[i]);
+			if (realpath(buf, lib) && access(lib, R_OK) == 0)
+				break;
 		}
+		if (!slash || i == sizeof rel / sizeof *rel)
+			errx(1, "cannot find libfwatch.so (looked next to fwatch-run and in "
+				"../lib/fwatch/ from it); set FWATCH_LIB to its path");
 	}
 	/* The loader splits LD_PRELOAD at both. */
 	if (strpbrk(lib, ": \t"))

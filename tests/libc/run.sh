@@ -10,7 +10,7 @@
 # exact counts are not.
 #
 # Usage: tests/libc/run.sh BUILD_DIR
-# Prints TAP, ends with "N passed, M failed", exits 1 when a case failed.
+# Prints TAP, ends with "# N passed, M failed, K skipped", exits 1 when a case failed.
 set -u
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then

@@ -25,11 +25,12 @@ CHECKS += check-log
 
 # Fuzzing the reader: libFuzzer with ASan and UBSan, from the seeds in
 # tests/fuzz/corpus (new inputs go to $(B)/fuzz/corpus, crashes to
-# $(B)/fuzz/). Needs clang with libFuzzer; skipped with a message without.
+# $(B)/fuzz/). Needs clang with libFuzzer; skipped, with the reason, without.
+# Says how it went as a TAP line.
 # The seeds are real logs of $(B)/tests/logprog runs made small by
 # tests/fuzz/mkseed.py (records packed after the header); replay one input
 # with `$(B)/fuzz/fuzz_reader FILE`.
-FUZZ_CC ?= $(firstword $(shell command -v clang-14 clang 2>/dev/null))
+FUZZ_CC ?= $(call FW_FIND,clang-14 clang)
 FUZZ_SHORT ?= 20
 FUZZ_LONG ?= 300
 FUZZ_TIME ?= $(FUZZ_LONG)
@@ -50,7 +51,7 @@ fuzz-log:
 	@mkdir -p $(B)/fuzz/corpus
 	@if [ -z "$(FUZZ_CC)" ] || ! printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
 		$(FUZZ_CC) -fsanitize=fuzzer -x c - -o $(B)/fuzz/probe >/dev/null 2>&1; then \
-		echo "fuzz-log: skipped: no clang with libFuzzer (install clang and libclang-rt-dev)"; \
+		echo "ok - # SKIP fuzz-log: no clang with libFuzzer (install clang and libclang-rt-14-dev)"; \
 	else \
 		echo "$(LOG_FUZZ_BUILD)" && $(LOG_FUZZ_BUILD) && \
 		echo "fuzz-log: fuzzing the reader for $(FUZZ_TIME) s" && \
@@ -58,8 +59,8 @@ fuzz-log:
 			-print_final_stats=1 -artifact_prefix=$(B)/fuzz/ \
 			$(B)/fuzz/corpus tests/fuzz/corpus >$(B)/fuzz/fuzz.log 2>&1; \
 		st=$$?; tail -n 12 $(B)/fuzz/fuzz.log; \
-		if [ $$st -ne 0 ]; then echo "fuzz-log: FAILED, see $(B)/fuzz/fuzz.log"; exit 1; fi; \
-		echo "fuzz-log: no crash"; \
+		if [ $$st -ne 0 ]; then echo "not ok - fuzz-log: the reader failed, see $(B)/fuzz/fuzz.log"; exit 1; fi; \
+		echo "ok - fuzz-log: no crash in $(FUZZ_TIME) s"; \
 	fi
 
 fuzz:

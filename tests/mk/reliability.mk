@@ -67,14 +67,14 @@ REL_DEPS := $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary $(REL)/relprog
 # symbolizes in-process, its file calls land in the preloaded, instrumented
 # library, and the report deadlocks. The symbolizer is started through a
 # static wrapper (which no preload reaches) that drops LD_PRELOAD, so that it
-# neither loads the TSan-built library nor writes logs of its own.
-# Each name looked up alone: given several, dash's `command -v` stops at
-# the first one missing (a fresh Debian has llvm-symbolizer-14, not
-# llvm-symbolizer), and the TSan cases would be skipped for nothing.
-REL_FIND = $(firstword $(foreach c,$(1),$(shell command -v $(c) 2>/dev/null)))
-REL_TSAN_CC ?= $(call REL_FIND,clang clang-14)
-REL_SYMBOLIZER ?= $(call REL_FIND,llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer)
+# neither loads the TSan-built library nor writes logs of its own. (A
+# fresh Debian has llvm-symbolizer-14, not llvm-symbolizer: FW_FIND.)
+REL_TSAN_CC ?= $(call FW_FIND,clang clang-14)
+REL_SYMBOLIZER ?= $(call FW_FIND,llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer)
 REL_TSAN := $(B)/tsan
+# What they are, found (tests/fresh/run.sh runs it under dash and bash).
+rel-tsan-tools:
+	@echo "clang: $(REL_TSAN_CC); symbolizer: $(REL_SYMBOLIZER)"
 REL_TSAN_FLAGS := -std=gnu11 $(WARN) -O1 -g -fsanitize=thread -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS \
 	-Iinclude -Itests/reliability
 
@@ -126,4 +126,4 @@ check-tsan: $(REL_DEPS)
 	@$(MAKE) --no-print-directory $(REL_TSAN_DEPS)
 	REL_ONLY=tsan bash tests/reliability/run.sh $(B) $(REL_TSAN)
 
-.PHONY: check-reliability check-tsan
+.PHONY: check-reliability check-tsan rel-tsan-tools

@@ -5,7 +5,7 @@
 # program is known to do.
 #
 # Usage: tests/real/run.sh BUILD_DIR
-# Prints TAP (one line per case), ends with "N passed, M failed", and exits 1
+# Prints TAP (one line per case), ends with "# N passed, M failed, K skipped", and exits 1
 # when a case failed. The expected calls below were found with ltrace and
 # strace on Debian 12 (coreutils 9.1, tar 1.34, findutils 4.9, dash, gcc 12):
 # they name the entry point each program calls, not a guess.

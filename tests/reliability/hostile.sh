@@ -9,7 +9,7 @@
 # HOSTILE_ONLY="N..." runs only those cases (1 2 3 4 5 6a 6b 7 8 9 10 11 12 13
 # 14 15 16 17 20 21); HOSTILE_TIMEOUT (20) bounds each run in seconds. Prints "ok N -
 # ..." or "not ok N - ..." per check with the reason under a failing one,
-# ends with "N passed, M failed", and exits 1 when a check failed. The
+# ends with "# N passed, M failed, K skipped", and exits 1 when a check failed. The
 # parts that need root (mounts, pid namespaces, SCHED_FIFO, another user)
 # are skipped, with the reason, without it. A failed run keeps its
 # directory and says where. HOSTILE_TSAN=DIR: the threaded cases (5 6a 13,

@@ -13,7 +13,7 @@
 # threadpaths, sparse, output, logdir, valgrind, tsan. REL_SEED=N replays
 # the random moments of the SIGKILL case and the random logs of threadpaths.
 # Prints "ok N - ..." or "not ok N - ..." per check, ends with
-# "N passed, M failed", and exits 1 when a check failed.
+# "# N passed, M failed, K skipped", and exits 1 when a check failed.
 set -u
 
 if [ $# -lt 1 ] || [ ! -d "$1" ]; then

@@ -7,7 +7,7 @@
 #
 # Usage: tests/run/run.sh BUILD_DIR
 # Prints one "ok N - ..." or "not ok N - ..." line per case, ends with
-# "N passed, M failed", and exits 1 when a case failed.
+# "# N passed, M failed, K skipped", and exits 1 when a case failed.
 set -u
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then

@@ -6,8 +6,8 @@
  * followed whole, the build's inputs matching gcc's own -MD list.
  *
  * Prints "ok N - ..." / "not ok N - ..." (details as "#" lines), ends with
- * "N passed, M failed" and exits 1 when something failed. Run from the
- * source tree (examples/cproject is copied from there); the build
+ * "# N passed, M failed, K skipped" and exits 1 when something failed. Run
+ * from the source tree (examples/cproject is copied from there); the build
  * directory is the harness's (tests/harness.h). */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -29,7 +29,7 @@
 
 /* ---- results ---------------------------------------------------------- */
 
-static int t_n, t_failed;
+static int t_n, t_failed, t_skipped;
 
 /* What went wrong in one numbered check, printed under its line. */
 struct det {
@@ -86,6 +86,7 @@ static void skip(const char *fmt, ...)
 {
 	va_list ap;
 	printf("ok %d - # SKIP ", ++t_n);
+	t_skipped++;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -1909,7 +1910,8 @@ int main(void)
 	test_dlopen();
 	test_deep();
 	test_make();
-	printf("%d passed, %d failed\n", t_n - t_failed, t_failed);
+	printf("1..%d\n# %d passed, %d failed, %d skipped\n", t_n, t_n - t_failed - t_skipped, t_failed,
+	       t_skipped);
 	free(summary_bin);
 	free(lib_path);
 	free(sh_exe);

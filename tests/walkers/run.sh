@@ -8,7 +8,7 @@
 # each file touched, never "<fd N ...>/name" for a descriptor the logs know.
 #
 # Usage: tests/walkers/run.sh BUILD_DIR
-# Prints TAP, ends with "N passed, M failed", exits 1 when a case failed.
+# Prints TAP, ends with "# N passed, M failed, K skipped", exits 1 when a case failed.
 #
 # The expected paths never come from fwatch: they are the tree this script
 # builds (SPEC below), filtered by what each program must do to walk it
