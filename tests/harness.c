@@ -204,6 +204,8 @@ static int fwt_load_log(struct fwt_run *r, const char *name)
 	p->uid = h->uid;
 	p->euid = h->euid;
 	p->flags = h->flags;
+	p->start_ns = h->start_mono_ns;
+	p->end_ns = h->end_mono_ns;
 	p->dropped = h->dropped;
 	p->truncated = log.truncated;
 	p->exe = strndup(log.exe, h->exe_len);

@@ -25,6 +25,7 @@ struct fwt_proc {
 	char *log;                 /* path of its .fwlog */
 	uint32_t pid, ppid, uid, euid;
 	uint32_t flags;            /* FW_LOGF_* from the header */
+	uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC: the header's start and end (0: not known) */
 	uint64_t dropped;          /* calls the log could not hold */
 	uint64_t incomplete;       /* records left half written */
 	int truncated;             /* the file ends before the log's tail */
