@@ -51,10 +51,12 @@ static pid_t fw_popen_take(FILE *f)
 	return 0;
 }
 
+/* The shell's end, by the system call: a wait of fwatch's own is no
+ * call of the program's (waitpid is wrapped). */
 static int fw_wait(pid_t pid)
 {
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
+	while (fw_sys(SYS_wait4, pid, (long)&status, 0, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	return status;

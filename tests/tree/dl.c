@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		}
 		/* dlclose records the object before it goes, then itself */
 		rep_rec("again", "load", REP_ANYFD, argv[2], 0, 0, 0, NULL);
-		rep_rec("again", "dlclose", -1000000, NULL, 0, 0, 0, NULL);
+		rep_rec("again", "dlclose", REP_NOFD, NULL, 0, 0, 0, NULL);
 		rep_loads("again", loads);
 		return 0;
 	}
@@ -74,6 +74,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "probe-dl: the fork child failed\n");
 		return 2;
 	}
+	rep_rec("dl", "waitpid", REP_NOFD, NULL, pid, 0, 0, NULL);
 
 	char *nargv[] = {(char *)rep_self(), "again", argv[1], NULL};
 	/* the exec is recorded, then what was dlopen'd since the start */

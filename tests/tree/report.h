@@ -22,6 +22,7 @@
 #include "../loads.h"
 
 #define REP_ANYFD (-2000000) /* prints as "*" */
+#define REP_NOFD (-1000000)  /* a call on no descriptor and no path (FW_NOFD) */
 
 void rep_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rep_proc(const char *role, char *const *argv);

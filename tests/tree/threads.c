@@ -88,10 +88,12 @@ int main(int argc, char **argv)
 		kids[j] = pid;
 		main_calls += lstat(".", &st) == 0;
 	}
-	int failed = 0;
+	int failed = 0, waited = 0;
 	for (int j = 0; j < NCHILDREN; j++) {
 		int s;
-		if (waitpid(kids[j], &s, 0) != kids[j] || !WIFEXITED(s) || WEXITSTATUS(s) != 0)
+		pid_t w = waitpid(kids[j], &s, 0);
+		waited += w == kids[j];
+		if (w != kids[j] || !WIFEXITED(s) || WEXITSTATUS(s) != 0)
 			failed++;
 	}
 	rep_check("children-exit", !failed, "%d children did not exit with status 0", failed);
@@ -102,6 +104,7 @@ int main(int argc, char **argv)
 		rep_line("thread\tmain\t%d\tstat\t%ld", (int)th[i].tid, th[i].calls);
 	}
 	rep_line("thread\tmain\t%d\tlstat\t%d", (int)getpid(), main_calls);
+	rep_line("thread\tmain\t%d\twaitpid\t%d", (int)getpid(), waited);
 	rep_loads("main", loads);
 	return 0;
 }

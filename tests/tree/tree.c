@@ -45,11 +45,14 @@ static void die(const char *what)
 	exit(2);
 }
 
-static void wait_for(pid_t pid, int want, const char *what)
+/* role waits for pid, which must exit with status want: a waitpid record
+ * of role's log. */
+static void wait_for(const char *role, pid_t pid, int want, const char *what)
 {
 	int st;
 	if (waitpid(pid, &st, 0) != pid)
 		die("waitpid");
+	rep_rec(role, "waitpid", REP_NOFD, NULL, pid, 0, 0, NULL);
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	char name[64];
 	snprintf(name, sizeof name, "exit-%s", what);
@@ -249,7 +252,7 @@ static pid_t fork_with_pid(pid_t want, const char **why)
 		}
 		if (pid == want)
 			return pid;
-		wait_for(pid, 0, "attempt");
+		wait_for("reuse", pid, 0, "attempt");
 	}
 	*why = "the pid was taken by another process";
 	return -1;
@@ -273,11 +276,11 @@ static int reuse(char **argv)
 			execl(self, self, "child", "vexec", "3", (char *)NULL);
 			_exit(127);
 		}
-		wait_for(pid, 0, "vexec");
+		wait_for("first", pid, 0, "vexec");
 		rep_loads("first", 0);
 		exit(0);
 	}
-	wait_for(first, 0, "first");
+	wait_for("reuse", first, 0, "first");
 	const char *why = NULL;
 	pid_t second = fork_with_pid(first, &why);
 	if (second == 0) {
@@ -289,7 +292,7 @@ static int reuse(char **argv)
 	if (second < 0)
 		rep_line("skip\treuse\t%s", why);
 	else
-		wait_for(second, 0, "second");
+		wait_for("reuse", second, 0, "second");
 	rep_loads("reuse", start_loads);
 	return 0;
 }
@@ -317,7 +320,7 @@ static int run_main(char **argv)
 		rep_loads("fork", 0);
 		exit(0);
 	}
-	wait_for(pid, 0, "fork");
+	wait_for("main", pid, 0, "fork");
 
 	/* vfork + execl: the child shares our memory until the exec, so the
 	 * exec's record lands in this log, between our own calls. */
@@ -329,7 +332,7 @@ static int run_main(char **argv)
 		execl(self, self, "child", "vfork", "4", (char *)NULL);
 		_exit(127);
 	}
-	wait_for(pid, 0, "vfork");
+	wait_for("main", pid, 0, "vfork");
 	accesses("after-vfork", 3);
 
 	/* vfork + a failing execl: the child comes back through fwatch's
@@ -341,7 +344,7 @@ static int run_main(char **argv)
 		execl(missing, margv[0], margv[1], (char *)NULL);
 		_exit(errno == ENOENT ? 126 : 125);
 	}
-	wait_for(pid, 126, "vfork-failed-exec");
+	wait_for("main", pid, 126, "vfork-failed-exec");
 	accesses("after-vfork-fail", 3);
 
 	/* posix_spawn, recorded after it returns, with the child's pid */
@@ -351,14 +354,14 @@ static int run_main(char **argv)
 	e = errno;
 	rep_check("posix_spawn-errno", r == 0 && e == SENTINEL, "returned %d, errno %d", r, e);
 	rep_rec("main", "posix_spawn", REP_ANYFD, self, r ? -1 : pid, r, 0, sargv);
-	wait_for(pid, 0, "spawn");
+	wait_for("main", pid, 0, "spawn");
 
 	/* posix_spawnp by name, with an environment of its own */
 	char *penv[] = {"TREE_MARK=spawnp", "PATH=/nonexistent", NULL};
 	char *pargv[] = {(char *)base, "child", "spawnp", "6", "spawnp", NULL};
 	r = posix_spawnp(&pid, base, NULL, NULL, pargv, penv);
 	rep_rec("main", "posix_spawnp", REP_ANYFD, base, r ? -1 : pid, r, FW_RB_ENVFIX, pargv);
-	wait_for(pid, 0, "spawnp");
+	wait_for("main", pid, 0, "spawnp");
 
 	/* posix_spawn failing: the pid variable is left alone, as libc does */
 	pid_t untouched = 4242;
@@ -385,7 +388,7 @@ static int run_main(char **argv)
 		execve(self, eargv, env0);
 		_exit(2);
 	}
-	wait_for(pid, 0, "empty");
+	wait_for("main", pid, 0, "empty");
 
 	/* execvpe: searched by name (on our PATH), a custom environment */
 	char *cargv[] = {(char *)base, "child", "execvpe", "10", "execvpe", NULL};
@@ -396,7 +399,7 @@ static int run_main(char **argv)
 		execvpe(base, cargv, cenv);
 		_exit(2);
 	}
-	wait_for(pid, 0, "execvpe");
+	wait_for("main", pid, 0, "execvpe");
 
 	/* a grandchild */
 	if ((pid = fork_child("mid")) == 0) {
@@ -407,11 +410,11 @@ static int run_main(char **argv)
 			rep_loads("grand", 0);
 			exit(0);
 		}
-		wait_for(g, 0, "grand");
+		wait_for("mid", g, 0, "grand");
 		rep_loads("mid", 0);
 		exit(0);
 	}
-	wait_for(pid, 0, "mid");
+	wait_for("main", pid, 0, "mid");
 
 	/* a child that unsets LD_PRELOAD in its own environ, then execs */
 	char *uargv[] = {(char *)self, "child", "unset", "13", "-", NULL};
@@ -422,7 +425,7 @@ static int run_main(char **argv)
 		execv(self, uargv);
 		_exit(2);
 	}
-	wait_for(pid, 0, "unset");
+	wait_for("main", pid, 0, "unset");
 
 	char *pvargv[] = {(char *)base, "child", "execvp", "14", NULL};
 	if ((pid = fork_child("execvp.fork")) == 0) {
@@ -431,7 +434,7 @@ static int run_main(char **argv)
 		execvp(base, pvargv);
 		_exit(2);
 	}
-	wait_for(pid, 0, "execvp");
+	wait_for("main", pid, 0, "execvp");
 
 	char *plargv[] = {(char *)base, "child", "execlp", "15", NULL};
 	if ((pid = fork_child("execlp.fork")) == 0) {
@@ -440,7 +443,7 @@ static int run_main(char **argv)
 		execlp(base, base, "child", "execlp", "15", (char *)NULL);
 		_exit(2);
 	}
-	wait_for(pid, 0, "execlp");
+	wait_for("main", pid, 0, "execlp");
 
 	/* execle with LD_PRELOAD but no FWATCH_DIR */
 	char *leargv[] = {(char *)self, "child", "execle", "16", "execle", NULL};
@@ -453,7 +456,7 @@ static int run_main(char **argv)
 		execle(self, self, "child", "execle", "16", "execle", (char *)NULL, lenv);
 		_exit(2);
 	}
-	wait_for(pid, 0, "execle");
+	wait_for("main", pid, 0, "execle");
 
 	/* fexecve: the program is a descriptor, opened without a record */
 	char *fargv[] = {(char *)self, "child", "fexecve", "17", NULL};
@@ -466,7 +469,7 @@ static int run_main(char **argv)
 		fexecve(fd, fargv, environ);
 		_exit(2);
 	}
-	wait_for(pid, 0, "fexecve");
+	wait_for("main", pid, 0, "fexecve");
 
 	/* execveat: the program named relative to a directory descriptor
 	 * (opened without a record), with an environment that lost fwatch */
@@ -483,7 +486,7 @@ static int run_main(char **argv)
 		execveat(dfd, base, aargv, aenv, 0);
 		_exit(2);
 	}
-	wait_for(pid, 0, "execveat");
+	wait_for("main", pid, 0, "execveat");
 
 	/* four images in one pid: the fork child and three execs */
 	char *chargv[] = {(char *)self, "chain", "2", NULL};
@@ -493,7 +496,7 @@ static int run_main(char **argv)
 		execv(self, chargv);
 		_exit(2);
 	}
-	wait_for(pid, 0, "chain");
+	wait_for("main", pid, 0, "chain");
 
 	/* programs fwatch cannot follow: flagged in the exec record */
 	if (strcmp(stat_prog, "-")) {
@@ -504,17 +507,17 @@ static int run_main(char **argv)
 			execv(stat_prog, targv);
 			_exit(2);
 		}
-		wait_for(pid, 0, "static-exec");
+		wait_for("main", pid, 0, "static-exec");
 		char *t2argv[] = {(char *)stat_prog, "spawn", NULL};
 		r = posix_spawn(&pid, stat_prog, NULL, NULL, t2argv, environ);
 		rep_rec("main", "posix_spawn", REP_ANYFD, stat_prog, r ? -1 : pid, r, FW_RB_STATIC, t2argv);
-		wait_for(pid, 0, "static-spawn");
+		wait_for("main", pid, 0, "static-spawn");
 	}
 	if (strcmp(suid_prog, "-")) {
 		char *uidargv[] = {(char *)suid_prog, "secure", NULL};
 		r = posix_spawn(&pid, suid_prog, NULL, NULL, uidargv, environ);
 		rep_rec("main", "posix_spawn", REP_ANYFD, suid_prog, r ? -1 : pid, r, FW_RB_SECURE, uidargv);
-		wait_for(pid, 0, "secure-spawn");
+		wait_for("main", pid, 0, "secure-spawn");
 	}
 
 	/* A failing execve with a scrubbed environment: the caller's array is
