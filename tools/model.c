@@ -269,8 +269,8 @@ static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *
 	}
 
 	struct fw_event ev;
-	uint64_t last = 0, last_own = 0;
-	int r, last_exec = 0;
+	uint64_t last = 0;
+	int r, ends_in_exec = 0;
 	size_t nwaits = m->nwaits; /* a bad log's waits are not kept either */
 	p->sorted = 1;
 	while ((r = fw_log_next(&p->log, &ev, msg, sizeof msg)) > 0) {
@@ -291,17 +291,16 @@ static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *
 			fw_note_wait(m, p, &ev);
 		if (p->nrec == 1 || ev.mono_ns < p->first_ns)
 			p->first_ns = ev.mono_ns;
-		if (ev.mono_ns >= last_own && !(ev.bits & FW_RB_LIBC)) {
-			/* an exec proper (a path or fd and the argument vector,
-			 * not spawn's child pid, nor system's or popen's shell)
-			 * made by this process, not by a vfork child; what libc
-			 * did inside it (execvp's failed candidates) is no
-			 * later call */
-			last_own = ev.mono_ns;
-			last_exec = fw_calls[ev.id].cls == FW_CLASS_EXEC && !ev.err &&
-				    (fw_shape_has(ev.id, 'p') || fw_shape_has(ev.id, 'f')) &&
-				    !fw_shape_has(ev.id, 'P') && !(ev.bits & FW_RB_VFORK);
-		}
+		/* an exec proper (a path or fd and the argument vector, not
+		 * spawn's child pid, nor system's or popen's shell) made by
+		 * this process, not by a vfork child, that worked: it never
+		 * returned, so it ended the image, whatever records come after
+		 * it in time (the system calls of execvp's search along PATH,
+		 * the objects dlopen loaded, noted at the exec) */
+		if (fw_calls[ev.id].cls == FW_CLASS_EXEC && !ev.err &&
+		    (fw_shape_has(ev.id, 'p') || fw_shape_has(ev.id, 'f')) && !fw_shape_has(ev.id, 'P') &&
+		    !(ev.bits & FW_RB_VFORK))
+			ends_in_exec = 1;
 		p->seen[ev.id] = 1;
 		if (each)
 			each(ctx, p, &ev);
@@ -313,7 +312,7 @@ static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *
 	}
 	if (!p->nrec)
 		p->first_ns = h->start_mono_ns;
-	p->ends_in_exec = last_exec;
+	p->ends_in_exec = ends_in_exec;
 	if (h->flags & FW_LOGF_PARTIAL)
 		warnx("%s: partial log: %llu calls were not recorded (the log could not grow); "
 		      "the numbers below leave them out", fw_safe(path), (unsigned long long)h->dropped);

@@ -99,7 +99,7 @@ struct fw_proc {
 	uint64_t *order, norder;
 	struct fw_stamps *stamps;
 	uint64_t first_ns;     /* monotonic start of the first record */
-	int ends_in_exec;      /* the last call is an exec that worked */
+	int ends_in_exec;      /* an exec that worked ended it */
 	uint8_t seen[FW_ID_COUNT]; /* 1: the log holds a call of this id */
 	struct fw_untraced *untraced;
 	uint32_t nuntraced;
