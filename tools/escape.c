@@ -294,7 +294,8 @@ void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, s
 			fw_put_quoted(f, a, l);
 		a += l + 1;
 	}
+	/* in JSON the mark is a string, so that the array stays JSON */
 	if (cut)
-		fputs(argc ? ", ..." : "...", f);
+		fputs(fmt == FW_JSON ? (argc ? ", \"...\"" : "\"...\"") : argc ? ", ..." : "...", f);
 	putc(']', f);
 }

@@ -1,6 +1,7 @@
 # fwatch-summary: every view in every format checked against output written
 # by hand for logs of tests/summary/prog (a known sequence of calls, a fork,
-# an exec and a static program); escaping; bad input. `make bench-summary`
+# an exec and a static program); escaping; bad input; argument vectors cut
+# in JSON. `make bench-summary`
 # times the reader on a log of 10M records (part of `make bench`).
 CHECKS += check-summary
 
@@ -24,6 +25,7 @@ $(B)/tests/summary/stats: tests/summary/stats.c
 check-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/prog $(B)/tests/summary/static
 	bash tests/summary/run.sh $(B)
 	bash tests/summary/words.sh $(B)
+	bash tests/summary/argv.sh $(B)
 
 bench-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/stats
 	bash tests/summary/bench.sh $(B)
