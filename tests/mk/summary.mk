@@ -2,7 +2,7 @@
 # by hand for logs of tests/summary/prog (a known sequence of calls, a fork,
 # an exec and a static program); escaping; bad input; argument vectors cut
 # in JSON; one process of three images and three threads
-# (tests/summary/images) in --trace. `make bench-summary`
+# (tests/summary/images) in --perfetto and --trace. `make bench-summary`
 # times the reader on a log of 10M records (part of `make bench`).
 CHECKS += check-summary
 
