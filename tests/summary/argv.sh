@@ -6,25 +6,8 @@
 # Usage: tests/summary/argv.sh BUILD_DIR
 set -u
 
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
-B=$(cd "$1" && pwd -P)
-SUM=$B/fwatch-summary
-for f in "$B/libfwatch.so" "$SUM"; do
-	if [ ! -e "$f" ]; then
-		echo "$0: $f is missing (build it with make B=...)" >&2
-		exit 2
-	fi
-done
-export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-argv.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/setup.sh" "${1:-}"
 L=$T/logs
-. "$(dirname "$0")/../tap.sh"
 
 # env runs true with 3000 arguments of 9 bytes: 30,000 bytes, more than
 # an exec's record or a header keeps

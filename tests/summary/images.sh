@@ -9,29 +9,11 @@
 # Usage: tests/summary/images.sh BUILD_DIR
 set -u
 
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
-B=$(cd "$1" && pwd -P)
-SUM=$B/fwatch-summary
+. "$(dirname "$0")/setup.sh" "${1:-}" tests/summary/images
 PROG=$B/tests/summary/images
-for f in "$B/libfwatch.so" "$SUM" "$PROG"; do
-	if [ ! -e "$f" ]; then
-		echo "$0: $f is missing (build it with make B=...)" >&2
-		exit 2
-	fi
-done
-export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-images.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
-T=$(cd "$T" && pwd -P)
 D=$T/bin
 L=$T/logs
 mkdir "$D" "$L"
-. "$(dirname "$0")/../tap.sh"
 
 for i in a b c; do
 	cp "$PROG" "$D/img-$i"
