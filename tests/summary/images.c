@@ -1,7 +1,9 @@
 /* One process, three images, three threads: for fwatch-summary --perfetto
  * and --trace (tests/summary/images.sh). The test copies this program to
  * DIR/img-a, DIR/img-b and DIR/img-c and runs "img-a a DIR".
- *   img-a: 1 stat, then execv of DIR/img-b;
+ *   img-a: 1 stat, a dlopen of libm (fwatch notes the object it loaded
+ *          at the exec, after the exec's own record), then execv of
+ *          DIR/img-b;
  *   img-b: 2 stats, then execvp of "img-c" along a PATH whose first
  *          directory does not exist (a failed execve inside libc after
  *          the exec's own record);
@@ -10,6 +12,7 @@
  *          "PID MAIN_TID TID1 TID2" on stdout.
  * Every stat is of DIR, and works. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
@@ -54,6 +57,8 @@ int main(int argc, char **argv)
 	char path[4096];
 	if (!strcmp(argv[1], "a")) {
 		stats(1);
+		if (!dlopen("libm.so.6", RTLD_NOW))
+			errx(1, "dlopen: %s", dlerror());
 		snprintf(path, sizeof path, "%s/img-b", dir);
 		execv(path, (char *[]){"img-b", "b", (char *)dir, NULL});
 		err(1, "execv %s", path);
