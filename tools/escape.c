@@ -294,7 +294,18 @@ void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, s
 			fw_put_quoted(f, a, l);
 		a += l + 1;
 	}
+	/* in JSON the mark is a string, so that the array stays JSON */
 	if (cut)
-		fputs(argc ? ", ..." : "...", f);
+		fputs(fmt == FW_JSON ? (argc ? ", \"...\"" : "\"...\"") : argc ? ", ..." : "...", f);
 	putc(']', f);
+}
+
+/* The arguments of an image, from its header: NUL-separated strings. */
+void fw_put_cmdline(FILE *f, enum fw_format fmt, const struct fw_log *l)
+{
+	uint32_t argc = 0, len = l->hdr.argv_len;
+	for (uint32_t i = 0; i < len; i++)
+		argc += l->argv[i] == 0;
+	int cut = len && l->argv[len - 1] != 0;
+	fw_put_argv(f, fmt, l->argv, argc + cut, len, cut);
 }

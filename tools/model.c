@@ -64,24 +64,27 @@ struct fw_stamps {
 	uint64_t n, cap;
 	struct fw_run *runs;
 	uint64_t nruns, runcap;
-	uint32_t *tids, *index; /* the threads; an open-addressed index of them */
-	uint32_t ntids, icap;
-	uint32_t tid, slot;     /* the last thread looked up */
+	struct fw_ids tids;     /* the threads */
 };
 
-/* The slot of tid, a new one if it is new. */
-static uint32_t fw_tid_slot(struct fw_stamps *s, uint32_t tid)
+static uint32_t fw_ids_hash(uint64_t id, uint32_t cap)
 {
-	if (s->ntids && s->tid == tid)
+	return (uint32_t)((id * 0x9e3779b97f4a7c15u) >> 32) & (cap - 1);
+}
+
+uint32_t fw_ids_slot(struct fw_ids *s, uint64_t id)
+{
+	if (s->n && s->last == id)
 		return s->slot;
-	if (2 * (s->ntids + 1) > s->icap) {
+	if (2 * (s->n + 1) > s->icap) {
 		uint32_t cap = s->icap ? 2 * s->icap : 16;
-		uint32_t *ix = calloc(cap, sizeof *ix), *t = realloc(s->tids, cap / 2 * sizeof *t);
-		if (!ix || !t)
+		uint32_t *ix = calloc(cap, sizeof *ix);
+		uint64_t *v = realloc(s->ids, cap / 2 * sizeof *v);
+		if (!ix || !v)
 			err(1, "malloc");
-		s->tids = t;
-		for (uint32_t i = 0; i < s->ntids; i++) {
-			uint32_t h = (s->tids[i] * 2654435761u) & (cap - 1);
+		s->ids = v;
+		for (uint32_t i = 0; i < s->n; i++) {
+			uint32_t h = fw_ids_hash(s->ids[i], cap);
 			while (ix[h])
 				h = (h + 1) & (cap - 1);
 			ix[h] = i + 1;
@@ -90,15 +93,22 @@ static uint32_t fw_tid_slot(struct fw_stamps *s, uint32_t tid)
 		s->index = ix;
 		s->icap = cap;
 	}
-	uint32_t h = (tid * 2654435761u) & (s->icap - 1);
-	while (s->index[h] && s->tids[s->index[h] - 1] != tid)
+	uint32_t h = fw_ids_hash(id, s->icap);
+	while (s->index[h] && s->ids[s->index[h] - 1] != id)
 		h = (h + 1) & (s->icap - 1);
 	if (!s->index[h]) {
-		s->tids[s->ntids] = tid;
-		s->index[h] = ++s->ntids;
+		s->ids[s->n] = id;
+		s->index[h] = ++s->n;
 	}
-	s->tid = tid;
+	s->last = id;
 	return s->slot = s->index[h] - 1;
+}
+
+void fw_ids_free(struct fw_ids *s)
+{
+	free(s->ids);
+	free(s->index);
+	memset(s, 0, sizeof *s);
 }
 
 static void fw_stamp_add(struct fw_stamps *s, const struct fw_event *ev)
@@ -109,7 +119,7 @@ static void fw_stamp_add(struct fw_stamps *s, const struct fw_event *ev)
 			err(1, "malloc");
 	}
 	s->v[s->n++] = (struct fw_stamp){ev->mono_ns, ev->offset << 16 | ev->repeat_back};
-	uint32_t slot = fw_tid_slot(s, ev->tid);
+	uint32_t slot = fw_ids_slot(&s->tids, ev->tid);
 	if (s->nruns && s->runs[s->nruns - 1].slot == slot) {
 		s->runs[s->nruns - 1].n++;
 		return;
@@ -127,8 +137,7 @@ static void fw_stamps_free(struct fw_stamps *s)
 	if (s) {
 		free(s->v);
 		free(s->runs);
-		free(s->tids);
-		free(s->index);
+		fw_ids_free(&s->tids);
 		free(s);
 	}
 }
@@ -196,14 +205,14 @@ void fw_proc_order(struct fw_proc *p)
 	if (!p->stamps)
 		fw_stamps_start(p, UINT64_MAX);
 	struct fw_stamps *s = p->stamps;
-	uint64_t n = s->n, *at = calloc(s->ntids + 1, sizeof *at);
+	uint64_t n = s->n, *at = calloc(s->tids.n + 1, sizeof *at);
 	struct fw_stamp *b = malloc((n + 1) * sizeof *b);
 	if (!at || !b)
 		err(1, "malloc");
 	/* each thread's records together, in file order */
 	for (uint64_t r = 0; r < s->nruns; r++)
 		at[s->runs[r].slot + 1] += s->runs[r].n;
-	for (uint32_t t = 1; t < s->ntids; t++)
+	for (uint32_t t = 1; t < s->tids.n; t++)
 		at[t] += at[t - 1];
 	for (uint64_t r = 0, i = 0; r < s->nruns; i += s->runs[r++].n) {
 		memcpy(b + at[s->runs[r].slot], s->v + i, s->runs[r].n * sizeof *b);
@@ -269,8 +278,8 @@ static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *
 	}
 
 	struct fw_event ev;
-	uint64_t last = 0, last_own = 0;
-	int r, last_exec = 0;
+	uint64_t last = 0;
+	int r, ends_in_exec = 0;
 	size_t nwaits = m->nwaits; /* a bad log's waits are not kept either */
 	p->sorted = 1;
 	while ((r = fw_log_next(&p->log, &ev, msg, sizeof msg)) > 0) {
@@ -291,17 +300,16 @@ static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *
 			fw_note_wait(m, p, &ev);
 		if (p->nrec == 1 || ev.mono_ns < p->first_ns)
 			p->first_ns = ev.mono_ns;
-		if (ev.mono_ns >= last_own && !(ev.bits & FW_RB_LIBC)) {
-			/* an exec proper (a path or fd and the argument vector,
-			 * not spawn's child pid, nor system's or popen's shell)
-			 * made by this process, not by a vfork child; what libc
-			 * did inside it (execvp's failed candidates) is no
-			 * later call */
-			last_own = ev.mono_ns;
-			last_exec = fw_calls[ev.id].cls == FW_CLASS_EXEC && !ev.err &&
-				    (fw_shape_has(ev.id, 'p') || fw_shape_has(ev.id, 'f')) &&
-				    !fw_shape_has(ev.id, 'P') && !(ev.bits & FW_RB_VFORK);
-		}
+		/* an exec proper (a path or fd and the argument vector, not
+		 * spawn's child pid, nor system's or popen's shell) made by
+		 * this process, not by a vfork child, that worked: it never
+		 * returned, so it ended the image, whatever records come after
+		 * it in time (the system calls of execvp's search along PATH,
+		 * the objects dlopen loaded, noted at the exec) */
+		if (fw_calls[ev.id].cls == FW_CLASS_EXEC && !ev.err &&
+		    (fw_shape_has(ev.id, 'p') || fw_shape_has(ev.id, 'f')) && !fw_shape_has(ev.id, 'P') &&
+		    !(ev.bits & FW_RB_VFORK))
+			ends_in_exec = 1;
 		p->seen[ev.id] = 1;
 		if (each)
 			each(ctx, p, &ev);
@@ -313,7 +321,7 @@ static int fw_add_log(struct fw_model *m, const char *path, int fd, fw_each_fn *
 	}
 	if (!p->nrec)
 		p->first_ns = h->start_mono_ns;
-	p->ends_in_exec = last_exec;
+	p->ends_in_exec = ends_in_exec;
 	if (h->flags & FW_LOGF_PARTIAL)
 		warnx("%s: partial log: %llu calls were not recorded (the log could not grow); "
 		      "the numbers below leave them out", fw_safe(path), (unsigned long long)h->dropped);

@@ -27,6 +27,20 @@ void fw_path_memo_forget(void);
  * log tells the path of. */
 uint32_t fw_path_unknown_fd(uint32_t pid, int fd);
 
+/* A set of ids (threads), each given a slot 0, 1, ... in the order they
+ * were first seen: an open-addressed index, and the last id asked for
+ * remembered, since ids come in runs. Zeroed: empty. */
+struct fw_ids {
+	uint64_t *ids;  /* by slot */
+	uint32_t *index;
+	uint32_t n, icap;
+	uint64_t last;
+	uint32_t slot;
+};
+/* The slot of id, a new one (n - 1 after the call) if it is new. */
+uint32_t fw_ids_slot(struct fw_ids *s, uint64_t id);
+void fw_ids_free(struct fw_ids *s);
+
 /* An exec or spawn of a program fwatch could not follow into. */
 struct fw_untraced {
 	const char *path;         /* as given; NULL for fexecve */
@@ -99,7 +113,7 @@ struct fw_proc {
 	uint64_t *order, norder;
 	struct fw_stamps *stamps;
 	uint64_t first_ns;     /* monotonic start of the first record */
-	int ends_in_exec;      /* the last call is an exec that worked */
+	int ends_in_exec;      /* an exec that worked ended it */
 	uint8_t seen[FW_ID_COUNT]; /* 1: the log holds a call of this id */
 	struct fw_untraced *untraced;
 	uint32_t nuntraced;

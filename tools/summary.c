@@ -127,7 +127,7 @@ static int fw_by_key(const void *a, const void *b)
 	return fw_sort_cmp(fw_sorting, x->c, x->name, y->c, y->name);
 }
 
-static const char *fw_why(uint16_t bits)
+const char *fw_untraced_why(uint16_t bits)
 {
 	return (bits & FW_RB_STATIC) && (bits & FW_RB_SECURE) ? "static, secure-exec"
 	       : (bits & FW_RB_STATIC)			       ? "static"
@@ -149,7 +149,7 @@ static void fw_untraced_say(const struct fw_summary *s)
 		n += s->untraced[i].times;
 		fputs(i ? ", " : "", m);
 		fw_put_text(m, s->untraced[i].what, strlen(s->untraced[i].what));
-		fprintf(m, " (%s", fw_why(s->untraced[i].bits));
+		fprintf(m, " (%s", fw_untraced_why(s->untraced[i].bits));
 		if (s->untraced[i].times > 1)
 			fprintf(m, ", %llu times", (unsigned long long)s->untraced[i].times);
 		fputc(')', m);
@@ -256,7 +256,7 @@ void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
 		for (size_t i = 0; i < s->nuntraced; i++) {
 			fprintf(out, "%s{\"path\": ", i ? ", " : "");
 			fw_put_json(out, s->untraced[i].what, strlen(s->untraced[i].what));
-			fprintf(out, ", \"why\": \"%s\", \"times\": %llu}", fw_why(s->untraced[i].bits),
+			fprintf(out, ", \"why\": \"%s\", \"times\": %llu}", fw_untraced_why(s->untraced[i].bits),
 				(unsigned long long)s->untraced[i].times);
 		}
 		fprintf(out, "]}\n");

@@ -39,6 +39,10 @@ struct fw_summary {
 	size_t nuntraced;
 };
 
+/* Why a program could not be traced, from its exec's FW_RB_STATIC and
+ * FW_RB_SECURE: "static", "secure-exec" or both. */
+const char *fw_untraced_why(uint16_t bits);
+
 /* Add a log file or every *.fwlog under a directory. Problems are reported
  * on stderr as "PROG: PATH: what is wrong" and set s->failed. */
 void fw_summary_add(struct fw_summary *s, const char *path);

@@ -144,7 +144,10 @@ void fw_trace_put(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
 	uint32_t pid = p->log.hdr.pid;
 	if (t->fmt == FW_TEXT) {
 		fw_put_time(t, ev->wall_ns);
-		fprintf(out, " %u %s", pid, name);
+		fprintf(out, " %u", pid);
+		if (ev->tid != pid) /* a thread other than the main one */
+			fprintf(out, "/%u", ev->tid);
+		fprintf(out, " %s", name);
 		fw_put_args(out, ev);
 		putc(' ', out);
 		fw_put_result(out, ev);

@@ -74,16 +74,6 @@ static uint64_t fw_attached_ns(const struct fw_proc *p)
 	return (p->log.hdr.flags & FW_LOGF_ATTACHED) ? p->log.hdr.start_wall_ns : 0;
 }
 
-/* The arguments of an image, from its header: NUL-separated strings. */
-static void fw_put_cmdline(FILE *out, enum fw_format fmt, const struct fw_log *l)
-{
-	uint32_t argc = 0, len = l->hdr.argv_len;
-	for (uint32_t i = 0; i < len; i++)
-		argc += l->argv[i] == 0;
-	int cut = len && l->argv[len - 1] != 0;
-	fw_put_argv(out, fmt, l->argv, argc + cut, len, cut);
-}
-
 /* HH:MM:SS.mmm of a wall-clock time, local. */
 static const char *fw_hms(uint64_t ns, char buf[32])
 {

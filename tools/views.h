@@ -41,6 +41,8 @@ void fw_put_path(FILE *f, enum fw_format fmt, uint32_t id);
  * adds "..." for a vector the log has only the start of. */
 void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, size_t lim,
 		 int cut);
+/* The arguments of an image, from its log's header. */
+void fw_put_cmdline(FILE *f, enum fw_format fmt, const struct fw_log *l);
 
 /* The views. */
 enum fw_file_view { FW_VIEW_FILES, FW_VIEW_BY_FILE, FW_VIEW_FAILED };

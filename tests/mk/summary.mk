@@ -1,6 +1,8 @@
 # fwatch-summary: every view in every format checked against output written
 # by hand for logs of tests/summary/prog (a known sequence of calls, a fork,
-# an exec and a static program); escaping; bad input. `make bench-summary`
+# an exec and a static program); escaping; bad input; argument vectors cut
+# in JSON; one process of three images and three threads
+# (tests/summary/images) in --perfetto and --trace. `make bench-summary`
 # times the reader on a log of 10M records (part of `make bench`).
 CHECKS += check-summary
 
@@ -17,13 +19,20 @@ $(B)/tests/summary/static: tests/summary/static.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -static -o $@ tests/summary/static.c
 
+$(B)/tests/summary/images: tests/summary/images.c
+	@mkdir -p $(@D)
+	$(CC) $(SUM_PROG_CFLAGS) -pthread -o $@ tests/summary/images.c
+
 $(B)/tests/summary/stats: tests/summary/stats.c
 	@mkdir -p $(@D)
 	$(CC) $(SUM_PROG_CFLAGS) -O2 -o $@ tests/summary/stats.c
 
-check-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/prog $(B)/tests/summary/static
+check-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/prog $(B)/tests/summary/static \
+	       $(B)/tests/summary/images
 	bash tests/summary/run.sh $(B)
 	bash tests/summary/words.sh $(B)
+	bash tests/summary/argv.sh $(B)
+	bash tests/summary/images.sh $(B)
 
 bench-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/stats
 	bash tests/summary/bench.sh $(B)

@@ -238,13 +238,21 @@ print("ok" if ok else (w, f, m))' "$W")"
 
 # --- --perfetto ---
 S --perfetto "$T/trace.json" "$L" >"$T/stdout"
+# one track per pid: its name, where it sorts and its main thread's name
+# (3 pids, 9 metadata events for the 4 logs), an instant at each exec
 check "--perfetto: a Chrome trace with every call" "ok" "$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 ev = d["traceEvents"]
+P, C1, C2 = (int(a) for a in sys.argv[3:6])
 x = [e for e in ev if e["ph"] == "X"]
 m = [e for e in ev if e["ph"] == "M"]
-print("ok" if len(x) == int(sys.argv[2]) and len(m) == 4 and all("ts" in e and "dur" in e and "tid" in e for e in x) else (len(x), len(m)))' "$T/trace.json" "$TOTAL")"
+names = {e["pid"]: e["args"]["name"] for e in m if e["name"] == "process_name"}
+execs = sorted((e["pid"], e["name"]) for e in ev if e["ph"] == "i")
+ok = (len(x) == int(sys.argv[2]) and len(m) == 9 and all("ts" in e and "dur" in e and "tid" in e for e in x)
+      and names == {P: "prog", C1: "prog → prog", C2: "prog → static"}
+      and execs == sorted([(C1, "exec prog"), (C2, "exec static")]))
+print("ok" if ok else (len(x), len(m), names, execs))' "$T/trace.json" "$TOTAL" "$P" "$C1" "$C2")"
 check "--perfetto alone prints nothing" "" "$(cat "$T/stdout")"
 
 # --- every JSON output is valid JSON ---
