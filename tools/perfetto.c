@@ -3,7 +3,8 @@
  * complete event ("ph": "X") per call, on a track per process and thread,
  * times in microseconds from the first call. A process is a pid, however
  * many images it ran: its one name lists them in order ("sh → python3 →
- * ls"), and an instant event marks each exec on its track. */
+ * ls"), and instant events mark each exec on its track and how the
+ * process ended. */
 #define _GNU_SOURCE
 #include <err.h>
 #include <stdlib.h>
@@ -140,6 +141,34 @@ static void fw_put_exec(struct fw_perfetto *x, const struct fw_step *s)
 	fputs("}}", x->out);
 }
 
+/* How the process whose last program is step s ended, on its track, when
+ * the logs say when: "exit 3", "SIGKILL" (ends.c). */
+static void fw_put_end(struct fw_perfetto *x, const struct fw_step *s)
+{
+	const struct fw_proc *p = &x->m->procs[s->proc];
+	struct fw_end e;
+	char buf[48], sig[16];
+	if (s->untraced >= 0)
+		fw_untraced_end(x->m, p, &p->untraced[s->untraced], &e);
+	else
+		e = p->end;
+	if (!e.mono_ns || e.how == FW_END_EXEC)
+		return;
+	const char *text = fw_end_text(&e, buf);
+	uint64_t rel = fw_rel(x, e.mono_ns);
+	fw_put_head(x, "i", s->pid, s->pid, text, strlen(text));
+	fprintf(x->out, ", \"s\": \"p\", \"ts\": %llu.%03llu, \"args\": {\"end\": \"%s\"",
+		(unsigned long long)(rel / 1000), (unsigned long long)(rel % 1000), fw_end_names[e.how]);
+	if (e.how == FW_END_EXITED && e.code >= 0)
+		fprintf(x->out, ", \"exit_status\": %d", e.code);
+	if (e.how == FW_END_KILLED)
+		fprintf(x->out, ", \"signal\": \"%s\", \"core_dumped\": %s", fw_sig_name(e.code, sig),
+			e.core ? "true" : "false");
+	if (e.by)
+		fprintf(x->out, ", \"end_seen_by\": \"%s\"", fw_end_by_names[e.by]);
+	fputs("}}", x->out);
+}
+
 /* A process's track: its name (every program it ran, in order), where it
  * sorts (by start), its main thread's name (the last program's) and an
  * instant at each exec. */
@@ -167,6 +196,10 @@ static void fw_put_process(struct fw_perfetto *x, const struct fw_step *steps, s
 	for (size_t k = 1; k < n; k++)
 		if (fw_step_exec(x->m, &steps[k]))
 			fw_put_exec(x, &steps[k]);
+	/* the end of each process of the pid: its last program's */
+	for (size_t k = 0; k < n; k++)
+		if (k + 1 == n || !fw_step_exec(x->m, &steps[k + 1]))
+			fw_put_end(x, &steps[k]);
 }
 
 static void fw_perfetto_each(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
@@ -219,7 +252,7 @@ int fw_view_perfetto(struct fw_model *m, const struct fw_opts *o, const char *fi
 		warn("%s", file);
 		return -1;
 	}
-	fw_model_link(m);
+	fw_model_ends(m);
 	/* every program of every pid, in time order: each image, and each
 	 * program an image exec'd without fwatch (not those a vfork child or
 	 * posix_spawn started: they are other processes) */

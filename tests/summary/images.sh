@@ -20,6 +20,7 @@ for i in a b c; do
 done
 # its stdout: "PID MAIN_TID TID1 TID2"
 ids=$(LD_PRELOAD=$B/libfwatch.so FWATCH_DIR=$L "$D/img-a" a "$D")
+RC=$?
 read -r P MAIN T1 T2 <<<"$ids"
 if [ -z "${T2:-}" ] || [ "$(ls "$L" | wc -l)" != 3 ]; then
 	echo "Bail out! the traced program did not run as expected: '$ids', logs: $(ls "$L")"
@@ -77,7 +78,9 @@ pids = sorted({e["pid"] for e in ev})
 print("process_name", len(pn), "pids", len(pids), *[f"{e['pid']}:{e['args']['name']}" for e in pn])
 tn = sorted((e["tid"], e["pid"], e["args"]["name"]) for e in ev if e["ph"] == "M" and e["name"] == "thread_name")
 print("thread_name", len(tn), *[f"{t}@{p}:{n}" for t, p, n in tn])
-ex = sorted((e for e in ev if e["ph"] == "i"), key=lambda e: e["ts"])
+ex = sorted((e for e in ev if e["ph"] == "i" and e["name"].startswith("exec ")), key=lambda e: e["ts"])
+en = [e for e in ev if e["ph"] == "i" and not e["name"].startswith("exec ")]
+print("end", len(en), *[f"{e['pid']}/{e['tid']}:{e['s']}:{e['name']}:{e['args'].get('end')}:{e['args'].get('exit_status')}:{e['args'].get('end_seen_by')}" for e in en])
 print("exec", len(ex), *[f"{e['pid']}/{e['tid']}:{e['s']}:{e['name']}:{' '.join(e['args']['argv'])}" for e in ex])
 x = [e for e in ev if e["ph"] == "X"]
 print("X", "all" if len(x) == int(sys.argv[2]) else f"{len(x)} of {sys.argv[2]}")
@@ -88,6 +91,7 @@ if len(ex) == 2:
     cut = [ex[0]["ts"], ex[1]["ts"]]
     print("between", sum(e["ts"] < cut[0] for e in st), sum(cut[0] <= e["ts"] < cut[1] for e in st),
           sum(e["ts"] >= cut[1] for e in st))
+print("after", all(e["ts"] + e["dur"] <= en[0]["ts"] for e in x) if len(en) == 1 else None)
 EOF
 fact() { grep "^$1 " "$T/facts" || cat "$T/facts"; }
 check "--perfetto: valid JSON, every event by the Trace Event Format's rules" "invalid 0" "$(fact invalid)"
@@ -99,6 +103,9 @@ check "--perfetto: a thread_name for each of the three threads: the program, and
 check "--perfetto: two exec instants on the process's track, with the new argv" \
 	"exec 2 $P/$P:p:exec img-b:img-b b $D $P/$P:p:exec img-c:img-c c $D" "$(fact exec)"
 check "--perfetto: one complete event per call fwatch-summary --csv counts" "X all" "$(fact X)"
+check "--perfetto: the process's end, exit 0 as the shell's \$? said, seen by itself" \
+	"end 1 $P/$P:p:exit $RC:exited:$RC:itself" "$(fact end)"
+check "--perfetto: the end comes after every call" "after True" "$(fact after)"
 check "--perfetto: each thread's stat calls on its own track" \
 	"stat $(printf '%s\n' "$P:6" "$T1:4" "$T2:5" | sort | paste -sd' ')" "$(fact stat)"
 check "--perfetto: the execs fall between the images' calls (1 stat, 2, then 12)" "between 1 2 12" \

@@ -240,7 +240,7 @@ print("ok" if ok else (w, f, m))' "$W")"
 S --perfetto "$T/trace.json" "$L" >"$T/stdout"
 # one track per pid: its name, where it sorts and its main thread's name
 # (3 pids, 9 metadata events for the 4 logs), an instant at each exec
-check "--perfetto: a Chrome trace with every call" "ok" "$(python3 -c '
+check "--perfetto: a Chrome trace with every call, the execs and how each process ended" "ok" "$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 ev = d["traceEvents"]
@@ -248,10 +248,11 @@ P, C1, C2 = (int(a) for a in sys.argv[3:6])
 x = [e for e in ev if e["ph"] == "X"]
 m = [e for e in ev if e["ph"] == "M"]
 names = {e["pid"]: e["args"]["name"] for e in m if e["name"] == "process_name"}
-execs = sorted((e["pid"], e["name"]) for e in ev if e["ph"] == "i")
+execs = sorted((e["pid"], e["name"], e["args"].get("end_seen_by")) for e in ev if e["ph"] == "i")
 ok = (len(x) == int(sys.argv[2]) and len(m) == 9 and all("ts" in e and "dur" in e and "tid" in e for e in x)
       and names == {P: "prog", C1: "prog → prog", C2: "prog → static"}
-      and execs == sorted([(C1, "exec prog"), (C2, "exec static")]))
+      and execs == sorted([(C1, "exec prog", None), (C2, "exec static", None),
+                           (P, "exit 0", "itself"), (C1, "exit 0", "itself"), (C2, "exit 0", "parent")]))
 print("ok" if ok else (len(x), len(m), names, execs))' "$T/trace.json" "$TOTAL" "$P" "$C1" "$C2")"
 check "--perfetto alone prints nothing" "" "$(cat "$T/stdout")"
 
