@@ -23,8 +23,9 @@
 # (1000000 fcntl(F_GETFL) calls), BENCH_NSH (100 programs the shell loop
 # runs), BENCH_SUMMARY (1, or 0 with BENCH_ONLY; 0 skips the 10M-record
 # fwatch-summary benchmark), BENCH_ONLY (the workloads to run, by id: stat
-# open tstat fcntl find tar du python make true shloop, e.g. "du fcntl"; all
-# by default).
+# open tstat fcntl find tar du python make true shloop live, e.g. "du
+# fcntl"; all by default), BENCH_LIVE (1, or 0 with a BENCH_ONLY without
+# live) and BENCH_LIVE_REPS (5 pairs of fwatch-run with and without --live).
 set -eu
 
 B=${1:-build}
@@ -480,6 +481,46 @@ if [ "$SUMMARY" != 0 ]; then
 	fi
 	cat "$SUMOUT" >&2
 fi
+# The live follower: the 8-thread stat loop under fwatch-run, without and
+# with --live=/dev/null, interleaved. What is compared is the program's
+# own run time, from its log (the follower reads on after it ends), and
+# the follower's count of lines printed plus skipped is held to the
+# records the logs hold. One line per pair to res/live:
+#   plain_ns live_ns printed skipped records
+LIVE=${BENCH_LIVE:-1}
+if [ -n "${BENCH_ONLY:-}" ] && [[ " $BENCH_ONLY " != *" live "* ]]; then
+	LIVE=${BENCH_LIVE:-0}
+fi
+LIVEREPS=${BENCH_LIVE_REPS:-5}
+# wall_of DIR: the run time of the process fwatch-run started, in ns.
+wall_of() {
+	"$B/fwatch-summary" --tree --json "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["wall_ns"])'
+}
+if [ "$LIVE" != 0 ]; then
+	say "fwatch-run --live=/dev/null: $LIVEREPS interleaved pairs"
+	: > "$WORK/res/live"
+	for i in $(seq 1 "$LIVEREPS"); do
+		for r in $(if [ $((i % 2)) = 1 ]; then echo p l; else echo l p; fi); do
+			rm -rf "$WORK/live"
+			if [ "$r" = p ]; then
+				"$B/fwatch-run" -q -o "$WORK/live" "$LOOP" -t "$NTHREADS" stat "$NTSTAT" "$TARGET" > /dev/null
+				p=$(wall_of "$WORK/live")
+			else
+				"$B/fwatch-run" -o "$WORK/live" --live=/dev/null "$LOOP" -t "$NTHREADS" stat "$NTSTAT" "$TARGET" \
+					> /dev/null 2> "$WORK/live.err"
+				l=$(wall_of "$WORK/live")
+				read -r lp ls < <(sed -nE 's/^fwatch-run: --live: ([0-9]+) lines? printed, ([0-9]+) skipped.*/\1 \2/p' "$WORK/live.err")
+				lr=$(kv "$("$COUNT" "$WORK"/live/*.fwlog)" records)
+			fi
+		done
+		echo "$p $l ${lp:-0} ${ls:-0} $lr" >> "$WORK/res/live"
+		if [ $((${lp:-0} + ${ls:-0})) != "$lr" ]; then
+			say "live: lines printed ($lp) + skipped ($ls) != records ($lr)"
+			FAILED=1
+		fi
+	done
+	rm -rf "$WORK/live"
+fi
 ELAPSED=$(($(date +%s) - START))
 
 ################################################################ report
@@ -834,6 +875,25 @@ report() {
 		[ "$SUMOK" = yes ] || echo "| **the benchmark failed** (see the output of make bench) | | | |"
 	fi
 	echo
+
+	if [ "$LIVE" != 0 ]; then
+		echo "## The live follower"
+		echo
+		echo "\`fwatch-run --live=/dev/null\` against \`fwatch-run\`, $LIVEREPS interleaved pairs, on the"
+		echo "$NTHREADS-thread loop of $(grouped $((NTHREADS * NTSTAT))) \`stat()\` calls: the program's own run time (from"
+		echo "its log; the follower reads on after it ends), medians. The follower runs at"
+		echo "idle priority and skips lines it cannot print in time; printed + skipped"
+		echo "equals the records in every run, or the benchmark fails."
+		echo
+		echo "| | program run time | ratio | lines printed | lines skipped |"
+		echo "| --- | --- | --- | --- | --- |"
+		echo "| fwatch-run | $(secs "$(col "$WORK/res/live" '$1' | mmm | cut -d' ' -f1)") | 1 | - | - |"
+		echo "| fwatch-run --live=/dev/null | $(secs "$(col "$WORK/res/live" '$2' | mmm | cut -d' ' -f1)") |" \
+			"$(fmt '%.3f' "$(col "$WORK/res/live" '$2 / $1' | mmm | cut -d' ' -f1)") |" \
+			"$(grouped "$(col "$WORK/res/live" '$3' | mmm | cut -d' ' -f1 | cut -d. -f1)") |" \
+			"$(grouped "$(col "$WORK/res/live" '$4' | mmm | cut -d' ' -f1 | cut -d. -f1)") |"
+		echo
+	fi
 
 	echo "## Instructions per call"
 	echo

@@ -27,6 +27,16 @@ check() {
 			"$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3"))"
 	fi
 }
+# wait_for FILE REGEX: until a line of FILE matches (20 s at most); 1 if
+# none did. For what a program in the background says it has done.
+wait_for() {
+	local i
+	for i in $(seq 400); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
 tap_end() {
 	echo "1..$n"
 	echo "# $passed passed, $failed failed, $skipped skipped"

@@ -37,15 +37,6 @@ cleanup() {
 trap 'cleanup; exit 1' INT TERM HUP
 . "$HERE/../tap.sh"
 
-# wait_for FILE REGEX: until a line matches (10 s at most); 1 if none did
-wait_for() {
-	local i
-	for i in $(seq 200); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # start NAME ARGS...: the target, untraced, in the background; its pid in
 # $tp, its output in $W/NAME.out
@@ -162,6 +153,17 @@ check "one thread: --tree says attached; one log, closed (no warning)" "1 1" \
 	"$("$SUM" --tree "$W/one" 2>&1 | grep -c "attached at .*: earlier calls not recorded") $(ls "$W/one" | wc -l)"
 "$SUM" "$W/one" >/dev/null 2>"$W/one.sum.err"
 check "one thread: the reader has nothing to warn of" "" "$(cat "$W/one.sum.err")"
+
+# --- --live while attached ---------------------------------------------------------
+
+start lv 1
+session lv USR1 '^marked' --live="$W/lv.live"
+strip() { grep -v '^fwatch:' | sed -E 's/^[0-9:.]+ //; s/ <[0-9.]+>$//' | sort; }
+check "--live while attached: exits 0 and 7; every call the logs hold printed once, as --trace reads them" \
+	"0 7 $("$SUM" --trace "$W/lv" | strip | md5sum)" "$rst $tst $(strip <"$W/lv.live" | md5sum)"
+check "--live while attached: the 37 rounds' stat of /etc/passwd among them; the count said" \
+	"yes $(grep -vc '^fwatch:' "$W/lv.live") printed, 0 skipped" \
+	"$([ "$(grep -c 'stat("/etc/passwd")' "$W/lv.live")" -ge 37 ] && echo yes || echo no) $(sed -nE 's/^fwatch-run: --live: ([0-9]+) lines? (printed, [0-9]+ skipped).*/\1 \2/p' "$W/lv.err")"
 
 # --- eight threads ---------------------------------------------------------------
 

@@ -37,15 +37,6 @@ cleanup() {
 trap cleanup EXIT
 . "$(dirname "$0")/../tap.sh"
 
-# wait_for FILE REGEX: until a line of FILE matches (20 s at most).
-wait_for() {
-	local i
-	for i in $(seq 400); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # records DIR: how many records the finished logs hold (the table's calls,
 # the program's and those made inside libc).
 records() {
