@@ -123,8 +123,8 @@ fi
 check "flood: the program ran, its 8000000 stat calls" "0 8000000" "$? $(cat "$T/fl1.stdout")"
 check "flood: the logs hold the 8000000 stat calls" 8000000 \
 	"$("$SUM" --csv -e stat "$T/fl1" | awk -F, '$1 == "stat" { print $2 }')"
-read -r printed skipped < <(sed -nE 's/^fwatch-run: --live: ([0-9]+) lines? printed, ([0-9]+) skipped.*/\1 \2/p' "$T/fl1.err")
-check "flood, /dev/null: lines printed + skipped = the records" "$(records "$T/fl1")" "$((${printed:-0} + ${skipped:-0}))"
+read -r nprinted nskipped < <(sed -nE 's/^fwatch-run: --live: ([0-9]+) lines? printed, ([0-9]+) skipped.*/\1 \2/p' "$T/fl1.err")
+check "flood, /dev/null: lines printed + skipped = the records" "$(records "$T/fl1")" "$((${nprinted:-0} + ${nskipped:-0}))"
 rm -rf "$T/fl1"
 
 mkfifo "$T/slow"
@@ -151,10 +151,10 @@ reader=$!
 (cd "$T" && "$RUN" -o "$T/fl2" --live="$T/slow" "$FLOOD" 8 1000000 >"$T/fl2.stdout" 2>"$T/fl2.err")
 rc=$?
 wait "$reader"
-read -r lines skipped <"$T/slow.count"
+read -r nlines nskipped <"$T/slow.count"
 check "flood, slow pipe: the program ran" "0 8000000" "$rc $(cat "$T/fl2.stdout")"
-check "flood, slow pipe: lines read + lines said skipped = the records" "$(records "$T/fl2")" "$((lines + skipped))"
+check "flood, slow pipe: lines read + lines said skipped = the records" "$(records "$T/fl2")" "$((nlines + nskipped))"
 check "flood, slow pipe: lines were skipped, and fwatch-run said how many" \
-	"yes $skipped" "$([ "$skipped" -gt 0 ] && echo yes || echo no) $(sed -nE 's/^fwatch-run: --live: [0-9]+ lines? printed, ([0-9]+) skipped.*/\1/p' "$T/fl2.err")"
+	"yes $nskipped" "$([ "$nskipped" -gt 0 ] && echo yes || echo no) $(sed -nE 's/^fwatch-run: --live: [0-9]+ lines? printed, ([0-9]+) skipped.*/\1/p' "$T/fl2.err")"
 
 tap_end
