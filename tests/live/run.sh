@@ -74,6 +74,8 @@ mkdir "$T/seq"
 fol=$!
 "$SUM" --follow --files "$T/seq" >"$T/seqf.out" 2>"$T/seqf.err" &
 folf=$!
+"$SUM" --follow -c ends -e stat "$T/seq" >"$T/seqe.out" 2>"$T/seqe.err" &
+fole=$!
 sleep 0.2
 (cd "$T" && LD_PRELOAD=$LIB FWATCH_DIR=$T/seq sh -c "for i in 1 2 3 4 5; do '$ENDS' ret 0; done")
 # until each follower has printed the fifth process's stat
@@ -82,11 +84,16 @@ for i in $(seq 100); do
 	sleep 0.05
 done
 sleep 0.5 # the shell's last calls, and the logs closed a while
-kill -INT "$fol" "$folf"
+kill -INT "$fol" "$folf" "$fole"
 wait "$fol"
 rc=$?
 wait "$folf"
-check "--follow: ends cleanly on Ctrl-C" "0 0" "$rc $?"
+rcf=$?
+wait "$fole"
+check "--follow: ends cleanly on Ctrl-C" "0 0 0" "$rc $rcf $?"
+check "--follow -c ends -e stat: the five stat(\"ret\") calls, nothing else" \
+	"$(printf 'stat("ret") = -1 ENOENT (No such file or directory)\n%.0s' 1 2 3 4 5)" \
+	"$(sed -E 's/^[0-9:.]+ [0-9]+ //; s/ <[0-9.]+>$//' "$T/seqe.out")"
 check "--follow: the five processes' stat(\"ret\"), one each" 5 "$(grep -c 'stat("ret") = ' "$T/seq.out")"
 check "--follow: six processes seen (the shell and five)" 6 "$(awk '{ print $2 }' "$T/seq.out" | sort -u | wc -l)"
 check "--follow: no line twice" "" "$(sort "$T/seq.out" | uniq -d)"
@@ -94,7 +101,7 @@ check "--follow: no line twice" "" "$(sort "$T/seq.out" | uniq -d)"
 # ticks with the clock pairs the log had then)
 check "--follow: every line of every process, as --trace reads them from the logs" \
 	"$("$SUM" --trace "$T/seq" | strip | sort)" "$(strip <"$T/seq.out" | sort)"
-check "--follow: nothing on stderr" "" "$(cat "$T/seq.err" "$T/seqf.err")"
+check "--follow: nothing on stderr" "" "$(cat "$T/seq.err" "$T/seqf.err" "$T/seqe.err")"
 check "--follow --files: each path once, the paths --files lists" \
 	"$("$SUM" --files "$T/seq")" "$(sort "$T/seqf.out")"
 
