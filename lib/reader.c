@@ -168,6 +168,9 @@ int fw_log_follow(struct fw_log *log, int fd, char *err, size_t errlen)
 		return fw_fail(err, errlen, "%llu bytes: larger than any fwatch log",
 			       (unsigned long long)st.st_size);
 	int moved = 0;
+	if (size < log->size)
+		return fw_fail(err, errlen, "the log shrank from %zu to %zu bytes while it was read", log->size,
+			       size);
 	if (size > log->size) {
 		void *m = log->map ? mremap((void *)log->map, log->size, size, MREMAP_MAYMOVE)
 				   : mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
@@ -179,11 +182,18 @@ int fw_log_follow(struct fw_log *log, int fd, char *err, size_t errlen)
 	}
 	if (!log->map)
 		return fw_fail(err, errlen, "empty file, not an fwatch log");
+	/* the tail first: what the writer stored before it (the strings, the
+	 * records below it) is then there to be read */
+	uint64_t tail = log->size >= sizeof log->hdr
+				? __atomic_load_n(&((const struct fw_log_header *)log->map)->tail, __ATOMIC_ACQUIRE)
+				: 0;
 	if (fw_check_header(log, err, errlen) < 0)
 		return -1;
 	/* what the writers have reserved and the file holds: records end
 	 * there, and a region beyond the file's end is not written yet */
-	log->end = (log->hdr.tail < log->size ? log->hdr.tail : log->size) & ~7ull;
+	if (tail > log->hdr.tail)
+		tail = log->hdr.tail;
+	log->end = (tail < log->size ? tail : log->size) & ~7ull;
 	log->clock_estimated = 0;
 	fw_clock_setup(log);
 	return moved;

@@ -8,13 +8,11 @@
  * complete when its id is set (it is written last); the space after a
  * chunk's last record is zeros until the thread writes there. So each
  * chunk has a cursor: the follower reads on from it while complete records
- * are there, and comes back to it at the next poll. A chunk is done when
- * its cursor reaches its end; a chunk whose thread has gone on to a later
- * one is only looked at again at the last pass (the thread will not come
- * back to it, but a signal handler's record may still be in flight). A
- * record of more than one chunk begins at a chunk's start, and its size
- * is written first: the chunks it covers are told by that size, never
- * read as records.
+ * are there, and comes back to it at the next poll, until the chunk is
+ * full or its log is over (a thread may come back to a chunk after its
+ * signal handler wrote into another). A record of more than one chunk
+ * begins at a chunk's start and its size is written first: the chunks it
+ * covers are told by that size, read only where a record can begin.
  *
  * The follower never waits for the program, and the program never waits
  * for it: when the output cannot keep up (a slow terminal or pipe), lines
@@ -26,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +49,6 @@
 struct fw_chunk {
 	uint64_t off, lim, cur;
 	uint64_t last; /* where the path a FW_RB_SAME record repeats is; 0: none */
-	uint32_t tid;  /* whose records it holds; 0 before the first */
-	uint8_t quiet; /* its thread went on to a later chunk */
 };
 
 struct fw_live {
@@ -63,6 +60,8 @@ struct fw_live {
 	struct fw_chunk *ch;
 	size_t nch, capch;
 	uint64_t next;         /* the first chunk not yet taken */
+	uint64_t covered;      /* chunks below this lie inside a record that begins
+				* before them */
 	uint64_t closed_since; /* when it was first seen closed */
 	uint64_t checked;      /* when the process was last looked for */
 };
@@ -81,15 +80,17 @@ struct fw_follow {
 	char **skip;
 	int nskip;
 	struct timespec mtime; /* the directory's, at the last scan */
-	struct fw_live *lv;
+	struct fw_live **lv; /* each allocated once: replays point at them */
 	size_t n, cap;
 	char **known; /* the names of lv, sorted */
+	unsigned polls;
 	struct fw_item *batch;
 	size_t nb, capb;
 	struct fw_trace *t;
 	uint8_t *shown; /* --files: path ids printed */
 	uint32_t nshown;
 	uint64_t start, printed, skipped, pending; /* pending: skipped, not yet said */
+	FILE *say; /* where "N lines skipped" goes: the output, or stderr for CSV and JSON */
 };
 
 static uint64_t fw_now_ns(void)
@@ -126,10 +127,7 @@ struct fw_follow *fw_follow_new(const char *dir, const struct fw_opts *o, FILE *
 	f->skip = skip;
 	f->nskip = nskip;
 	f->start = fw_now_ns();
-	/* the program first: the follower runs when a CPU has nothing else
-	 * to do, and catches up by skipping (a failure leaves it as it was) */
-	struct sched_param none = {0};
-	sched_setscheduler(0, SCHED_IDLE, &none);
+	f->say = o->fmt == FW_TEXT ? out : stderr;
 	if (!files)
 		f->t = fw_trace_new(out, o->fmt);
 	else if (o->fmt == FW_CSV)
@@ -142,12 +140,15 @@ static int fw_by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* New logs in the directory (only when it changed). */
-static void fw_follow_scan(struct fw_follow *f)
+/* New logs in the directory: when it changed, and every 8th poll and at
+ * the last one whatever its time says (a coarse clock leaves it the same
+ * for a file made in the tick of the last scan). */
+static void fw_follow_scan(struct fw_follow *f, int last)
 {
 	struct stat st;
-	if (fstat(f->dfd, &st) < 0 || (st.st_mtim.tv_sec == f->mtime.tv_sec &&
-				       st.st_mtim.tv_nsec == f->mtime.tv_nsec && f->n))
+	if (fstat(f->dfd, &st) < 0 ||
+	    (st.st_mtim.tv_sec == f->mtime.tv_sec && st.st_mtim.tv_nsec == f->mtime.tv_nsec && f->n &&
+	     f->polls++ % 8 && !last))
 		return;
 	f->mtime = st.st_mtim;
 	int dfd = dup(f->dfd);
@@ -182,8 +183,9 @@ static void fw_follow_scan(struct fw_follow *f)
 		size_t cap = f->cap;
 		f->lv = fw_more(f->lv, &f->cap, f->n, sizeof *f->lv);
 		f->known = fw_more(f->known, &cap, f->n, sizeof *f->known);
-		struct fw_live *l = &f->lv[f->n];
-		memset(l, 0, sizeof *l);
+		struct fw_live *l = f->lv[f->n] = calloc(1, sizeof *l);
+		if (!l)
+			err(1, "malloc");
 		l->fd = -1;
 		if (!(l->name = strdup(name)))
 			err(1, "malloc");
@@ -194,20 +196,25 @@ static void fw_follow_scan(struct fw_follow *f)
 	closedir(d);
 }
 
-/* The image this one came from, among those followed: the latest earlier
- * one of its pid (by exec) or of its parent's (by fork or spawn). */
+/* The image this one came from, among those followed: for a fork child
+ * its parent's latest; for an image that began with an exec, the latest
+ * earlier one of its pid (an exec), else its parent's (a spawn). Its
+ * descriptors as the follower has read them so far (not as they were at
+ * the fork: the follower has not read further, or has read beyond). */
 static void fw_live_inherit(struct fw_follow *f, struct fw_live *l)
 {
 	const struct fw_log_header *h = &l->p.log.hdr;
 	struct fw_live *from = NULL;
 	int exec = 0;
 	for (size_t i = 0; i < f->n; i++) {
-		struct fw_live *o = &f->lv[i];
-		if (o == l || !o->opened || o->done || o->p.log.hdr.start_mono_ns > h->start_mono_ns)
+		struct fw_live *o = f->lv[i];
+		const struct fw_log_header *oh = &o->p.log.hdr;
+		if (o == l || !o->opened || o->done || oh->start_mono_ns > h->start_mono_ns)
 			continue;
-		int same = o->p.log.hdr.pid == h->pid;
-		if ((same || o->p.log.hdr.pid == h->ppid) &&
-		    (!from || same > exec || o->p.log.hdr.start_mono_ns > from->p.log.hdr.start_mono_ns))
+		int same = !h->fork_tick && oh->pid == h->pid;
+		if (!same && oh->pid != h->ppid)
+			continue;
+		if (!from || same > exec || (same == exec && oh->start_mono_ns > from->p.log.hdr.start_mono_ns))
 			from = o, exec = same;
 	}
 	if (from)
@@ -270,17 +277,24 @@ static int fw_live_over(struct fw_live *l, uint64_t now)
 	return kill((pid_t)h->pid, 0) < 0 && errno == ESRCH;
 }
 
-/* Whether the chunk at off lies inside a record of more than one chunk
- * that begins before it. Its bytes were read first: a record's size is
- * written before the rest, so the size is there to be seen. */
-static int fw_covered(const struct fw_log *log, uint64_t first, uint64_t off)
+/* Whether chunk k of l (its first word just read, and not zero) lies
+ * inside a record that begins at an earlier chunk whose first record has
+ * not been read yet. Only chunks where a record can begin count: those
+ * not inside such a record themselves, in order. A record's size is
+ * written before the rest of it, and chunk k's bytes were read first: if
+ * they are that record's, its size is there to be seen. */
+static int fw_covered(const struct fw_live *l, size_t k)
 {
-	for (uint64_t j = 1; j <= FW_LOG_REPEAT_MAX / FW_LOG_CHUNK && off >= first + j * FW_LOG_CHUNK; j++) {
-		uint16_t size = __atomic_load_n((const uint16_t *)(log->map + off - j * FW_LOG_CHUNK), __ATOMIC_ACQUIRE);
-		if (size > j * FW_LOG_CHUNK)
-			return 1;
+	uint64_t reach = l->covered;
+	for (size_t j = 0; j < k; j++) {
+		const struct fw_chunk *c = &l->ch[j];
+		if (c->cur != c->off || c->off < reach || l->ch[k].off - c->off >= FW_LOG_REPEAT_MAX)
+			continue;
+		uint16_t size = __atomic_load_n((const uint16_t *)(l->p.log.map + c->off), __ATOMIC_ACQUIRE);
+		if (c->off + size > reach)
+			reach = c->off + size;
 	}
-	return 0;
+	return l->ch[k].off < reach;
 }
 
 static int fw_late(const struct fw_follow *f, const struct fw_event *ev, uint64_t now)
@@ -330,7 +344,7 @@ static void fw_say_skipped(struct fw_follow *f)
 {
 	if (!f->pending)
 		return;
-	fprintf(f->out, "fwatch: %llu line%s skipped: the output could not keep up (the logs hold every call)\n",
+	fprintf(f->say, "fwatch: %llu line%s skipped: the output could not keep up (the logs hold every call)\n",
 		(unsigned long long)f->pending, f->pending == 1 ? "" : "s");
 	f->skipped += f->pending;
 	f->pending = 0;
@@ -370,19 +384,18 @@ static void fw_print(struct fw_follow *f, struct fw_live *l, const struct fw_eve
  * what is not complete now never will be. */
 static void fw_live_read(struct fw_follow *f, size_t li, int over, uint64_t now)
 {
-	struct fw_live *l = &f->lv[li];
+	struct fw_live *l = f->lv[li];
 	struct fw_log *log = &l->p.log;
-	uint64_t first = (log->hdr.data_start + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
 	unsigned budget = over ? UINT32_MAX : FW_READ_MAX;
 	char msg[256];
 	for (; l->next + 8 <= log->end; l->next += FW_LOG_CHUNK) {
+		if (l->next < l->covered)
+			continue;
 		l->ch = fw_more(l->ch, &l->capch, l->nch, sizeof *l->ch);
 		l->ch[l->nch++] = (struct fw_chunk){.off = l->next, .lim = l->next + FW_LOG_CHUNK, .cur = l->next};
 	}
 	for (size_t i = 0; i < l->nch && budget; i++) {
 		struct fw_chunk *c = &l->ch[i];
-		if (c->quiet && !over)
-			continue;
 		while (c->cur < c->lim && c->cur + 8 <= log->end && budget) {
 			uint64_t w = __atomic_load_n((const uint64_t *)(log->map + c->cur), __ATOMIC_ACQUIRE);
 			uint16_t size = (uint16_t)w;
@@ -391,13 +404,15 @@ static void fw_live_read(struct fw_follow *f, size_t li, int over, uint64_t now)
 					c->cur = c->lim;
 				break;
 			}
-			if (c->cur == c->off && fw_covered(log, first, c->off)) {
+			if (c->cur == c->off && (c->off < l->covered || fw_covered(l, i))) {
 				c->cur = c->lim;
 				break;
 			}
 			if (size > FW_LOG_CHUNK && c->cur == c->off) {
 				/* the chunks it covers are no chunks of their own */
 				c->lim = c->off + (size + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
+				if (c->lim > l->covered)
+					l->covered = c->lim;
 				for (size_t k = i + 1; k < l->nch && l->ch[k].off < c->lim; k++)
 					l->ch[k].cur = l->ch[k].lim;
 			}
@@ -417,7 +432,6 @@ static void fw_live_read(struct fw_follow *f, size_t li, int over, uint64_t now)
 				return;
 			}
 			c->last = log->last ? (uint64_t)(log->last - (const char *)log->map) : 0;
-			c->tid = ev.tid;
 			c->cur += size;
 			if (fw_late(f, &ev, now)) {
 				/* counted at once, however many: the way to catch up */
@@ -431,16 +445,12 @@ static void fw_live_read(struct fw_follow *f, size_t li, int over, uint64_t now)
 			f->batch[f->nb++] = (struct fw_item){ev, li};
 		}
 	}
-	/* done chunks out; a chunk whose thread has records in a later one
-	 * goes quiet */
+	/* full chunks out */
 	size_t k = 0;
 	for (size_t i = 0; i < l->nch; i++)
 		if (l->ch[i].cur < l->ch[i].lim)
 			l->ch[k++] = l->ch[i];
 	l->nch = k;
-	for (size_t i = 0; i < l->nch; i++)
-		for (size_t j = i + 1; j < l->nch && !l->ch[i].quiet; j++)
-			l->ch[i].quiet = l->ch[i].tid && l->ch[j].tid == l->ch[i].tid;
 }
 
 static int fw_by_time(const void *a, const void *b)
@@ -468,50 +478,121 @@ static void fw_live_close(struct fw_live *l)
 	l->p.heir = NULL;
 }
 
+/* A log cut short under the follower (truncated: by the program, or by
+ * anyone who can write it) faults where its pages are gone. The read or
+ * print under way jumps out, and that log is let go with a word. */
+static __thread sigjmp_buf *fw_bus_jmp;
+
+static void fw_on_bus(int sig)
+{
+	if (fw_bus_jmp)
+		siglongjmp(*fw_bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void fw_cut_short(struct fw_follow *f, struct fw_live *l)
+{
+	fw_bus_jmp = NULL;
+	if (!l->done)
+		warnx("%s/%s: the log was cut short while it was read: left", fw_safe(f->dir), fw_safe(l->name));
+	l->done = 1;
+}
+
+/* The three steps of a poll on one log, each ready to be cut short. */
+static void fw_poll_map(struct fw_follow *f, struct fw_live *l, int last, uint64_t now, int *moved, uint8_t *over)
+{
+	sigjmp_buf jb;
+	if (sigsetjmp(jb, 0)) {
+		fw_cut_short(f, l);
+		return;
+	}
+	fw_bus_jmp = &jb;
+	/* over is judged before the log is read again: all that a process
+	 * wrote before it was found gone is there to read */
+	int was = l->opened && !l->done && fw_live_over(l, now);
+	if (!l->done && fw_live_map(f, l, last, moved) == 0)
+		*over = last || was;
+	fw_bus_jmp = NULL;
+}
+
+static void fw_poll_read(struct fw_follow *f, size_t li, int over, uint64_t now)
+{
+	struct fw_live *l = f->lv[li];
+	size_t nb = f->nb;
+	sigjmp_buf jb;
+	if (sigsetjmp(jb, 0)) {
+		fw_cut_short(f, l);
+		f->nb = nb;
+		return;
+	}
+	fw_bus_jmp = &jb;
+	fw_live_read(f, li, over, now);
+	fw_bus_jmp = NULL;
+}
+
+/* One line, or with the poll's time for printing over (*until 0), one
+ * skipped. */
+static void fw_poll_print(struct fw_follow *f, const struct fw_item *it, uint64_t *until, int check)
+{
+	struct fw_live *l = f->lv[it->live];
+	struct fw_res res;
+	sigjmp_buf jb;
+	if (l->done) {
+		/* cut short: what it held cannot be printed */
+		f->pending++;
+		return;
+	}
+	if (sigsetjmp(jb, 0)) {
+		fw_cut_short(f, l);
+		f->pending++;
+		return;
+	}
+	fw_bus_jmp = &jb;
+	if (fw_selected(f, l, &it->ev, &res)) {
+		if (check && *until && fw_now_ns() > *until)
+			*until = 0;
+		if (*until)
+			fw_print(f, l, &it->ev, &res);
+		else
+			fw_skip(f, &res);
+	}
+	fw_bus_jmp = NULL;
+}
+
 void fw_follow_poll(struct fw_follow *f, int last)
 {
-	fw_follow_scan(f);
+	static int armed;
+	if (!armed) {
+		struct sigaction sa = {.sa_handler = fw_on_bus, .sa_flags = SA_NODEFER};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, NULL);
+		armed = 1;
+	}
+	fw_follow_scan(f, last);
 	uint64_t now = fw_now_ns();
 	int moved = 0;
 	uint8_t *over = calloc(f->n + 1, 1);
 	if (!over)
 		err(1, "malloc");
-	for (size_t i = 0; i < f->n; i++) {
-		struct fw_live *l = &f->lv[i];
-		/* over is judged before the log is read again: all that a
-		 * process wrote before it was found gone is there to read */
-		int was = l->opened && !l->done && fw_live_over(l, now);
-		if (l->done || fw_live_map(f, l, last, &moved) < 0)
-			continue;
-		over[i] = last || was;
-	}
+	for (size_t i = 0; i < f->n; i++)
+		fw_poll_map(f, f->lv[i], last, now, &moved, &over[i]);
 	/* pointers into the logs may have moved: the path memo forgets them */
 	if (moved)
 		fw_path_memo_forget();
 	f->nb = 0;
 	for (size_t i = 0; i < f->n; i++)
-		if (!f->lv[i].done && f->lv[i].opened)
-			fw_live_read(f, i, over[i], now);
+		if (!f->lv[i]->done && f->lv[i]->opened)
+			fw_poll_read(f, i, over[i], now);
 	if (f->nb)
 		qsort(f->batch, f->nb, sizeof *f->batch, fw_by_time);
 	uint64_t until = fw_now_ns() + FW_PRINT_NS;
-	for (size_t i = 0; i < f->nb; i++) {
-		struct fw_item *it = &f->batch[i];
-		struct fw_live *l = &f->lv[it->live];
-		struct fw_res res;
-		if (!fw_selected(f, l, &it->ev, &res))
-			continue;
-		if ((i & 63) == 0 && fw_now_ns() > until)
-			until = 0;
-		if (until)
-			fw_print(f, l, &it->ev, &res);
-		else
-			fw_skip(f, &res);
-	}
+	for (size_t i = 0; i < f->nb; i++)
+		fw_poll_print(f, &f->batch[i], &until, (i & 63) == 0);
 	/* logs whose writers are done, read to their end, let go */
 	int closed = 0;
 	for (size_t i = 0; i < f->n; i++) {
-		struct fw_live *l = &f->lv[i];
+		struct fw_live *l = f->lv[i];
 		if ((over[i] || l->done) && l->fd >= 0) {
 			fw_live_close(l);
 			l->done = closed = 1;
@@ -525,15 +606,30 @@ void fw_follow_poll(struct fw_follow *f, int last)
 	fflush(f->out);
 }
 
+void fw_follow_run(struct fw_follow *f, volatile sig_atomic_t *stop, int last)
+{
+	/* the program first: this thread runs when a CPU has nothing else to
+	 * do, and catches up by skipping (a failure leaves it as it was) */
+	struct sched_param none = {0};
+	sched_setscheduler(0, SCHED_IDLE, &none);
+	struct timespec tick = {0, FW_FOLLOW_POLL_NS};
+	while (!*stop) {
+		fw_follow_poll(f, 0);
+		nanosleep(&tick, NULL);
+	}
+	fw_follow_poll(f, last);
+}
+
 void fw_follow_free(struct fw_follow *f, uint64_t *printed, uint64_t *skipped)
 {
 	fw_say_skipped(f);
 	fflush(f->out);
 	for (size_t i = 0; i < f->n; i++) {
-		fw_live_close(&f->lv[i]);
-		free(f->lv[i].name);
-		free(f->lv[i].p.file);
-		free((char *)f->lv[i].p.comm);
+		fw_live_close(f->lv[i]);
+		free(f->lv[i]->name);
+		free(f->lv[i]->p.file);
+		free((char *)f->lv[i]->p.comm);
+		free(f->lv[i]);
 	}
 	if (printed)
 		*printed = f->printed;

@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
@@ -962,14 +963,26 @@ static int fw_children_recording(const char *dir, char **before, int nbefore, co
 }
 
 /* --live[=FILE]: the calls printed while the processes run (follow.c),
- * from logs that were not in the directory before the run. */
+ * from logs that were not in the directory before the run, by a thread
+ * of its own at idle priority (the command, started before it, and the
+ * attach and detach keep theirs), with every signal blocked (they are the
+ * main thread's to forward). */
 static struct {
 	const char *file; /* NULL: stderr */
 	int on;
 	struct fw_opts o;
 	FILE *out;
 	struct fw_follow *f;
+	pthread_t thread;
+	volatile sig_atomic_t stop;
 } fw_live;
+
+static void *fw_live_thread(void *arg)
+{
+	(void)arg;
+	fw_follow_run(fw_live.f, &fw_live.stop, 1);
+	return NULL;
+}
 
 static void fw_live_start(const char *dir, char **before, int nbefore)
 {
@@ -979,12 +992,15 @@ static void fw_live_start(const char *dir, char **before, int nbefore)
 	if (!fw_live.out)
 		err(1, "--live=%s", fw_safe(fw_live.file));
 	fw_live.f = fw_follow_new(dir, &fw_live.o, fw_live.out, 0, before, nbefore);
-}
-
-static void fw_live_poll(void)
-{
-	if (fw_live.f)
-		fw_follow_poll(fw_live.f, 0);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int e = pthread_create(&fw_live.thread, NULL, fw_live_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		errno = e;
+		err(1, "--live");
+	}
 }
 
 /* The run is over: the rest, and how many lines could not be printed. */
@@ -993,7 +1009,8 @@ static void fw_live_end(int quiet)
 	if (!fw_live.f)
 		return;
 	uint64_t printed, skipped;
-	fw_follow_poll(fw_live.f, 1);
+	fw_live.stop = 1;
+	pthread_join(fw_live.thread, NULL);
 	fw_follow_free(fw_live.f, &printed, &skipped);
 	fw_live.f = NULL;
 	if (fw_live.out != stderr && fclose(fw_live.out) != 0)
@@ -1039,6 +1056,7 @@ static int fw_attach_run(pid_t *pids, int npids, double secs, const char *lib, c
 			fprintf(stderr, "fwatch-run: process %d attached (held %.1f ms)\n", (int)pids[i],
 				us / 1000);
 	}
+	fw_live_start(dir, before, nbefore);
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -1049,9 +1067,8 @@ static int fw_attach_run(pid_t *pids, int npids, double secs, const char *lib, c
 		double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 		if (!alive || fw_stop_sig || (secs > 0 && el >= secs))
 			break;
-		fw_live_poll();
 		sigprocmask(SIG_BLOCK, &block, &old);
-		struct timespec ts = {0, FW_FOLLOW_POLL_NS};
+		struct timespec ts = {0, 20000000};
 		if (!fw_stop_sig)
 			ppoll(NULL, 0, &ts, &old);
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1245,7 +1262,6 @@ int main(int argc, char **argv)
 	free(paths.s);
 
 	fw_plan_cmd(0);
-	fw_live_start(dir, before, nbefore);
 	if (attach) {
 		int st = fw_attach_run(pids, npids, secs, lib, dir, before, nbefore, table, quiet, run_start_ns);
 		fw_logs_free(before, nbefore);
@@ -1264,15 +1280,9 @@ int main(int argc, char **argv)
 		fw_logs_free(before, nbefore);
 		return status;
 	}
-	/* until it ends (a zombie still: fw_wait reaps it) */
-	siginfo_t si = {0};
-	while (fw_live.f && !waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) && !si.si_pid) {
-		fw_live_poll();
-		struct timespec tick = {0, FW_FOLLOW_POLL_NS};
-		nanosleep(&tick, NULL);
-	}
-	fw_live_end(quiet);
+	fw_live_start(dir, before, nbefore);
 	int status = fw_wait(pid);
+	fw_live_end(quiet);
 	fw_reaped(dir, before, nbefore, pid, status, run_start_ns);
 
 	if (table || !quiet)

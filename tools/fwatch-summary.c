@@ -160,20 +160,17 @@ static int fw_follow_main(int view, const char *perfetto, unsigned given, const 
 		warnx("--follow reads one directory");
 		usage(stderr, 2);
 	}
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		errx(1, "%s: %s", fw_safe(dir), errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+	if (stat(dir, &st) < 0)
+		err(1, "%s", fw_safe(dir));
+	if (!S_ISDIR(st.st_mode))
+		errx(1, "%s: not a directory", fw_safe(dir));
 	struct sigaction sa = {.sa_handler = fw_on_stop};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	struct fw_follow *f = fw_follow_new(dir, o, stdout, view == FW_OPT_FILES, NULL, 0);
-	struct timespec tick = {0, FW_FOLLOW_POLL_NS};
-	while (!fw_stop) {
-		fw_follow_poll(f, 0);
-		nanosleep(&tick, NULL);
-	}
-	fw_follow_poll(f, 0);
+	fw_follow_run(f, &fw_stop, 0);
 	fw_follow_free(f, NULL, NULL);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "standard output");

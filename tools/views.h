@@ -3,6 +3,7 @@
 #ifndef FWATCH_VIEWS_H
 #define FWATCH_VIEWS_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -88,6 +89,9 @@ struct fw_follow *fw_follow_new(const char *dir, const struct fw_opts *o, FILE *
 /* What was written since the last poll; with `last`, everything left:
  * the run is over. */
 void fw_follow_poll(struct fw_follow *f, int last);
+/* Polls until *stop, then once more (with `last`, everything left), at
+ * idle priority: the calling thread's, which it keeps. */
+void fw_follow_run(struct fw_follow *f, volatile sig_atomic_t *stop, int last);
 /* Lines printed and lines skipped because the output could not keep up. */
 void fw_follow_free(struct fw_follow *f, uint64_t *printed, uint64_t *skipped);
 

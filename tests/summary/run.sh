@@ -256,6 +256,14 @@ ok = (len(x) == int(sys.argv[2]) and len(m) == 9 and all("ts" in e and "dur" in 
 print("ok" if ok else (len(x), len(m), names, execs))' "$T/trace.json" "$TOTAL" "$P" "$C1" "$C2")"
 check "--perfetto alone prints nothing" "" "$(cat "$T/stdout")"
 
+# --- a log an earlier fwatch wrote ---
+# expected/old-v3.fwlog was written by the library of an earlier version
+# (format 3, before rows were added to the table: statfs, fcntl, mkfifo
+# come after them), and old-v3.trace is what that version's reader
+# printed of it: a row's id is its place in the table, for good.
+check "a log of an earlier version: every call under its own name, as that version read it" \
+	"$(cat "$EXP/old-v3.trace")" "$(S --trace "$EXP/old-v3.fwlog")"
+
 # --- every JSON output is valid JSON ---
 for v in "" --files --by-file --failed --open --tree; do
 	if S $v --json "$L" | json_ok; then ok "--json $v: valid"; else notok "--json $v: valid"; fi
