@@ -21,10 +21,12 @@
 #define FW_LOGF_ATTACHED 0x80u /* recording began in a running process
 				* (fwatch-run -p), at start_wall_ns: what it
 				* did before is not here */
-#define FW_LOGF_EXITED 0x100u  /* it exited (exit, _exit, return from main):
-				* end_status holds its status */
-#define FW_LOGF_REAPED 0x200u  /* fwatch-run, its parent, saw it end (a
-				* signal killed it, say): end_status */
+#define FW_LOGF_EXITED 0x100u  /* it called exit (or _exit, quick_exit, or
+				* returned from main): end_status holds the
+				* status it gave, which is how it ended unless a
+				* signal killed it after (in a stdio flush) */
+#define FW_LOGF_REAPED 0x200u  /* fwatch-run, its parent, saw it end:
+				* reaped_status holds what its wait said */
 #define FW_LOGF_DETACHED 0x400u /* fwatch-run let go of it (attached): it
 				 * went on running unrecorded */
 
@@ -52,9 +54,9 @@ struct fw_log_header {
 	                           * pairs, and ignores this one if sync_lock is set */
 	uint64_t fork_tick;       /* a fork child's: the tick just before the fork, in
 	                           * its parent; 0 for an image that began with exec */
-	uint32_t end_status;      /* with FW_LOGF_EXITED or FW_LOGF_REAPED: how the
-	                           * process ended, as wait(2) encodes it */
-	uint32_t reserved2;
+	uint32_t end_status;      /* with FW_LOGF_EXITED: exit's status, as wait(2)
+	                           * encodes it */
+	uint32_t reaped_status;   /* with FW_LOGF_REAPED: what fwatch-run's wait said */
 	uint64_t end_mono_ns;     /* CLOCK_MONOTONIC when the image ended (exit, a
 	                           * working exec, or reaped); 0: not known */
 	uint64_t reserved1;

@@ -1,11 +1,13 @@
 /* How each process image ended, and when: what --tree, its CSV and JSON,
- * and --perfetto show. The best witness is the image itself: exit, _exit,
- * quick_exit and main's return write the status into its log's header, and
- * a working exec marks it replaced. A process a signal killed cannot say
- * so; its parent can, when it waited for it (the wait rows, lib/wait.c),
- * and fwatch-run does for the process it started (FW_LOGF_REAPED). A log
- * with none of these belongs to a process still running, or to one whose
- * end nobody saw: both are said, never guessed. */
+ * and --perfetto show. A working exec ends an image (its log says so).
+ * Otherwise the best witness is the parent that waited for it (the wait
+ * rows, lib/wait.c), or fwatch-run for the process it started
+ * (FW_LOGF_REAPED): a process a signal killed cannot say so, and one can
+ * be killed after it called exit (a SIGPIPE in stdio's last flush). Then
+ * the image itself: exit, _exit, quick_exit and main's return write their
+ * status into its header. A log with none of these belongs to a process
+ * still running, or to one whose end nobody saw: both are said, never
+ * guessed. */
 #define _GNU_SOURCE
 #include <err.h>
 #include <stdio.h>
@@ -116,16 +118,19 @@ void fw_model_ends(struct fw_model *m)
 		if (p->ends_in_exec) {
 			e->how = FW_END_EXEC;
 			e->by = FW_BY_SELF;
+		} else if ((w = fw_waited(m, h->ppid, h->pid, p->begin_ns))) {
+			/* the parent's word first: a process can be killed
+			 * after exit (a SIGPIPE in stdio's last flush) */
+			fw_end_status(e, w->status);
+			e->by = FW_BY_PARENT;
+			if (!e->mono_ns)
+				e->mono_ns = w->mono_ns;
+		} else if (h->flags & FW_LOGF_REAPED) {
+			fw_end_status(e, h->reaped_status);
+			e->by = FW_BY_RUN;
 		} else if (h->flags & FW_LOGF_EXITED) {
 			fw_end_status(e, h->end_status);
 			e->by = FW_BY_SELF;
-		} else if (h->flags & FW_LOGF_REAPED) {
-			fw_end_status(e, h->end_status);
-			e->by = FW_BY_RUN;
-		} else if ((w = fw_waited(m, h->ppid, h->pid, p->begin_ns))) {
-			fw_end_status(e, w->status);
-			e->by = FW_BY_PARENT;
-			e->mono_ns = w->mono_ns;
 		} else if (h->flags & FW_LOGF_DETACHED) {
 			e->how = FW_END_DETACHED;
 			e->by = FW_BY_RUN;

@@ -726,16 +726,116 @@ static pid_t fw_spawn(char **argv, int *exec_errno)
 	return got == (ssize_t)sizeof *exec_errno ? 0 : pid;
 }
 
-/* Wait for the command; its wait status. It stays a zombie (WNOWAIT) until
- * the signals are blocked and fw_child cleared, so a forwarded signal can
- * only ever reach it. */
-static int fw_wait(pid_t pid)
+/* Whether the log open on fd, named `name` in dir, is one this run made:
+ * a regular file (not a symbolic link, FIFO...) owned by the user this
+ * run's processes write as, whose process started after the run did (by
+ * the header's CLOCK_MONOTONIC start). Its name was not there before the
+ * run either (fw_report). Anything else was put there by someone else
+ * (another user, in a directory others can write to) or copied or moved in
+ * meanwhile: it is ignored, with a warning when `say`. */
+static int fw_run_log(int fd, const char *path, uint64_t run_start_ns, int say)
+{
+	struct stat st;
+	struct fw_log_header h;
+	if (fstat(fd, &st) < 0) {
+		if (say)
+			warn("%s", fw_safe(path));
+		return 0;
+	}
+	const char *why = NULL;
+	struct passwd *pw = NULL;
+	if (!S_ISREG(st.st_mode))
+		why = "not a regular file, not a log of this run";
+	else if (st.st_uid != geteuid())
+		why = "owner";
+	/* A header the reader would refuse is left to it, to say why. */
+	else if (pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && !memcmp(h.magic, FW_LOG_MAGIC, sizeof h.magic) &&
+		 h.version == FW_LOG_VERSION && h.start_mono_ns < run_start_ns)
+		why = "its process started before this run (copied or moved here)";
+	if (!why || !say)
+		return !why;
+	if (strcmp(why, "owner")) {
+		warnx("%s: %s: ignored", fw_safe(path), why);
+	} else {
+		pw = getpwuid(st.st_uid);
+		warnx("%s: owned by user %u%s%s%s, not by this run's user %u: ignored", fw_safe(path),
+		      (unsigned)st.st_uid, pw ? " (" : "", pw ? fw_safe(pw->pw_name) : "", pw ? ")" : "",
+		      (unsigned)geteuid());
+	}
+	return 0;
+}
+
+/* The command ended with `status` and is a zombie still, holding its pid:
+ * its newest log of this run says how (FW_LOGF_REAPED), the status and
+ * time written first, the flag last. A log closed by an exec into a
+ * program fwatch does not follow is left as it is. Only a log of this
+ * run, for that pid (base.PID.SEQ.fwlog), that fw_run_log accepts. */
+static void fw_reaped(const char *dir, char **before, int nbefore, pid_t pid, int status,
+		      uint64_t run_start_ns)
+{
+	int n, best = -1;
+	uint64_t best_start = 0;
+	char **names = fw_logs(dir, &n), mid[24], path[PATH_MAX];
+	snprintf(mid, sizeof mid, ".%d.", (int)pid);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; i < n && dfd >= 0; i++) {
+		struct fw_log_header h;
+		if (!strstr(names[i], mid) ||
+		    (nbefore && bsearch(&names[i], before, (size_t)nbefore, sizeof *before, fw_cmp_name)))
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path)
+			continue;
+		int fd = openat(dfd, names[i], O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && fw_run_log(fd, path, run_start_ns, 0) && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+		    !memcmp(h.magic, FW_LOG_MAGIC, sizeof h.magic) && h.version == FW_LOG_VERSION &&
+		    h.pid == (uint32_t)pid && h.start_mono_ns >= best_start) {
+			best = i;
+			best_start = h.start_mono_ns;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	int fd = best >= 0 ? openat(dfd, names[best], O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+	struct fw_log_header h;
+	if (fd >= 0 && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+	    (h.flags & (FW_LOGF_EXITED | FW_LOGF_CLOSED)) != FW_LOGF_CLOSED) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint32_t st = (uint32_t)status;
+		uint64_t end = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		uint32_t flags = h.flags | FW_LOGF_REAPED;
+		if (pwrite(fd, &st, sizeof st, offsetof(struct fw_log_header, reaped_status)) < 0 ||
+		    (!h.end_mono_ns && pwrite(fd, &end, sizeof end, offsetof(struct fw_log_header, end_mono_ns)) < 0) ||
+		    pwrite(fd, &flags, sizeof flags, offsetof(struct fw_log_header, flags)) < 0)
+			warn("%s/%s", fw_safe(dir), fw_safe(names[best]));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	fw_logs_free(names, n);
+}
+
+/* A wait status from waitid's siginfo. */
+static int fw_si_status(const siginfo_t *si)
+{
+	return si->si_code == CLD_EXITED ? (si->si_status & 0xff) << 8
+	       : si->si_code == CLD_DUMPED ? (si->si_status & 0x7f) | 0x80
+					  : si->si_status & 0x7f;
+}
+
+/* Wait for the command; its wait status. It stays a zombie (WNOWAIT),
+ * holding its pid, until its log says how it ended, the signals are
+ * blocked and fw_child cleared, so a forwarded signal can only ever reach
+ * it. */
+static int fw_wait(pid_t pid, const char *dir, char **before, int nbefore, uint64_t run_start_ns)
 {
 	siginfo_t si;
 	int status;
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
 		if (errno != EINTR)
 			err(1, "waitid");
+	fw_reaped(dir, before, nbefore, pid, fw_si_status(&si), run_start_ns);
 	sigset_t block, old;
 	sigfillset(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
@@ -745,89 +845,6 @@ static int fw_wait(pid_t pid)
 		if (errno != EINTR)
 			err(1, "waitpid");
 	return status;
-}
-
-/* Whether the log open on fd, named `name` in dir, is one this run made:
- * a regular file (not a symbolic link, FIFO...) owned by the user this
- * run's processes write as, whose process started after the run did (by
- * the header's CLOCK_MONOTONIC start). Its name was not there before the
- * run either (fw_report). Anything else was put there by someone else
- * (another user, in a directory others can write to) or copied or moved in
- * meanwhile: it is ignored, with a warning. */
-static int fw_run_log(int fd, const char *path, uint64_t run_start_ns)
-{
-	struct stat st;
-	struct fw_log_header h;
-	if (fstat(fd, &st) < 0) {
-		warn("%s", fw_safe(path));
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		warnx("%s: not a regular file, not a log of this run: ignored", fw_safe(path));
-		return 0;
-	}
-	if (st.st_uid != geteuid()) {
-		struct passwd *pw = getpwuid(st.st_uid);
-		warnx("%s: owned by user %u%s%s%s, not by this run's user %u: ignored", fw_safe(path),
-		      (unsigned)st.st_uid, pw ? " (" : "", pw ? fw_safe(pw->pw_name) : "", pw ? ")" : "",
-		      (unsigned)geteuid());
-		return 0;
-	}
-	/* A header the reader would refuse is left to it, to say why. */
-	if (pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && !memcmp(h.magic, FW_LOG_MAGIC, sizeof h.magic) &&
-	    h.version == FW_LOG_VERSION && h.start_mono_ns < run_start_ns) {
-		warnx("%s: its process started before this run (copied or moved here): ignored",
-		      fw_safe(path));
-		return 0;
-	}
-	return 1;
-}
-
-/* The command ended with `status`: its newest log says so (FW_LOGF_REAPED)
- * when it could not say how itself (a signal killed it). A log closed by
- * an exec into a program fwatch does not follow is left as it is. Only a log of this run, for that pid, found by
- * its name (base.PID.SEQ.fwlog) and checked by its header. */
-static void fw_reaped(const char *dir, char **before, int nbefore, pid_t pid, int status,
-		      uint64_t run_start_ns)
-{
-	int n, best = -1;
-	uint64_t best_start = 0;
-	char **names = fw_logs(dir, &n), mid[24];
-	snprintf(mid, sizeof mid, ".%d.", (int)pid);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	for (int i = 0; i < n && dfd >= 0; i++) {
-		struct fw_log_header h;
-		if (!strstr(names[i], mid) ||
-		    (nbefore && bsearch(&names[i], before, (size_t)nbefore, sizeof *before, fw_cmp_name)))
-			continue;
-		int fd = openat(dfd, names[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0 && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
-		    !memcmp(h.magic, FW_LOG_MAGIC, sizeof h.magic) && h.version == FW_LOG_VERSION &&
-		    h.pid == (uint32_t)pid && h.start_mono_ns >= run_start_ns && h.start_mono_ns >= best_start) {
-			best = i;
-			best_start = h.start_mono_ns;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	int fd = best >= 0 ? openat(dfd, names[best], O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
-	struct fw_log_header h;
-	if (fd >= 0 && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && !(h.flags & (FW_LOGF_EXITED | FW_LOGF_CLOSED))) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		h.end_status = (uint32_t)status;
-		h.end_mono_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		h.flags |= FW_LOGF_REAPED;
-		if (pwrite(fd, &h.flags, sizeof h.flags, offsetof(struct fw_log_header, flags)) < 0 ||
-		    pwrite(fd, &h.end_status, sizeof h.end_status, offsetof(struct fw_log_header, end_status)) < 0 ||
-		    pwrite(fd, &h.end_mono_ns, sizeof h.end_mono_ns, offsetof(struct fw_log_header, end_mono_ns)) < 0)
-			warn("%s/%s", fw_safe(dir), fw_safe(names[best]));
-	}
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	fw_logs_free(names, n);
 }
 
 /* The line (and with -c the table) for the logs that this run added. */
@@ -853,7 +870,7 @@ static void fw_report(const char *dir, char **before, int nbefore, int table, in
 			warnx("%s: a symbolic link, not a log of this run: ignored", fw_safe(p));
 		else if (fd < 0)
 			warn("%s", fw_safe(p));
-		else if (fw_run_log(fd, p, run_start_ns))
+		else if (fw_run_log(fd, p, run_start_ns, 1))
 			fw_summary_add_fd(&s, fd, p);
 		if (fd >= 0)
 			close(fd);
@@ -1281,9 +1298,8 @@ int main(int argc, char **argv)
 		return status;
 	}
 	fw_live_start(dir, before, nbefore);
-	int status = fw_wait(pid);
+	int status = fw_wait(pid, dir, before, nbefore, run_start_ns);
 	fw_live_end(quiet);
-	fw_reaped(dir, before, nbefore, pid, status, run_start_ns);
 
 	if (table || !quiet)
 		fw_report(dir, before, nbefore, table, !quiet, run_start_ns);

@@ -164,7 +164,8 @@ static int fw_follow_main(int view, const char *perfetto, unsigned given, const 
 		err(1, "%s", fw_safe(dir));
 	if (!S_ISDIR(st.st_mode))
 		errx(1, "%s: not a directory", fw_safe(dir));
-	struct sigaction sa = {.sa_handler = fw_on_stop};
+	/* SA_RESTART: a line being written to a slow reader is finished */
+	struct sigaction sa = {.sa_handler = fw_on_stop, .sa_flags = SA_RESTART};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

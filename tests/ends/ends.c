@@ -12,6 +12,10 @@
  *   ends ret N        stat("ret"), then return N from main
  *   ends kill SIG     stat("kill"), then raise SIG
  *   ends hold         stat("hold"), then block reading stdin; exit 0 at EOF
+ *   ends pipe         says its pid on stderr, waits 0.3 s (the reader of its
+ *                     stdout, `true`, is gone by then), writes a line with
+ *                     stdio and returns 0: killed by SIGPIPE in exit's flush,
+ *                     after its exit status was given
  *   ends path PROG    execvp PROG through a PATH whose first two
  *                     directories lack it */
 #define _GNU_SOURCE
@@ -23,6 +27,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *self;
@@ -176,10 +181,17 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "pipe")) {
+		fprintf(stderr, "%d\n", (int)getpid());
+		struct timespec t = {0, 300000000};
+		nanosleep(&t, NULL);
+		printf("a line for a reader that is gone\n");
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "path")) {
 		execvp(argv[2], argv + 2);
 		return 127;
 	}
-	fprintf(stderr, "usage: ends family|ret N|kill SIG|hold|path PROG\n");
+	fprintf(stderr, "usage: ends family|ret N|kill SIG|hold|pipe|path PROG\n");
 	return 2;
 }

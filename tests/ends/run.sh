@@ -98,9 +98,10 @@ orphan=$(printf '%s\n' "$out" | awk '$1 == "orphan" { print $2 }')
 gone "$orphan" || notok "family: the orphan $orphan is gone"
 while read -r what pid words; do
 	case $what in
-	exit | _exit | return | quick_exit) ended "family: $what" "$pid" "$words" itself "$L" ;;
-	sig* | grandchild) ended "family: $what" "$pid" "$words" parent "$L" ;;
-	parent | orphans-parent) ended "family: $what" "$pid" "$words" itself "$L" ;;
+	# every child's parent waited: its word is taken (the child's own
+	# status agrees, where it gave one)
+	exit | _exit | return | quick_exit | sig* | grandchild | parent | orphans-parent)
+		ended "family: $what" "$pid" "$words" parent "$L" ;;
 	orphan) ended "family: $what (nobody waited)" "$pid" unknown - "$L" ;;
 	esac
 done <<<"$out"
@@ -130,7 +131,17 @@ ended "top" "$pid" SIGTERM fwatch-run "$L"
 rc=$?
 pid=$(ls "$T/top3" | sed -n 's/^ends\.\([0-9]*\)\..*/\1/p' | head -n 1)
 check "top: exit 3, as \$? says" "3" "$rc"
-ended "top" "$pid" "exit 3" itself "$T/top3"
+ended "top" "$pid" "exit 3" fwatch-run "$T/top3"
+
+# --- killed after it gave its exit status: SIGPIPE in exit's flush ---
+want=$(bash -c '"$1" pipe 2>/dev/null | true; echo "${PIPESTATUS[0]}"' _ "$ENDS")
+check "pipe: untraced, bash's PIPESTATUS says SIGPIPE (141)" 141 "$want"
+(cd "$T" && "$RUN" -q -o "$T/pipe1" sh -c "'$ENDS' pipe 2>'$T/pipe1.pid' | true")
+ended "pipe, under a shell: the shell's wait said SIGPIPE (its exit status 0 was not its end)" \
+	"$(cat "$T/pipe1.pid")" SIGPIPE parent "$T/pipe1"
+(cd "$T" && "$RUN" -q -o "$T/pipe2" "$ENDS" pipe 2>"$T/pipe2.pid" | true; echo "${PIPESTATUS[0]}" >"$T/pipe2.rc")
+check "pipe, the command of fwatch-run: it exits as bash's PIPESTATUS said untraced" "$want" "$(cat "$T/pipe2.rc")"
+ended "pipe, the command of fwatch-run" "$(head -n 1 "$T/pipe2.pid")" SIGPIPE fwatch-run "$T/pipe2"
 
 # --- still running when the logs are read ---
 L=$T/hold

@@ -113,6 +113,23 @@ check "--live, 1002 processes: every one's calls, each once, as --trace reads th
 	"$(grep -v '^fwatch:' "$T/many.out" | strip | sort | md5sum) $(grep -v '^fwatch:' "$T/many.out" | awk '{ print $2 }' | sort -u | wc -l)"
 rm -rf "$T/many"
 
+# --- a record longer than a chunk, and a signal handler's records ---
+# flood long: a stat of a 4,200-byte path (a record of two chunks), then
+# 300 stat("/"); flood sig: 40,000 stat("/") while a 50 us timer's
+# handler stats "/sig" (its records in chunks of their own, the thread
+# back in its chunk after). Every stat the program says it made is
+# printed, each once, none said skipped.
+for mode in "long 300" "sig 40000"; do
+	set -- $mode
+	(cd "$T" && "$RUN" -o "$T/$1" --live="$T/$1.out" "$FLOOD" $mode >"$T/$1.stdout" 2>"$T/$1.err")
+	check "--live, flood $1: every stat the program made printed, none skipped" \
+		"$(cat "$T/$1.stdout") 0" \
+		"$(grep -c '^[0-9:.]* [0-9]* stat(' "$T/$1.out") $(sed -nE 's/^fwatch-run: --live: [0-9]+ lines? printed, ([0-9]+) skipped.*/\1/p' "$T/$1.err")"
+	check "--live, flood $1: every line once, as --trace reads them from the logs" \
+		"$("$SUM" --trace "$T/$1" | strip | sort | md5sum)" "$(grep -v '^fwatch:' "$T/$1.out" | strip | sort | md5sum)"
+	rm -rf "$T/$1"
+done
+
 # --- filters: -Z on fwatch-run ---
 (cd "$T" && "$RUN" -q -o "$T/flt" --live="$T/flt.out" -Z ls /nonexistent1 / /nonexistent2 >/dev/null 2>&1)
 check "--live -Z: only the calls that failed, as --trace -Z reads them" \
@@ -163,5 +180,36 @@ check "flood, slow pipe: the program ran" "0 8000000" "$rc $(cat "$T/fl2.stdout"
 check "flood, slow pipe: lines read + lines said skipped = the records" "$(records "$T/fl2")" "$((nlines + nskipped))"
 check "flood, slow pipe: lines were skipped, and fwatch-run said how many" \
 	"yes $nskipped" "$([ "$nskipped" -gt 0 ] && echo yes || echo no) $(sed -nE 's/^fwatch-run: --live: [0-9]+ lines? printed, ([0-9]+) skipped.*/\1/p' "$T/fl2.err")"
+
+# --- --follow --json to a slow reader: every line JSON, the skipped said apart ---
+mkdir "$T/fj"
+mkfifo "$T/fj.fifo"
+python3 -c '
+import json, sys, time
+good = bad = 0
+with open(sys.argv[1]) as f:
+    for line in f:
+        try:
+            json.loads(line)
+            good += 1
+        except ValueError:
+            bad += 1
+        if good % 2000 == 0:
+            time.sleep(0.01)
+print(good, bad)' "$T/fj.fifo" >"$T/fj.count" &
+reader=$!
+"$SUM" --follow --json "$T/fj" >"$T/fj.fifo" 2>"$T/fj.err" &
+fol=$!
+sleep 0.2
+(cd "$T" && LD_PRELOAD=$LIB FWATCH_DIR=$T/fj "$FLOOD" 4 100000 >/dev/null)
+sleep 0.5
+kill -INT "$fol"
+wait "$fol"
+rc=$?
+wait "$reader"
+read -r good bad <"$T/fj.count"
+said=$(sed -nE 's/^fwatch: ([0-9]+) lines? skipped.*/\1/p' "$T/fj.err" | awk '{ n += $1 } END { print n + 0 }')
+check "--follow --json to a slow reader: exit 0, every line JSON, lines + said skipped = the records" \
+	"0 0 $(records "$T/fj")" "$rc $bad $((good + said))"
 
 tap_end
