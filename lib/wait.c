@@ -13,24 +13,29 @@
 #include "fwatch.h"
 #include "fwatch_calls.h"
 
-static void fw_waited(enum fw_id id, uint64_t t0, pid_t pid, int status, int ret)
+/* A wait that reported on child (its status), recorded with the result
+ * ret of the real call. */
+static void fw_waited(enum fw_id id, uint64_t t0, pid_t child, int status, int ret)
 {
-	struct fw_call c = {.id = id, .fd = FW_NOFD, .ret = ret, .a1 = (uint32_t)pid, .a2 = (uint32_t)status,
+	struct fw_call c = {.id = id, .fd = FW_NOFD, .ret = ret, .a1 = (uint32_t)child, .a2 = (uint32_t)status,
 			    .t0 = t0, .t1 = fw_now()};
 	int e = errno;
 	fw_record(&c);
 	errno = e;
 }
 
+/* wait, waitpid, wait3, wait4: r is the child, or 0 or -1 for none. */
+static pid_t fw_wait_end(enum fw_id id, int want, uint64_t t0, pid_t r, const int *status)
+{
+	if (want && r > 0)
+		fw_waited(id, t0, r, *status, r);
+	return r;
+}
+
 /* The status given, or a place for it when the caller gave none. */
-#define FW_WAIT(id, call, pidexpr)                                             \
-	int st_ = 0, *sp_ = status ? status : &st_;                            \
-	int want_ = fw_wants(id);                                              \
-	uint64_t t0_ = want_ ? fw_now() : 0;                                   \
-	pid_t r_ = (call);                                                     \
-	if (want_ && r_ > 0)                                                   \
-		fw_waited(id, t0_, (pidexpr), *sp_, r_);                       \
-	return r_
+#define FW_WAIT_BEGIN(id)                                                      \
+	int st_ = 0, *sp_ = status ? status : &st_, want_ = fw_wants(id);      \
+	uint64_t t0_ = want_ ? fw_now() : 0
 
 typedef pid_t (*fw_wait_fn)(int *);
 typedef pid_t (*fw_waitpid_fn)(pid_t, int *, int);
@@ -40,22 +45,26 @@ typedef int (*fw_waitid_fn)(idtype_t, id_t, siginfo_t *, int);
 
 FW_EXPORT pid_t wait(int *status)
 {
-	FW_WAIT(FW_ID_wait, ((fw_wait_fn)fw_real_get(FW_ID_wait))(sp_), r_);
+	FW_WAIT_BEGIN(FW_ID_wait);
+	return fw_wait_end(FW_ID_wait, want_, t0_, ((fw_wait_fn)fw_real_get(FW_ID_wait))(sp_), sp_);
 }
 
 FW_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
-	FW_WAIT(FW_ID_waitpid, ((fw_waitpid_fn)fw_real_get(FW_ID_waitpid))(pid, sp_, options), r_);
+	FW_WAIT_BEGIN(FW_ID_waitpid);
+	return fw_wait_end(FW_ID_waitpid, want_, t0_, ((fw_waitpid_fn)fw_real_get(FW_ID_waitpid))(pid, sp_, options), sp_);
 }
 
 FW_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 {
-	FW_WAIT(FW_ID_wait3, ((fw_wait3_fn)fw_real_get(FW_ID_wait3))(sp_, options, ru), r_);
+	FW_WAIT_BEGIN(FW_ID_wait3);
+	return fw_wait_end(FW_ID_wait3, want_, t0_, ((fw_wait3_fn)fw_real_get(FW_ID_wait3))(sp_, options, ru), sp_);
 }
 
 FW_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
-	FW_WAIT(FW_ID_wait4, ((fw_wait4_fn)fw_real_get(FW_ID_wait4))(pid, sp_, options, ru), r_);
+	FW_WAIT_BEGIN(FW_ID_wait4);
+	return fw_wait_end(FW_ID_wait4, want_, t0_, ((fw_wait4_fn)fw_real_get(FW_ID_wait4))(pid, sp_, options, ru), sp_);
 }
 
 /* waitid reports in a siginfo: its child and status, as wait would have

@@ -206,14 +206,17 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 	putc(')', f);
 }
 
-/* A signal's name, SIGKILL; its number when it has none. */
+/* A signal's name: SIGKILL, SIGRTMIN+2 (as the system numbers them),
+ * "signal N" for a number with no name. */
 const char *fw_sig_name(int sig, char buf[16])
 {
 	const char *n = sigabbrev_np(sig);
 	if (n)
 		snprintf(buf, 16, "SIG%s", n);
+	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, 16, "SIGRTMIN+%d", sig - SIGRTMIN);
 	else
-		snprintf(buf, 16, "%d", sig);
+		snprintf(buf, 16, "signal %d", sig);
 	return buf;
 }
 

@@ -43,13 +43,6 @@ static void fw_end_status(struct fw_end *e, uint32_t s)
 	e->core = WIFSIGNALED(s) && WCOREDUMP(s);
 }
 
-static uint64_t fw_clock_ns(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Whether the process of p runs on: a log of this machine whose pid is
  * alive and began no later than the image (not a later process that got
  * the pid again), and is no zombie. */

@@ -93,13 +93,6 @@ struct fw_follow {
 	FILE *say; /* where "N lines skipped" goes: the output, or stderr for CSV and JSON */
 };
 
-static uint64_t fw_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void *fw_more(void *v, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
@@ -126,7 +119,7 @@ struct fw_follow *fw_follow_new(const char *dir, const struct fw_opts *o, FILE *
 	f->files = files;
 	f->skip = skip;
 	f->nskip = nskip;
-	f->start = fw_now_ns();
+	f->start = fw_clock_ns(CLOCK_MONOTONIC);
 	f->say = o->fmt == FW_TEXT ? out : stderr;
 	if (!files)
 		f->t = fw_trace_new(out, o->fmt);
@@ -550,7 +543,7 @@ static void fw_poll_print(struct fw_follow *f, const struct fw_item *it, uint64_
 	}
 	fw_bus_jmp = &jb;
 	if (fw_selected(f, l, &it->ev, &res)) {
-		if (check && *until && fw_now_ns() > *until)
+		if (check && *until && fw_clock_ns(CLOCK_MONOTONIC) > *until)
 			*until = 0;
 		if (*until)
 			fw_print(f, l, &it->ev, &res);
@@ -570,7 +563,7 @@ void fw_follow_poll(struct fw_follow *f, int last)
 		armed = 1;
 	}
 	fw_follow_scan(f, last);
-	uint64_t now = fw_now_ns();
+	uint64_t now = fw_clock_ns(CLOCK_MONOTONIC);
 	int moved = 0;
 	uint8_t *over = calloc(f->n + 1, 1);
 	if (!over)
@@ -586,7 +579,7 @@ void fw_follow_poll(struct fw_follow *f, int last)
 			fw_poll_read(f, i, over[i], now);
 	if (f->nb)
 		qsort(f->batch, f->nb, sizeof *f->batch, fw_by_time);
-	uint64_t until = fw_now_ns() + FW_PRINT_NS;
+	uint64_t until = fw_clock_ns(CLOCK_MONOTONIC) + FW_PRINT_NS;
 	for (size_t i = 0; i < f->nb; i++)
 		fw_poll_print(f, &f->batch[i], &until, (i & 63) == 0);
 	/* logs whose writers are done, read to their end, let go */

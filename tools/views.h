@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "model.h"
 #include "summary.h"
@@ -24,6 +25,14 @@ static inline void fw_version(const char *name)
 {
 	printf("%s (fwatch) %s\n", name, FW_VERSION);
 	exit(0);
+}
+
+/* A clock's time in nanoseconds. */
+static inline uint64_t fw_clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* escape.c: every string that comes from a log goes out through these. */
