@@ -310,8 +310,10 @@ int main(int argc, char **argv)
 		      fw_honour_views[fw_honour_view(view)].name);
 		usage(stderr, 2);
 	}
-	if (follow)
+	if (follow) {
+		free(calls);
 		return fw_follow_main(view, perfetto, given, &o, argc - optind, argv[optind]);
+	}
 	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0, given);
 
 	static struct fw_model m;
