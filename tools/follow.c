@@ -55,6 +55,7 @@ struct fw_live {
 	char *name;
 	int fd;
 	int opened, done;
+	int begun; /* its replay has its parent's descriptors (at its first call) */
 	struct fw_proc p;
 	struct fw_replay r;
 	struct fw_chunk *ch;
@@ -191,9 +192,9 @@ static void fw_follow_scan(struct fw_follow *f, int last)
 
 /* The image this one came from, among those followed: for a fork child
  * its parent's latest; for an image that began with an exec, the latest
- * earlier one of its pid (an exec), else its parent's (a spawn). Its
- * descriptors as the follower has read them so far (not as they were at
- * the fork: the follower has not read further, or has read beyond). */
+ * earlier one of its pid (an exec), else its parent's (a spawn). It takes
+ * the descriptors that one's replay has at its own first call (a reading's
+ * calls are replayed in time order), not exactly those of the fork. */
 static void fw_live_inherit(struct fw_follow *f, struct fw_live *l)
 {
 	const struct fw_log_header *h = &l->p.log.hdr;
@@ -202,7 +203,7 @@ static void fw_live_inherit(struct fw_follow *f, struct fw_live *l)
 	for (size_t i = 0; i < f->n; i++) {
 		struct fw_live *o = f->lv[i];
 		const struct fw_log_header *oh = &o->p.log.hdr;
-		if (o == l || !o->opened || o->done || oh->start_mono_ns > h->start_mono_ns)
+		if (o == l || !o->begun || o->done || oh->start_mono_ns > h->start_mono_ns)
 			continue;
 		int same = !h->fork_tick && oh->pid == h->pid;
 		if (!same && oh->pid != h->ppid)
@@ -248,8 +249,6 @@ static int fw_live_map(struct fw_follow *f, struct fw_live *l, int last, int *mo
 		p->parent = -1;
 		l->next = (h->data_start + FW_LOG_CHUNK - 1) / FW_LOG_CHUNK * FW_LOG_CHUNK;
 		l->opened = 1;
-		fw_live_inherit(f, l);
-		fw_replay_begin(&l->r, p);
 	}
 	return 0;
 }
@@ -301,6 +300,13 @@ static int fw_late(const struct fw_follow *f, const struct fw_event *ev, uint64_
 static int fw_selected(struct fw_follow *f, struct fw_live *l, const struct fw_event *ev, struct fw_res *res)
 {
 	const struct fw_filter *flt = &f->o->filter;
+	if (!l->begun) {
+		/* at its first call in time order: its parent's calls before
+		 * it (the open of the directory it inherits) are replayed */
+		fw_live_inherit(f, l);
+		fw_replay_begin(&l->r, &l->p);
+		l->begun = 1;
+	}
 	fw_replay_event(&l->r, ev, res);
 	return fw_filter_proc(flt, &l->p) && fw_filter_event(flt, ev) &&
 	       (!fw_filter_needs_paths(flt) || fw_filter_res(flt, res));
@@ -458,7 +464,7 @@ static int fw_by_time(const void *a, const void *b)
 
 static void fw_live_close(struct fw_live *l)
 {
-	if (l->opened)
+	if (l->begun)
 		fw_replay_end(&l->r);
 	fw_log_close(&l->p.log);
 	if (l->fd >= 0)

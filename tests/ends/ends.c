@@ -16,6 +16,8 @@
  *                     stdout, `true`, is gone by then), writes a line with
  *                     stdio and returns 0: killed by SIGPIPE in exit's flush,
  *                     after its exit status was given
+ *   ends inherit      opens /etc, forks a child that fstatat's "hostname"
+ *                     relative to it, waits for it (for tests/live)
  *   ends path PROG    execvp PROG through a PATH whose first two
  *                     directories lack it */
 #define _GNU_SOURCE
@@ -188,10 +190,18 @@ int main(int argc, char **argv)
 		printf("a line for a reader that is gone\n");
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "inherit")) {
+		int d = open("/etc", O_RDONLY | O_DIRECTORY);
+		pid_t p = child();
+		if (p == 0)
+			_exit(fstatat(d, "hostname", &st, 0) != 0);
+		int s;
+		return waitpid(p, &s, 0) != p || s != 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "path")) {
 		execvp(argv[2], argv + 2);
 		return 127;
 	}
-	fprintf(stderr, "usage: ends family|ret N|kill SIG|hold|pipe|path PROG\n");
+	fprintf(stderr, "usage: ends family|ret N|kill SIG|hold|pipe|inherit|path PROG\n");
 	return 2;
 }

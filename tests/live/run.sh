@@ -105,6 +105,19 @@ check "--follow: nothing on stderr" "" "$(cat "$T/seq.err" "$T/seqf.err" "$T/seq
 check "--follow --files: each path once, the paths --files lists" \
 	"$("$SUM" --files "$T/seq")" "$(sort "$T/seqf.out")"
 
+# --- a descriptor a fork child inherits: its path from the parent's open ---
+mkdir "$T/inh"
+"$SUM" --follow --files "$T/inh" >"$T/inh.out" 2>&1 &
+fol=$!
+sleep 0.2
+(cd "$T" && LD_PRELOAD=$LIB FWATCH_DIR=$T/inh "$ENDS" inherit)
+sleep 0.5
+kill -INT "$fol"
+wait "$fol"
+check "--follow --files: the child's fstatat on the directory its parent opened, resolved" \
+	"$("$SUM" --files "$T/inh")" "$(sort "$T/inh.out")"
+check "--follow --files: /etc/hostname among them" 1 "$(grep -cx /etc/hostname "$T/inh.out")"
+
 # --- a thousand short processes: logs appearing and closed all the time ---
 (cd "$T" && "$RUN" -q -o "$T/many" --live="$T/many.out" sh -c 'for i in $(seq 1000); do /bin/true; done')
 # (1002 processes: the shell, seq, and 1000 true)
