@@ -252,7 +252,7 @@ execs = sorted((e["pid"], e["name"], e["args"].get("end_seen_by")) for e in ev i
 ok = (len(x) == int(sys.argv[2]) and len(m) == 9 and all("ts" in e and "dur" in e and "tid" in e for e in x)
       and names == {P: "prog", C1: "prog → prog", C2: "prog → static"}
       and execs == sorted([(C1, "exec prog", None), (C2, "exec static", None),
-                           (P, "exit 0", "itself"), (C1, "exit 0", "itself"), (C2, "exit 0", "parent")]))
+                           (P, "exit 0", "itself"), (C1, "exit 0", "parent"), (C2, "exit 0", "parent")]))
 print("ok" if ok else (len(x), len(m), names, execs))' "$T/trace.json" "$TOTAL" "$P" "$C1" "$C2")"
 check "--perfetto alone prints nothing" "" "$(cat "$T/stdout")"
 
