@@ -1,4 +1,4 @@
-/* The filters every view obeys: -p PID, -c COMM, -e CALLS, -P PATH and
+/* The filters every view obeys: -p PID, -c COMM, -k KEY, -e CALLS, -P PATH and
  * --failed-only / --ok-only. A process filter drops whole logs; the others
  * drop calls, after the replay has seen them (a chdir still moves the
  * directory even when chdir is not shown). */
@@ -86,6 +86,28 @@ void fw_filter_comm(struct fw_filter *f, const char *comm)
 	f->comms[f->ncomms++] = (char *)comm;
 }
 
+/* -k KEY: the processes of the runs fwatch-run -k KEY made. A key no
+ * log can hold is a usage error, not a filter that matches nothing. */
+int fw_filter_key(struct fw_filter *f, const char *key)
+{
+	if (!fw_key_ok(key, strlen(key))) {
+		warnx("-k %s: a key is 1 to %u printable characters, no space or '/'", fw_safe(key), FW_KEY_MAX);
+		return -1;
+	}
+	f->keys = fw_grow(f->keys, f->nkeys, sizeof *f->keys);
+	f->keys[f->nkeys++] = (char *)key;
+	return 0;
+}
+
+static int fw_filter_has_key(const struct fw_filter *f, const struct fw_proc *p)
+{
+	for (size_t i = 0; i < f->nkeys; i++)
+		if (strlen(f->keys[i]) == p->log.hdr.key_len &&
+		    !memcmp(f->keys[i], fw_log_key(&p->log), p->log.hdr.key_len))
+			return 1;
+	return !f->nkeys;
+}
+
 /* -P takes paths the way the logs' paths come out of resolution: absolute
  * (a relative one is taken from here) and normalised. */
 void fw_filter_path(struct fw_filter *f, const char *path)
@@ -114,7 +136,7 @@ int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p)
 	int ok = !f->npids;
 	for (size_t i = 0; i < f->npids && !ok; i++)
 		ok = p->log.hdr.pid == f->pids[i];
-	if (!ok)
+	if (!ok || !fw_filter_has_key(f, p))
 		return 0;
 	if (!f->ncomms)
 		return 1;
@@ -196,6 +218,14 @@ void fw_filter_report(const struct fw_filter *f, const struct fw_model *m, const
 			k++;
 		if (k == m->n)
 			warnx("no process matches -c %s", fw_safe(f->comms[i]));
+	}
+	for (size_t i = 0; i < f->nkeys; i++) {
+		struct fw_filter one = {.nkeys = 1, .keys = &f->keys[i]};
+		size_t k = 0;
+		while (k < m->n && !fw_filter_has_key(&one, &m->procs[k]))
+			k++;
+		if (k == m->n)
+			warnx("no process matches -k %s", f->keys[i]);
 	}
 	if (f->calls_given) {
 		int any = 0;

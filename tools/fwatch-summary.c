@@ -18,7 +18,7 @@ static void usage(FILE *f, int status)
 	fprintf(f,
 		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
 		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
-		"                      [-p PID] [-c|--comm COMM] [-e CALLS] [-P PATH]\n"
+		"                      [-p PID] [-c|--comm COMM] [-k KEY] [-e CALLS] [-P PATH]\n"
 		"                      [--failed-only|--ok-only] LOG|DIR...\n"
 		"       fwatch-summary --follow [--trace|--files] [--csv|--json] [filters] DIR\n"
 		"Read fwatch logs (and every *.fwlog file under the given directories) and\n"
@@ -37,6 +37,7 @@ static void usage(FILE *f, int status)
 		"  -v              --files: calls, errors and actions per path\n"
 		"  -p PID          only these processes (repeat, or PID,PID...)\n"
 		"  -c, --comm COMM only processes of this program name (repeatable)\n"
+		"  -k, --key KEY   only processes of runs made with fwatch-run -k KEY (repeatable)\n"
 		"  -e CALLS        only these functions or %%classes; !CALLS: all but these\n"
 		"  -P PATH         only calls on PATH or below it (repeatable)\n"
 		"  -Z, --failed-only   only calls that failed\n"
@@ -193,6 +194,7 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, FW_OPT_JSON},
 		{"perfetto", required_argument, NULL, FW_OPT_PERFETTO},
 		{"comm", required_argument, NULL, FW_OPT_COMM},
+		{"key", required_argument, NULL, 'k'},
 		{"follow", no_argument, NULL, FW_OPT_FOLLOW},
 		{"failed-only", no_argument, NULL, 'Z'},
 		{"ok-only", no_argument, NULL, 'z'},
@@ -213,7 +215,7 @@ int main(int argc, char **argv)
 	fw_filter_init(&o.filter);
 	/* getopt's messages carry argv[0]; err(3)'s the short name: the same */
 	argv[0] = program_invocation_short_name;
-	while ((c = getopt_long(argc, argv, "S:vp:c:e:P:ZzhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:vp:c:k:e:P:ZzhV", opts, NULL)) != -1) {
 		switch (c) {
 		case FW_OPT_FILES:
 		case FW_OPT_BY_FILE:
@@ -272,6 +274,10 @@ int main(int argc, char **argv)
 			/* fall through */
 		case FW_OPT_COMM:
 			fw_filter_comm(&o.filter, optarg);
+			break;
+		case 'k':
+			if (fw_filter_key(&o.filter, optarg) < 0)
+				usage(stderr, 2);
 			break;
 		case 'e':
 			if (fw_filter_calls(&o.filter, optarg) < 0)

@@ -218,6 +218,8 @@ struct fw_filter {
 	size_t npids;
 	char **comms;
 	size_t ncomms;
+	char **keys;                /* -k: the runs' keys (fwatch-run -k) */
+	size_t nkeys;
 	uint8_t calls[FW_ID_COUNT]; /* 1: selected; all 1 without -e */
 	char **paths;               /* -P, normalised */
 	size_t npaths;
@@ -230,6 +232,7 @@ void fw_filter_init(struct fw_filter *f);
 int fw_filter_calls(struct fw_filter *f, const char *list);
 int fw_filter_pid(struct fw_filter *f, const char *list);
 void fw_filter_comm(struct fw_filter *f, const char *comm);
+int fw_filter_key(struct fw_filter *f, const char *key);
 void fw_filter_path(struct fw_filter *f, const char *path);
 int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p);
 /* The call test that needs no paths; then the -P test. */

@@ -9,7 +9,7 @@ set -eu
 B=$(cd "${1:-build}" && pwd)
 N=${BENCH_SUM_N:-10000000}
 REPS=${BENCH_SUM_REPS:-3}
-unset LD_PRELOAD FWATCH_DIR FWATCH_CALLS FWATCH_PATHS
+unset LD_PRELOAD FWATCH_DIR FWATCH_KEY FWATCH_CALLS FWATCH_PATHS
 export LC_ALL=C
 base=${TMPDIR:-/tmp}
 [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
