@@ -16,7 +16,7 @@
 static void usage(FILE *f, int status)
 {
 	fprintf(f,
-		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
+		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace|--sqlite FILE]\n"
 		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
 		"                      [-p PID] [-c|--comm COMM] [-k KEY] [-e CALLS] [-P PATH]\n"
 		"                      [--failed-only|--ok-only] LOG|DIR...\n"
@@ -30,6 +30,7 @@ static void usage(FILE *f, int status)
 		"  --tree          the process tree\n"
 		"  --trace         every call in time order, strace-like\n"
 		"  --perfetto FILE write the calls as a trace for ui.perfetto.dev\n"
+		"  --sqlite FILE   write the processes, calls and files as an SQLite database\n"
 		"  --follow        with --trace or --files and one DIR: the calls of a run in\n"
 		"                  progress, as they are made, until Ctrl-C\n"
 		"  --csv, --json   machine-readable output (--trace --json: JSON Lines)\n"
@@ -48,7 +49,7 @@ static void usage(FILE *f, int status)
 }
 
 enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TREE, FW_OPT_TRACE,
-       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW };
+       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW, FW_OPT_SQLITE };
 
 /* Which options each view honours: an option given to a view that would
  * ignore it is a usage error that names both. The view is the one chosen,
@@ -68,6 +69,7 @@ static const struct {
 	{FW_OPT_OPEN, "--open", FW_H_FORMAT},
 	{FW_OPT_TREE, "--tree", FW_H_FORMAT},
 	{FW_OPT_TRACE, "--trace", FW_H_FORMAT},
+	{FW_OPT_SQLITE, "--sqlite", 0},
 	{FW_OPT_PERFETTO, "--perfetto", 0},
 };
 static const struct {
@@ -193,6 +195,7 @@ int main(int argc, char **argv)
 		{"csv", no_argument, NULL, FW_OPT_CSV},
 		{"json", no_argument, NULL, FW_OPT_JSON},
 		{"perfetto", required_argument, NULL, FW_OPT_PERFETTO},
+		{"sqlite", required_argument, NULL, FW_OPT_SQLITE},
 		{"comm", required_argument, NULL, FW_OPT_COMM},
 		{"key", required_argument, NULL, 'k'},
 		{"follow", no_argument, NULL, FW_OPT_FOLLOW},
@@ -209,7 +212,7 @@ int main(int argc, char **argv)
 	static struct fw_opts o;
 	int view = 0, c, follow = 0;
 	unsigned given = 0;
-	const char *perfetto = NULL;
+	const char *perfetto = NULL, *sqlite = NULL;
 	char *calls = NULL; /* the -e lists, for a message */
 	size_t calls_len = 0;
 	fw_filter_init(&o.filter);
@@ -223,11 +226,14 @@ int main(int argc, char **argv)
 		case FW_OPT_OPEN:
 		case FW_OPT_TREE:
 		case FW_OPT_TRACE:
+		case FW_OPT_SQLITE:
 			if (view && view != c) {
-				warnx("choose one view: --files, --by-file, --failed, --open, --tree or --trace");
+				warnx("choose one view: --files, --by-file, --failed, --open, --tree, --trace or --sqlite");
 				usage(stderr, 2);
 			}
 			view = c;
+			if (c == FW_OPT_SQLITE)
+				sqlite = optarg;
 			break;
 		case FW_OPT_CSV:
 		case FW_OPT_JSON:
@@ -318,6 +324,8 @@ int main(int argc, char **argv)
 		      fw_honour_views[fw_honour_view(view)].name);
 		usage(stderr, 2);
 	}
+	if (sqlite && fw_sqlite_missing)
+		errx(1, "--sqlite: %s", fw_sqlite_missing);
 	if (follow)
 		return fw_follow_main(view, perfetto, given, &o, argc - optind, argv[optind]);
 	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0, given);
@@ -360,6 +368,10 @@ int main(int argc, char **argv)
 		break;
 	case FW_OPT_TRACE:
 		fw_view_trace(&m, &o, stdout);
+		break;
+	case FW_OPT_SQLITE:
+		if (fw_view_sqlite(&m, &o, sqlite) < 0)
+			return 1;
 		break;
 	default:
 		if (!table)

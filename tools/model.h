@@ -172,6 +172,9 @@ void fw_note_wait(struct fw_model *m, const struct fw_proc *p, const struct fw_e
  * what its parent's wait said, or unknown. */
 void fw_untraced_end(const struct fw_model *m, const struct fw_proc *p, const struct fw_untraced *u,
 		     struct fw_end *e);
+/* A monotonic time of p's (its begin, its end) on the wall clock, ns
+ * since the epoch, by its log's start. */
+uint64_t fw_wall_ns(const struct fw_proc *p, uint64_t mono_ns);
 /* The end in words, for the text views: "exit 3", "SIGKILL (core)",
  * "exec", "running", "detached", "unknown". */
 const char *fw_end_text(const struct fw_end *e, char buf[48]);
@@ -266,6 +269,9 @@ enum {
 };
 #define FW_ACT(a) (1u << FW_ACT_BIT_##a)
 extern const char *const fw_action_names[FW_ACT_COUNT];
+/* "read,write": the names of the actions a, comma-separated, in buf;
+ * their length. */
+size_t fw_actions_text(uint32_t a, char *buf, size_t cap);
 /* The actions on the first (which == 0) or second path of a call that worked. */
 unsigned fw_actions(const struct fw_event *ev, int which);
 /* The call names its first path only as a string to store (symlink's

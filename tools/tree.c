@@ -92,7 +92,6 @@ static void fw_node_times(const struct fw_tree *x, const struct fw_node *nd, uin
 			  uint64_t *wall, struct fw_end *e)
 {
 	const struct fw_proc *p = &x->m->procs[nd->proc];
-	const struct fw_log_header *h = &p->log.hdr;
 	uint64_t begin = nd->untraced >= 0 ? p->untraced[nd->untraced].mono_ns : p->begin_ns;
 	if (nd->untraced >= 0)
 		fw_untraced_end(x->m, p, &p->untraced[nd->untraced], e);
@@ -100,7 +99,7 @@ static void fw_node_times(const struct fw_tree *x, const struct fw_node *nd, uin
 		*e = p->end;
 	/* the header's wall-clock start, moved back to the fork for a fork
 	 * child, on to the exec for a program fwatch could not follow */
-	*start = h->start_wall_ns + begin - h->start_mono_ns;
+	*start = fw_wall_ns(p, begin);
 	*wall = e->mono_ns > begin ? e->mono_ns - begin : 0;
 }
 
