@@ -40,16 +40,7 @@ struct fw_files {
 
 static struct fw_pstat *fw_pstat(struct fw_files *x, uint32_t id)
 {
-	if (id >= x->cap) {
-		uint32_t n = x->cap ? x->cap : 4096;
-		while (n <= id)
-			n *= 2;
-		x->st = realloc(x->st, n * sizeof *x->st);
-		if (!x->st)
-			err(1, "malloc");
-		memset(x->st + x->cap, 0, (n - x->cap) * sizeof *x->st);
-		x->cap = n;
-	}
+	x->st = fw_grow_zeroed(x->st, &x->cap, id, sizeof *x->st, 4096);
 	return &x->st[id];
 }
 

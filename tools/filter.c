@@ -167,16 +167,7 @@ static int fw_path_selected(const struct fw_filter *f, uint32_t id)
 	static uint32_t cap;
 	if (!id)
 		return 0;
-	if (id >= cap) {
-		uint32_t n = cap ? cap : 1024;
-		while (n <= id)
-			n *= 2;
-		memo = realloc(memo, n);
-		if (!memo)
-			err(1, "malloc");
-		memset(memo + cap, 0, n - cap);
-		cap = n;
-	}
+	memo = fw_grow_zeroed(memo, &cap, id, 1, 1024);
 	if (!memo[id]) {
 		size_t len;
 		const char *s = fw_path_str(id, &len);
@@ -199,6 +190,15 @@ int fw_filter_res(const struct fw_filter *f, const struct fw_res *res)
 	return fw_path_selected(f, res->path) || fw_path_selected(f, res->path2);
 }
 
+/* Does the process filter `one` select some process of m? */
+static int fw_filter_any(const struct fw_filter *one, const struct fw_model *m)
+{
+	for (size_t k = 0; k < m->n; k++)
+		if (fw_filter_proc(one, &m->procs[k]))
+			return 1;
+	return 0;
+}
+
 /* A filter that selects nothing is said so, once the views have run (the
  * -P test is made by their replay): each -p and -c that no log has, the -e
  * list when no selected log holds such a call, each -P no call was under. */
@@ -211,22 +211,12 @@ void fw_filter_report(const struct fw_filter *f, const struct fw_model *m, const
 		if (k == m->n)
 			warnx("no process matches -p %u", f->pids[i]);
 	}
-	for (size_t i = 0; i < f->ncomms; i++) {
-		struct fw_filter one = {.ncomms = 1, .comms = &f->comms[i]};
-		size_t k = 0;
-		while (k < m->n && !fw_filter_proc(&one, &m->procs[k]))
-			k++;
-		if (k == m->n)
+	for (size_t i = 0; i < f->ncomms; i++)
+		if (!fw_filter_any(&(struct fw_filter){.ncomms = 1, .comms = &f->comms[i]}, m))
 			warnx("no process matches -c %s", fw_safe(f->comms[i]));
-	}
-	for (size_t i = 0; i < f->nkeys; i++) {
-		struct fw_filter one = {.nkeys = 1, .keys = &f->keys[i]};
-		size_t k = 0;
-		while (k < m->n && !fw_filter_has_key(&one, &m->procs[k]))
-			k++;
-		if (k == m->n)
+	for (size_t i = 0; i < f->nkeys; i++)
+		if (!fw_filter_any(&(struct fw_filter){.nkeys = 1, .keys = &f->keys[i]}, m))
 			warnx("no process matches -k %s", f->keys[i]);
-	}
 	if (f->calls_given) {
 		int any = 0;
 		for (size_t k = 0; k < m->n && !any; k++)

@@ -16,11 +16,12 @@
 static void usage(FILE *f, int status)
 {
 	fprintf(f,
-		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace|--sqlite FILE]\n"
+		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
 		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
 		"                      [-p PID] [-c|--comm COMM] [-k KEY] [-e CALLS] [-P PATH]\n"
 		"                      [--failed-only|--ok-only] LOG|DIR...\n"
 		"       fwatch-summary --follow [--trace|--files] [--csv|--json] [filters] DIR\n"
+		"       fwatch-summary --sqlite FILE [filters] LOG|DIR...\n"
 		"Read fwatch logs (and every *.fwlog file under the given directories) and\n"
 		"print calls, errors and time per function, or another view:\n"
 		"  --files         every path touched, resolved, sorted; -v: counts and actions\n"

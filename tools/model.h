@@ -27,6 +27,10 @@ void fw_path_memo_forget(void);
  * log tells the path of. */
 uint32_t fw_path_unknown_fd(uint32_t pid, int fd);
 
+/* An array indexed by a number (a path's, mostly) with room for index id:
+ * *cap grows by doubling from `first`, the new elements zeroed. */
+void *fw_grow_zeroed(void *v, uint32_t *cap, uint32_t id, size_t size, uint32_t first);
+
 /* A set of ids (threads), each given a slot 0, 1, ... in the order they
  * were first seen: an open-addressed index, and the last id asked for
  * remembered, since ids come in runs. Zeroed: empty. */

@@ -102,15 +102,7 @@ static void fw_sql_step(struct fw_sql *x, sqlite3_stmt *s, const char *what)
 /* "read,write": the names of a set of actions, made once per set. */
 static const char *fw_sql_actions(struct fw_sql *x, uint32_t a)
 {
-	if (a >= x->nnames) {
-		uint32_t n = x->nnames ? x->nnames : 64;
-		while (n <= a)
-			n *= 2;
-		if (!(x->names = realloc(x->names, n * sizeof *x->names)))
-			err(1, "malloc");
-		memset(x->names + x->nnames, 0, (n - x->nnames) * sizeof *x->names);
-		x->nnames = n;
-	}
+	x->names = fw_grow_zeroed(x->names, &x->nnames, a, sizeof *x->names, 64);
 	if (!x->names[a]) {
 		char buf[256];
 		fw_actions_text(a, buf, sizeof buf);
@@ -170,15 +162,7 @@ static int fw_sql_flags(const struct fw_event *ev, int64_t *v)
 
 static void fw_sql_file_add(struct fw_sql *x, uint32_t id, const struct fw_event *ev, unsigned actions)
 {
-	if (id >= x->nfiles) {
-		uint32_t n = x->nfiles ? x->nfiles : 4096;
-		while (n <= id)
-			n *= 2;
-		if (!(x->files = realloc(x->files, n * sizeof *x->files)))
-			err(1, "malloc");
-		memset(x->files + x->nfiles, 0, (n - x->nfiles) * sizeof *x->files);
-		x->nfiles = n;
-	}
+	x->files = fw_grow_zeroed(x->files, &x->nfiles, id, sizeof *x->files, 4096);
 	struct fw_sql_file *f = &x->files[id];
 	f->calls++;
 	f->errors += ev->err != 0;
