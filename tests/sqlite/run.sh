@@ -24,7 +24,7 @@ mkdir "$W"
 check "built without SQLite: --sqlite says so, exit 1, nothing written" \
 	"1 fwatch-summary-nosqlite: --sqlite: this fwatch-summary was built without SQLite (install libsqlite3-dev and rebuild) no" \
 	"$? $(cat "$T/err") $([ -e "$T/no.db" ] && echo written || echo no)"
-if grep -q "without SQLite" <("$SUM" --sqlite "$T/probe.db" "$T" 2>&1); then
+if grep -q "without SQLite" <("$SUM" --sqlite "$T/probe.db" "$T/none" 2>&1); then
 	skip "--sqlite: this fwatch-summary was built without SQLite (libsqlite3-dev is not installed)"
 	tap_end
 fi

@@ -32,9 +32,9 @@ if [ "$got" != "$N" ]; then
 fi
 echo "fwatch-summary on $N records ($(du -m "$W"/logs/*.fwlog | cut -f1) MiB of log on $base), best of $REPS:"
 # --sqlite writes every record as a row (its goal: 10 s for 10M), if
-# this fwatch-summary has SQLite
+# this fwatch-summary has SQLite (built without, it says so at once)
 views=("" --files --by-file --failed --open --tree)
-"$B/fwatch-summary" --sqlite "$W/bench.db" "$W/logs" 2>&1 | grep -q "without SQLite" || views+=("--sqlite $W/bench.db")
+"$B/fwatch-summary" --sqlite "$W/bench.db" "$W/none" 2>&1 | grep -q "without SQLite" || views+=("--sqlite $W/bench.db")
 for view in "${views[@]}"; do
 	best=
 	for _ in $(seq "$REPS"); do
