@@ -1,10 +1,9 @@
 /* --sqlite FILE: the selected processes, calls and files as an SQLite
  * database, for queries the views do not answer. The schema is below, in
  * fw_schema, and documented in fwatch-summary(1). Written in one
- * transaction through prepared statements into a new file beside FILE,
- * which replaces FILE only when complete; the indexes are made after the
- * rows, which is faster than keeping them up to date row by row. Built
- * only with libsqlite3 (FW_HAVE_SQLITE); without it --sqlite says so. */
+ * transaction through prepared statements, many rows each, into a new
+ * file beside FILE, which replaces FILE only when complete. Built only
+ * with libsqlite3 (FW_HAVE_SQLITE); without it --sqlite says so. */
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
