@@ -95,6 +95,11 @@ check "every call's process is a process; the program's calls within its life" "
 	"$(sql "SELECT count(*) FROM calls WHERE process NOT IN (SELECT id FROM processes)") $(
 	sql "SELECT count(*) FROM calls c JOIN processes p ON p.id = c.process WHERE c.via = 'call' AND (c.start < p.start OR (p.end IS NOT NULL AND c.start > p.end))")"
 
+n1=$(sql "SELECT count(*) FROM calls")
+"$SUM" --sqlite "$T/run.db" "$T/logs"
+check "an existing FILE is replaced, not added to; no file left beside it" "0 $n1 run.db" \
+	"$? $(sql "SELECT count(*) FROM calls") $(ls "$T" | grep '^run\.db')"
+
 # --- filters, and a file that cannot be written ---
 "$SUM" --sqlite "$T/none.db" -k other "$T/logs" 2>"$T/err"
 check "-k KEY selects what goes in: none for another key, said" \
