@@ -73,8 +73,17 @@ $(B)/libfwatch-reader.a: $(READER_OBJ)
 $(B)/libfwatch-reader.so: $(READER_OBJ)
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libfwatch-reader.so.$(READER_ABI) -o $@ $(READER_OBJ) $(LDFLAGS)
 
-$(B)/fwatch-summary: tools/fwatch-summary.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
-	$(CC) $(ALL_CFLAGS) -Itools -o $@ tools/fwatch-summary.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS)
+# --sqlite writes with libsqlite3 (libsqlite3-dev); without it (or with
+# HAVE_SQLITE=0) fwatch-summary builds, and --sqlite says it cannot.
+HAVE_SQLITE ?= $(shell printf '\043include <sqlite3.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+ifeq ($(HAVE_SQLITE),1)
+SQLITE_FLAGS := -DFW_HAVE_SQLITE
+SQLITE_LIBS := -lsqlite3
+endif
+
+$(B)/fwatch-summary: tools/fwatch-summary.c tools/sqlite.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(SQLITE_FLAGS) -Itools -o $@ tools/fwatch-summary.c tools/sqlite.c $(TOOL_SRC) \
+		$(B)/libfwatch-reader.a $(LDFLAGS) $(SQLITE_LIBS)
 
 # The planner disassembles libc with Capstone (libcapstone-dev); without it,
 # fwatch-run works but cannot make plans (libc's own calls are not seen).

@@ -859,7 +859,8 @@ report() {
 		echo "tests/summary/bench.sh (\`make bench-summary\` alone): a loop makes the"
 		echo "stat calls under libfwatch.so, the log is checked to hold every one, and"
 		echo "each view of \`fwatch-summary\` is timed (output to /dev/null), the best of"
-		echo "its runs. The design's 1 s target is for the default view, the table."
+		echo "its runs. The design's 1 s target is for the default view, the table;"
+		echo "\`--sqlite\` (a database file on the same filesystem) aims at 10 s."
 		echo
 		echo "    $(head -1 "$SUMOUT")"
 		echo
@@ -868,6 +869,8 @@ report() {
 		awk '$NF == "ms" { print $1, $(NF - 1) }' "$SUMOUT" | while read -r v ms; do
 			if [ "$v" = "(table)" ]; then
 				echo "| table (default) | $(fmt '%.3f s' "$(awk "BEGIN { print $ms / 1000 }")") | ≤ 1 s | $(meets "$ms" 1000) |"
+			elif [ "$v" = --sqlite ]; then
+				echo "| \`$v\` | $(fmt '%.3f s' "$(awk "BEGIN { print $ms / 1000 }")") | ≤ 10 s | $(meets "$ms" 10000) |"
 			else
 				echo "| \`$v\` | $(fmt '%.3f s' "$(awk "BEGIN { print $ms / 1000 }")") | - | - |"
 			fi

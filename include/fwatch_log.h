@@ -31,9 +31,9 @@
 				 * went on running unrecorded */
 
 /* The header is at offset 0. Its fixed part is followed by the strings
- * exe, argv (NUL-separated arguments), cwd and host, each with the length
- * given here, and then by zero padding up to data_start. Records occupy
- * [data_start, tail). */
+ * exe, argv (NUL-separated arguments), cwd, host and key, each with the
+ * length given here, and then by zero padding up to data_start. Records
+ * occupy [data_start, tail). */
 struct fw_log_header {
 	char magic[8];
 	uint32_t version;
@@ -59,7 +59,11 @@ struct fw_log_header {
 	uint32_t reaped_status;   /* with FW_LOGF_REAPED: what fwatch-run's wait said */
 	uint64_t end_mono_ns;     /* CLOCK_MONOTONIC when the image ended (exit, a
 	                           * working exec, or reaped); 0: not known */
-	uint64_t reserved1;
+	uint32_t key_len;         /* bytes of the run's key (fwatch-run -k,
+	                           * FWATCH_KEY), after host; 0: none. Was a
+	                           * reserved zero: logs without a key read the
+	                           * same, and need no new version */
+	uint32_t reserved1;
 };
 
 /* One record per call, 8-byte aligned: 24 bytes, the optional fields that
@@ -128,5 +132,21 @@ struct fw_rec {
  * flagged: the byte after them may be the first of a page the program
  * cannot read. */
 #define FW_PATH_READ 4096u
+
+/* A run's key (fwatch-run -k KEY, as auditctl -k): 1 to FW_KEY_MAX bytes,
+ * each printable ASCII but space and '/', so that it prints the same in
+ * every view and format and can name a file. Writer and reader both hold
+ * a key to this. */
+#define FW_KEY_MAX 64u
+
+static inline int fw_key_ok(const char *s, unsigned long n)
+{
+	if (n < 1 || n > FW_KEY_MAX)
+		return 0;
+	for (unsigned long i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == '/')
+			return 0;
+	return 1;
+}
 
 #endif

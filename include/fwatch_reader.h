@@ -59,6 +59,13 @@ struct fw_event {
 /* Offsets fit 48 bits: the tools pack one with a repeat_back in 64. */
 #define FW_LOG_MAX_SIZE (1ull << 48)
 
+/* The run's key (fwatch-run -k), hdr.key_len bytes after host; none when
+ * hdr.key_len is 0. */
+static inline const char *fw_log_key(const struct fw_log *log)
+{
+	return log->host + log->hdr.host_len;
+}
+
 /* 0 on success; -1 with a message (no file name in it) in err. */
 int fw_log_open(struct fw_log *log, const char *path, char *err, size_t errlen);
 /* The same on a descriptor open for reading, which stays the caller's

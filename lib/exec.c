@@ -26,7 +26,7 @@
 extern char **environ;
 
 /* What a traced child's environment must hold, filled in at start. */
-struct fw_env fw_env = {.lib = "", .given = "", .preload = "", .dir = "", .max = "", .calls = "", .paths = "",
+struct fw_env fw_env = {.lib = "", .given = "", .preload = "", .dir = "", .key = "", .max = "", .calls = "", .paths = "",
 			.audit = "", .plans = ""};
 
 size_t fw_argv_size(char *const *argv, uint32_t *argc, uint16_t *bits)
@@ -89,7 +89,7 @@ struct fw_scratch *fw_scratch_new(size_t nenv)
 {
 	if (fw_sys(SYS_getpid, 0, 0, 0, 0) == fw_pid)
 		fw_scratch_free(__atomic_exchange_n(&fw_orphan, NULL, __ATOMIC_ACQ_REL));
-	size_t size = (sizeof(struct fw_scratch) + (nenv + 8) * sizeof(char *) + 4095) & ~(size_t)4095;
+	size_t size = (sizeof(struct fw_scratch) + (nenv + 9) * sizeof(char *) + 4095) & ~(size_t)4095;
 	struct fw_scratch *sc = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sc == MAP_FAILED)
 		return NULL;
@@ -294,7 +294,7 @@ static char *const *fw_env_strip(char *const *envp, char **out, size_t n, char *
 }
 
 /* An environment for the new program with fwatch in it: envp itself when it
- * has everything, else a copy in `out` (n + 8 entries), with LD_PRELOAD's
+ * has everything, else a copy in `out` (n + 9 entries), with LD_PRELOAD's
  * new value built in `buf`. The caller's array is never changed. */
 static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *buf, size_t cap,
 			       uint16_t *bits)
@@ -303,13 +303,15 @@ static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *bu
 		return fw_env_strip(envp, out, n, buf, cap);
 	if (!fw_env.lib[0])
 		return envp;
-	int have_pre = 0, have_dir = 0, have_max = !fw_env.max[0], have_audit = !fw_env.audit[0],
+	int have_pre = 0, have_dir = 0, have_key = !fw_env.key[0], have_max = !fw_env.max[0], have_audit = !fw_env.audit[0],
 	    have_plans = !fw_env.plans[0], have_calls = !fw_env.calls[0], have_paths = !fw_env.paths[0];
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(envp[i], "LD_PRELOAD=", 11))
 			have_pre = fw_preload_ok(envp[i] + 11) ? 1 : -1;
 		else if (!strncmp(envp[i], "FWATCH_DIR=", 11))
 			have_dir = 1;
+		else if (!strncmp(envp[i], "FWATCH_KEY=", 11))
+			have_key = 1;
 		else if (!strncmp(envp[i], "FWATCH_MAX_MB=", 14))
 			have_max = 1;
 		else if (!strncmp(envp[i], "LD_AUDIT=", 9))
@@ -324,7 +326,7 @@ static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *bu
 	/* FWATCH_PLANS alone is no reason for a copy: a child whose HOME is
 	 * this one's finds the same plans; one whose environment is being
 	 * repaired anyway gets it back */
-	if (have_pre == 1 && have_dir && have_max && have_audit && have_calls && have_paths)
+	if (have_pre == 1 && have_dir && have_key && have_max && have_audit && have_calls && have_paths)
 		return envp;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -337,6 +339,8 @@ static char *const *fw_env_fix(char *const *envp, char **out, size_t n, char *bu
 		out[k++] = fw_env.preload;
 	if (!have_dir)
 		out[k++] = fw_env.dir;
+	if (!have_key)
+		out[k++] = fw_env.key;
 	if (!have_max)
 		out[k++] = fw_env.max;
 	if (!have_audit)

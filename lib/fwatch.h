@@ -400,6 +400,7 @@ struct fw_env {
 	char *given;                     /* the library as LD_PRELOAD named it */
 	char *preload;                   /* "LD_PRELOAD=" lib */
 	char *dir;                       /* "FWATCH_DIR=" absolute directory */
+	char *key;                       /* "FWATCH_KEY=" the run's key, if set */
 	char *max;                       /* "FWATCH_MAX_MB=" value, if it was set */
 	char *calls, *paths;             /* "FWATCH_CALLS=", "FWATCH_PATHS=" likewise */
 	char *audit;                     /* "LD_AUDIT=" value, if it names fwatch's

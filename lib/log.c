@@ -757,6 +757,8 @@ static void fw_env_init(const char *dir)
 	p += fw_put(p, PATH_MAX, info.dli_fname, NULL) + 1;
 	fw_env.preload = fw_env_put(&p, "LD_PRELOAD", lib);
 	fw_env.dir = fw_env_put(&p, "FWATCH_DIR", dir);
+	const char *key = fw_conf("FWATCH_KEY");
+	fw_env.key = key && *key ? fw_env_put(&p, "FWATCH_KEY", key) : "";
 	/* the settings in force (an attached process has them from
 	 * fwatch-run, not from its environment) */
 	static const char *const keep[] = {"FWATCH_MAX_MB", "FWATCH_CALLS", "FWATCH_PATHS"};
@@ -896,6 +898,20 @@ static int fw_open_log(void)
 		h->host_len = (uint32_t)strnlen(u.nodename, sizeof u.nodename);
 		memcpy(s, u.nodename, h->host_len);
 		s += h->host_len;
+	}
+	/* the run's key, checked as the reader will (a hand-set bad one is
+	 * left out, said once per process) */
+	const char *key = fw_conf("FWATCH_KEY");
+	if (key && *key) {
+		size_t kl = strnlen(key, FW_KEY_MAX + 1);
+		if (fw_key_ok(key, kl)) {
+			h->key_len = (uint32_t)kl;
+			memcpy(s, key, kl);
+			s += kl;
+		} else {
+			fw_say("FWATCH_KEY is not 1 to 64 printable characters without space or '/'; "
+			       "no key recorded", NULL);
+		}
 	}
 	h->data_start = (uint64_t)(s - p + 7) & ~7ull;
 

@@ -63,7 +63,7 @@ static int fw_check_header(struct fw_log *log, char *err, size_t errlen)
 			       h->version, FW_LOG_VERSION);
 	if (h->header_size != sizeof *h)
 		return fw_fail(err, errlen, "bad header size %u", h->header_size);
-	uint64_t strings = (uint64_t)h->exe_len + h->argv_len + h->cwd_len + h->host_len;
+	uint64_t strings = (uint64_t)h->exe_len + h->argv_len + h->cwd_len + h->host_len + h->key_len;
 	if (h->data_start % 8 || h->data_start < sizeof *h + strings)
 		return fw_fail(err, errlen, "bad header: strings (%llu bytes) overrun data start %llu",
 			       (unsigned long long)strings, (unsigned long long)h->data_start);
@@ -78,6 +78,9 @@ static int fw_check_header(struct fw_log *log, char *err, size_t errlen)
 	log->argv = log->exe + h->exe_len;
 	log->cwd = log->argv + h->argv_len;
 	log->host = log->cwd + h->cwd_len;
+	if (h->key_len && !fw_key_ok(fw_log_key(log), h->key_len))
+		return fw_fail(err, errlen, "bad header: key of %u bytes is not 1 to %u printable characters",
+			       h->key_len, FW_KEY_MAX);
 	return 0;
 }
 

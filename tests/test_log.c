@@ -2029,6 +2029,13 @@ static void test_reader_header_flips(void **state)
 		} else if (byte < offsetof(struct fw_log_header, end_status)) {
 			cls = 10;
 			w.times = 0;
+		} else if (byte >= offsetof(struct fw_log_header, key_len) &&
+			   byte < offsetof(struct fw_log_header, key_len) + sizeof h.key_len) {
+			/* a key where there was none: the zeros after the strings,
+			 * or past data_start, neither of them a key */
+			cls = 5;
+			w.open_fails = 1;
+			w.kw = strings + h.key_len > h.data_start ? "strings" : "key";
 		} else {
 			cls = 11;
 		}

@@ -36,6 +36,11 @@ void fw_note_wait(struct fw_model *m, const struct fw_proc *p, const struct fw_e
 	m->waits[m->nwaits++] = (struct fw_wait){p->log.hdr.pid, ev->a1, ev->a2, ev->mono_ns + ev->dur_ns};
 }
 
+uint64_t fw_wall_ns(const struct fw_proc *p, uint64_t mono_ns)
+{
+	return p->log.hdr.start_wall_ns + mono_ns - p->log.hdr.start_mono_ns;
+}
+
 static void fw_end_status(struct fw_end *e, uint32_t s)
 {
 	e->how = WIFSIGNALED(s) ? FW_END_KILLED : FW_END_EXITED;

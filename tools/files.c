@@ -40,16 +40,7 @@ struct fw_files {
 
 static struct fw_pstat *fw_pstat(struct fw_files *x, uint32_t id)
 {
-	if (id >= x->cap) {
-		uint32_t n = x->cap ? x->cap : 4096;
-		while (n <= id)
-			n *= 2;
-		x->st = realloc(x->st, n * sizeof *x->st);
-		if (!x->st)
-			err(1, "malloc");
-		memset(x->st + x->cap, 0, (n - x->cap) * sizeof *x->st);
-		x->cap = n;
-	}
+	x->st = fw_grow_zeroed(x->st, &x->cap, id, sizeof *x->st, 4096);
 	return &x->st[id];
 }
 
@@ -95,23 +86,30 @@ static int fw_by_key(const void *a, const void *b)
 			   &fw_sorting->st[y].c, fw_path_str(y, NULL));
 }
 
+size_t fw_actions_text(uint32_t a, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (int i = 0; i < FW_ACT_COUNT; i++)
+		if (a & (1u << i))
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "," : "", fw_action_names[i]);
+	return n;
+}
+
 static void fw_put_actions(FILE *out, enum fw_format fmt, uint32_t a)
 {
 	char buf[256];
 	size_t n = 0;
-	if (fmt == FW_JSON)
+	if (fmt == FW_JSON) {
 		putc('[', out);
-	for (int i = 0; i < FW_ACT_COUNT; i++) {
-		if (!(a & (1u << i)))
-			continue;
-		if (fmt == FW_JSON)
-			fprintf(out, "%s\"%s\"", n++ ? ", " : "", fw_action_names[i]);
-		else
-			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", n ? "," : "", fw_action_names[i]);
-	}
-	if (fmt == FW_JSON)
+		for (int i = 0; i < FW_ACT_COUNT; i++)
+			if (a & (1u << i))
+				fprintf(out, "%s\"%s\"", n++ ? ", " : "", fw_action_names[i]);
 		putc(']', out);
-	else if (fmt == FW_CSV)
+		return;
+	}
+	n = fw_actions_text(a, buf, sizeof buf);
+	if (fmt == FW_CSV)
 		fw_put_csv(out, buf, n);
 	else
 		fprintf(out, "%-30s", n ? buf : "-");

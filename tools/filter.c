@@ -1,4 +1,4 @@
-/* The filters every view obeys: -p PID, -c COMM, -e CALLS, -P PATH and
+/* The filters every view obeys: -p PID, -c COMM, -k KEY, -e CALLS, -P PATH and
  * --failed-only / --ok-only. A process filter drops whole logs; the others
  * drop calls, after the replay has seen them (a chdir still moves the
  * directory even when chdir is not shown). */
@@ -86,6 +86,28 @@ void fw_filter_comm(struct fw_filter *f, const char *comm)
 	f->comms[f->ncomms++] = (char *)comm;
 }
 
+/* -k KEY: the processes of the runs fwatch-run -k KEY made. A key no
+ * log can hold is a usage error, not a filter that matches nothing. */
+int fw_filter_key(struct fw_filter *f, const char *key)
+{
+	if (!fw_key_ok(key, strlen(key))) {
+		warnx("-k %s: a key is 1 to %u printable characters, no space or '/'", fw_safe(key), FW_KEY_MAX);
+		return -1;
+	}
+	f->keys = fw_grow(f->keys, f->nkeys, sizeof *f->keys);
+	f->keys[f->nkeys++] = (char *)key;
+	return 0;
+}
+
+static int fw_filter_has_key(const struct fw_filter *f, const struct fw_proc *p)
+{
+	for (size_t i = 0; i < f->nkeys; i++)
+		if (strlen(f->keys[i]) == p->log.hdr.key_len &&
+		    !memcmp(f->keys[i], fw_log_key(&p->log), p->log.hdr.key_len))
+			return 1;
+	return !f->nkeys;
+}
+
 /* -P takes paths the way the logs' paths come out of resolution: absolute
  * (a relative one is taken from here) and normalised. */
 void fw_filter_path(struct fw_filter *f, const char *path)
@@ -114,7 +136,7 @@ int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p)
 	int ok = !f->npids;
 	for (size_t i = 0; i < f->npids && !ok; i++)
 		ok = p->log.hdr.pid == f->pids[i];
-	if (!ok)
+	if (!ok || !fw_filter_has_key(f, p))
 		return 0;
 	if (!f->ncomms)
 		return 1;
@@ -145,16 +167,7 @@ static int fw_path_selected(const struct fw_filter *f, uint32_t id)
 	static uint32_t cap;
 	if (!id)
 		return 0;
-	if (id >= cap) {
-		uint32_t n = cap ? cap : 1024;
-		while (n <= id)
-			n *= 2;
-		memo = realloc(memo, n);
-		if (!memo)
-			err(1, "malloc");
-		memset(memo + cap, 0, n - cap);
-		cap = n;
-	}
+	memo = fw_grow_zeroed(memo, &cap, id, 1, 1024);
 	if (!memo[id]) {
 		size_t len;
 		const char *s = fw_path_str(id, &len);
@@ -177,6 +190,15 @@ int fw_filter_res(const struct fw_filter *f, const struct fw_res *res)
 	return fw_path_selected(f, res->path) || fw_path_selected(f, res->path2);
 }
 
+/* Does the process filter `one` select some process of m? */
+static int fw_filter_any(const struct fw_filter *one, const struct fw_model *m)
+{
+	for (size_t k = 0; k < m->n; k++)
+		if (fw_filter_proc(one, &m->procs[k]))
+			return 1;
+	return 0;
+}
+
 /* A filter that selects nothing is said so, once the views have run (the
  * -P test is made by their replay): each -p and -c that no log has, the -e
  * list when no selected log holds such a call, each -P no call was under. */
@@ -189,14 +211,12 @@ void fw_filter_report(const struct fw_filter *f, const struct fw_model *m, const
 		if (k == m->n)
 			warnx("no process matches -p %u", f->pids[i]);
 	}
-	for (size_t i = 0; i < f->ncomms; i++) {
-		struct fw_filter one = {.ncomms = 1, .comms = &f->comms[i]};
-		size_t k = 0;
-		while (k < m->n && !fw_filter_proc(&one, &m->procs[k]))
-			k++;
-		if (k == m->n)
+	for (size_t i = 0; i < f->ncomms; i++)
+		if (!fw_filter_any(&(struct fw_filter){.ncomms = 1, .comms = &f->comms[i]}, m))
 			warnx("no process matches -c %s", fw_safe(f->comms[i]));
-	}
+	for (size_t i = 0; i < f->nkeys; i++)
+		if (!fw_filter_any(&(struct fw_filter){.nkeys = 1, .keys = &f->keys[i]}, m))
+			warnx("no process matches -k %s", f->keys[i]);
 	if (f->calls_given) {
 		int any = 0;
 		for (size_t k = 0; k < m->n && !any; k++)

@@ -32,9 +32,9 @@
 
 static void usage(FILE *f, int status)
 {
-	fprintf(f, "usage: fwatch-run [-cqZz] [-o DIR] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
+	fprintf(f, "usage: fwatch-run [-cqZz] [-o DIR] [-k KEY] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
 		   "                  [--] COMMAND [ARG...]\n"
-		   "       fwatch-run [-cqZz] [-o DIR] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
+		   "       fwatch-run [-cqZz] [-o DIR] [-k KEY] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
 		   "                  [--for SECONDS]\n"
 		   "                  -p PID... | -N NAME\n"
 		   "       fwatch-run --list\n");
@@ -46,6 +46,8 @@ static void usage(FILE *f, int status)
 		   "calls, one log per process.\n"
 		   "  -o, --output=DIR      write the logs to DIR (created if missing); default:\n"
 		   "                        a new directory ${TMPDIR:-/tmp}/fwatch-run.XXXXXX\n"
+		   "  -k, --key=KEY         store KEY in every log of the run, for fwatch-summary -k\n"
+		   "                        (1 to 64 printable characters, no space or '/')\n"
 		   "  -c, --summary         when COMMAND ends, print the summary table on stderr\n"
 		   "  -q, --quiet           do not print the final line (how much was recorded\n"
 		   "                        and where)\n"
@@ -924,8 +926,8 @@ static int fw_alive(pid_t pid)
  * reads its environment (lib/attach.c). */
 static size_t fw_attach_conf(char *conf, size_t cap)
 {
-	static const char *const names[] = {"FWATCH_DIR", "FWATCH_CALLS", "FWATCH_PATHS", "FWATCH_PLANS",
-					    "FWATCH_MAX_MB", "LD_AUDIT"};
+	static const char *const names[] = {"FWATCH_DIR", "FWATCH_KEY", "FWATCH_CALLS", "FWATCH_PATHS",
+					    "FWATCH_PLANS", "FWATCH_MAX_MB", "LD_AUDIT"};
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		const char *v = getenv(names[i]);
@@ -1117,6 +1119,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'},
+		{"key", required_argument, NULL, 'k'},
 		{"summary", no_argument, NULL, 'c'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"trace", required_argument, NULL, 'e'},
@@ -1133,7 +1136,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *opt_dir = NULL;
+	const char *opt_dir = NULL, *key = NULL;
 	struct fw_buf paths = {0};
 	int table = 0, quiet = 0, c, npids = 0;
 	pid_t *pids = NULL;
@@ -1143,7 +1146,7 @@ int main(int argc, char **argv)
 	argv[0] = program_invocation_short_name;
 	/* "+": the options end at the command's name. */
 	fw_filter_init(&fw_live.o.filter);
-	while ((c = getopt_long(argc, argv, "+o:cqe:P:p:N:ZzhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:k:cqe:P:p:N:ZzhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!*optarg) {
@@ -1151,6 +1154,14 @@ int main(int argc, char **argv)
 				usage(stderr, 2);
 			}
 			opt_dir = optarg;
+			break;
+		case 'k':
+			if (!fw_key_ok(optarg, strlen(optarg))) {
+				warnx("-k %s: a key is 1 to %u printable characters, no space or '/'", fw_safe(optarg),
+				      FW_KEY_MAX);
+				usage(stderr, 2);
+			}
+			key = optarg;
 			break;
 		case 'c':
 			table = 1;
@@ -1270,8 +1281,10 @@ int main(int argc, char **argv)
 
 	fw_set_preload(lib);
 	/* The options alone say what is recorded: a FWATCH_CALLS or
-	 * FWATCH_PATHS left in the environment would silently narrow it. */
+	 * FWATCH_PATHS left in the environment would silently narrow it, a
+	 * FWATCH_KEY mark this run as another's. */
 	if (setenv("FWATCH_DIR", dir, 1) < 0 ||
+	    (key ? setenv("FWATCH_KEY", key, 1) : unsetenv("FWATCH_KEY")) < 0 ||
 	    (calls ? setenv("FWATCH_CALLS", calls, 1) : unsetenv("FWATCH_CALLS")) < 0 ||
 	    (paths.len ? setenv("FWATCH_PATHS", paths.s, 1) : unsetenv("FWATCH_PATHS")) < 0)
 		err(1, "setenv");

@@ -18,9 +18,10 @@ static void usage(FILE *f, int status)
 	fprintf(f,
 		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
 		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
-		"                      [-p PID] [-c|--comm COMM] [-e CALLS] [-P PATH]\n"
+		"                      [-p PID] [-c|--comm COMM] [-k KEY] [-e CALLS] [-P PATH]\n"
 		"                      [--failed-only|--ok-only] LOG|DIR...\n"
 		"       fwatch-summary --follow [--trace|--files] [--csv|--json] [filters] DIR\n"
+		"       fwatch-summary --sqlite FILE [filters] LOG|DIR...\n"
 		"Read fwatch logs (and every *.fwlog file under the given directories) and\n"
 		"print calls, errors and time per function, or another view:\n"
 		"  --files         every path touched, resolved, sorted; -v: counts and actions\n"
@@ -30,6 +31,7 @@ static void usage(FILE *f, int status)
 		"  --tree          the process tree\n"
 		"  --trace         every call in time order, strace-like\n"
 		"  --perfetto FILE write the calls as a trace for ui.perfetto.dev\n"
+		"  --sqlite FILE   write the processes, calls and files as an SQLite database\n"
 		"  --follow        with --trace or --files and one DIR: the calls of a run in\n"
 		"                  progress, as they are made, until Ctrl-C\n"
 		"  --csv, --json   machine-readable output (--trace --json: JSON Lines)\n"
@@ -37,6 +39,7 @@ static void usage(FILE *f, int status)
 		"  -v              --files: calls, errors and actions per path\n"
 		"  -p PID          only these processes (repeat, or PID,PID...)\n"
 		"  -c, --comm COMM only processes of this program name (repeatable)\n"
+		"  -k, --key KEY   only processes of runs made with fwatch-run -k KEY (repeatable)\n"
 		"  -e CALLS        only these functions or %%classes; !CALLS: all but these\n"
 		"  -P PATH         only calls on PATH or below it (repeatable)\n"
 		"  -Z, --failed-only   only calls that failed\n"
@@ -47,7 +50,7 @@ static void usage(FILE *f, int status)
 }
 
 enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TREE, FW_OPT_TRACE,
-       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW };
+       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW, FW_OPT_SQLITE };
 
 /* Which options each view honours: an option given to a view that would
  * ignore it is a usage error that names both. The view is the one chosen,
@@ -67,6 +70,7 @@ static const struct {
 	{FW_OPT_OPEN, "--open", FW_H_FORMAT},
 	{FW_OPT_TREE, "--tree", FW_H_FORMAT},
 	{FW_OPT_TRACE, "--trace", FW_H_FORMAT},
+	{FW_OPT_SQLITE, "--sqlite", 0},
 	{FW_OPT_PERFETTO, "--perfetto", 0},
 };
 static const struct {
@@ -190,7 +194,9 @@ int main(int argc, char **argv)
 		{"csv", no_argument, NULL, FW_OPT_CSV},
 		{"json", no_argument, NULL, FW_OPT_JSON},
 		{"perfetto", required_argument, NULL, FW_OPT_PERFETTO},
+		{"sqlite", required_argument, NULL, FW_OPT_SQLITE},
 		{"comm", required_argument, NULL, FW_OPT_COMM},
+		{"key", required_argument, NULL, 'k'},
 		{"follow", no_argument, NULL, FW_OPT_FOLLOW},
 		{"failed-only", no_argument, NULL, 'Z'},
 		{"ok-only", no_argument, NULL, 'z'},
@@ -205,13 +211,13 @@ int main(int argc, char **argv)
 	static struct fw_opts o;
 	int view = 0, c, follow = 0;
 	unsigned given = 0;
-	const char *perfetto = NULL;
+	const char *perfetto = NULL, *sqlite = NULL;
 	char *calls = NULL; /* the -e lists, for a message */
 	size_t calls_len = 0;
 	fw_filter_init(&o.filter);
 	/* getopt's messages carry argv[0]; err(3)'s the short name: the same */
 	argv[0] = program_invocation_short_name;
-	while ((c = getopt_long(argc, argv, "S:vp:c:e:P:ZzhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:vp:c:k:e:P:ZzhV", opts, NULL)) != -1) {
 		switch (c) {
 		case FW_OPT_FILES:
 		case FW_OPT_BY_FILE:
@@ -219,11 +225,14 @@ int main(int argc, char **argv)
 		case FW_OPT_OPEN:
 		case FW_OPT_TREE:
 		case FW_OPT_TRACE:
+		case FW_OPT_SQLITE:
 			if (view && view != c) {
-				warnx("choose one view: --files, --by-file, --failed, --open, --tree or --trace");
+				warnx("choose one view: --files, --by-file, --failed, --open, --tree, --trace or --sqlite");
 				usage(stderr, 2);
 			}
 			view = c;
+			if (c == FW_OPT_SQLITE)
+				sqlite = optarg;
 			break;
 		case FW_OPT_CSV:
 		case FW_OPT_JSON:
@@ -271,6 +280,10 @@ int main(int argc, char **argv)
 		case FW_OPT_COMM:
 			fw_filter_comm(&o.filter, optarg);
 			break;
+		case 'k':
+			if (fw_filter_key(&o.filter, optarg) < 0)
+				usage(stderr, 2);
+			break;
 		case 'e':
 			if (fw_filter_calls(&o.filter, optarg) < 0)
 				usage(stderr, 2);
@@ -310,6 +323,8 @@ int main(int argc, char **argv)
 		      fw_honour_views[fw_honour_view(view)].name);
 		usage(stderr, 2);
 	}
+	if (sqlite && fw_sqlite_missing)
+		errx(1, "--sqlite: %s", fw_sqlite_missing);
 	if (follow) {
 		free(calls);
 		return fw_follow_main(view, perfetto, given, &o, argc - optind, argv[optind]);
@@ -354,6 +369,10 @@ int main(int argc, char **argv)
 		break;
 	case FW_OPT_TRACE:
 		fw_view_trace(&m, &o, stdout);
+		break;
+	case FW_OPT_SQLITE:
+		if (fw_view_sqlite(&m, &o, sqlite) < 0)
+			return 1;
 		break;
 	default:
 		if (!table)

@@ -608,3 +608,17 @@ void fw_model_free(struct fw_model *m)
 	free(m->waits);
 	memset(m, 0, sizeof *m);
 }
+
+void *fw_grow_zeroed(void *v, uint32_t *cap, uint32_t id, size_t size, uint32_t first)
+{
+	if (id < *cap)
+		return v;
+	uint32_t n = *cap ? *cap : first;
+	while (n <= id)
+		n *= 2;
+	if (!(v = realloc(v, (size_t)n * size)))
+		err(1, "malloc");
+	memset((char *)v + (size_t)*cap * size, 0, (size_t)(n - *cap) * size);
+	*cap = n;
+	return v;
+}

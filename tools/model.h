@@ -27,6 +27,10 @@ void fw_path_memo_forget(void);
  * log tells the path of. */
 uint32_t fw_path_unknown_fd(uint32_t pid, int fd);
 
+/* An array indexed by a number (a path's, mostly) with room for index id:
+ * *cap grows by doubling from `first`, the new elements zeroed. */
+void *fw_grow_zeroed(void *v, uint32_t *cap, uint32_t id, size_t size, uint32_t first);
+
 /* A set of ids (threads), each given a slot 0, 1, ... in the order they
  * were first seen: an open-addressed index, and the last id asked for
  * remembered, since ids come in runs. Zeroed: empty. */
@@ -172,6 +176,9 @@ void fw_note_wait(struct fw_model *m, const struct fw_proc *p, const struct fw_e
  * what its parent's wait said, or unknown. */
 void fw_untraced_end(const struct fw_model *m, const struct fw_proc *p, const struct fw_untraced *u,
 		     struct fw_end *e);
+/* A monotonic time of p's (its begin, its end) on the wall clock, ns
+ * since the epoch, by its log's start. */
+uint64_t fw_wall_ns(const struct fw_proc *p, uint64_t mono_ns);
 /* The end in words, for the text views: "exit 3", "SIGKILL (core)",
  * "exec", "running", "detached", "unknown". */
 const char *fw_end_text(const struct fw_end *e, char buf[48]);
@@ -218,6 +225,8 @@ struct fw_filter {
 	size_t npids;
 	char **comms;
 	size_t ncomms;
+	char **keys;                /* -k: the runs' keys (fwatch-run -k) */
+	size_t nkeys;
 	uint8_t calls[FW_ID_COUNT]; /* 1: selected; all 1 without -e */
 	char **paths;               /* -P, normalised */
 	size_t npaths;
@@ -230,6 +239,7 @@ void fw_filter_init(struct fw_filter *f);
 int fw_filter_calls(struct fw_filter *f, const char *list);
 int fw_filter_pid(struct fw_filter *f, const char *list);
 void fw_filter_comm(struct fw_filter *f, const char *comm);
+int fw_filter_key(struct fw_filter *f, const char *key);
 void fw_filter_path(struct fw_filter *f, const char *path);
 int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p);
 /* The call test that needs no paths; then the -P test. */
@@ -263,6 +273,9 @@ enum {
 };
 #define FW_ACT(a) (1u << FW_ACT_BIT_##a)
 extern const char *const fw_action_names[FW_ACT_COUNT];
+/* "read,write": the names of the actions a, comma-separated, in buf;
+ * their length. */
+size_t fw_actions_text(uint32_t a, char *buf, size_t cap);
 /* The actions on the first (which == 0) or second path of a call that worked. */
 unsigned fw_actions(const struct fw_event *ev, int which);
 /* The call names its first path only as a string to store (symlink's

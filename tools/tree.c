@@ -92,7 +92,6 @@ static void fw_node_times(const struct fw_tree *x, const struct fw_node *nd, uin
 			  uint64_t *wall, struct fw_end *e)
 {
 	const struct fw_proc *p = &x->m->procs[nd->proc];
-	const struct fw_log_header *h = &p->log.hdr;
 	uint64_t begin = nd->untraced >= 0 ? p->untraced[nd->untraced].mono_ns : p->begin_ns;
 	if (nd->untraced >= 0)
 		fw_untraced_end(x->m, p, &p->untraced[nd->untraced], e);
@@ -100,7 +99,7 @@ static void fw_node_times(const struct fw_tree *x, const struct fw_node *nd, uin
 		*e = p->end;
 	/* the header's wall-clock start, moved back to the fork for a fork
 	 * child, on to the exec for a program fwatch could not follow */
-	*start = h->start_wall_ns + begin - h->start_mono_ns;
+	*start = fw_wall_ns(p, begin);
 	*wall = e->mono_ns > begin ? e->mono_ns - begin : 0;
 }
 
@@ -116,6 +115,9 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 	const char *exe = u ? (u->path ? u->path : "(fexecve)") : p->log.exe;
 	size_t exelen = u ? strlen(exe) : p->log.hdr.exe_len;
 	enum fw_format fmt = o->fmt;
+	/* the run's key; a program fwatch could not follow is its starter's */
+	const char *key = fw_log_key(&p->log);
+	size_t keylen = p->log.hdr.key_len;
 	uint64_t start, wall;
 	struct fw_end e;
 	char sig[16], buf[48];
@@ -167,6 +169,11 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 			fprintf(out, "\"%s\"", fw_end_by_names[e.by]);
 		else
 			fputs("null", out);
+		fputs(", \"key\": ", out);
+		if (keylen)
+			fw_put_json(out, key, keylen);
+		else
+			fputs("null", out);
 		putc('}', out);
 		return;
 	}
@@ -193,7 +200,9 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 		fprintf(out, ",%s,", fw_end_names[e.how]);
 		if (status >= 0)
 			fprintf(out, "%d", status);
-		fprintf(out, ",%s,%d,%s\n", signame ? signame : "", e.core, fw_end_by_names[e.by]);
+		fprintf(out, ",%s,%d,%s,", signame ? signame : "", e.core, fw_end_by_names[e.by]);
+		fw_put_csv(out, key, keylen);
+		putc('\n', out);
 		return;
 	}
 	char when[32], dur[32] = "-";
@@ -216,6 +225,8 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 	uint64_t at = u ? 0 : fw_attached_ns(p);
 	if (at)
 		fprintf(out, " (attached at %s: earlier calls not recorded)", fw_hms(at, when));
+	if (keylen)
+		fprintf(out, " (key %.*s)", (int)keylen, key);
 	putc('\n', out);
 }
 
@@ -302,7 +313,7 @@ void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out)
 
 	if (o->fmt == FW_CSV)
 		fputs("pid,ppid,depth,exec,traced,calls,errors,why,exe,argv,attached_ns,start_ns,wall_ns,end,"
-		      "exit_status,signal,core_dumped,end_seen_by\n",
+		      "exit_status,signal,core_dumped,end_seen_by,key\n",
 		      out);
 	else if (o->fmt == FW_JSON)
 		putc('[', out);

@@ -62,6 +62,10 @@ void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out);
 void fw_view_trace(struct fw_model *m, const struct fw_opts *o, FILE *out);
 /* 0, or -1 when the file could not be written (after a message). */
 int fw_view_perfetto(struct fw_model *m, const struct fw_opts *o, const char *file);
+/* The same for --sqlite (sqlite.c); fw_sqlite_missing says why it
+ * cannot write one when built without SQLite, and is NULL otherwise. */
+int fw_view_sqlite(struct fw_model *m, const struct fw_opts *o, const char *file);
+extern const char *const fw_sqlite_missing;
 
 /* decode.c: a call's arguments and result as strace prints them. */
 void fw_put_args(FILE *f, const struct fw_event *ev);

@@ -28,7 +28,7 @@ for f in "$RUN" "$SUM" "$LIB" "$ENDS"; do
 	fi
 done
 export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
+unset LD_PRELOAD FWATCH_DIR FWATCH_KEY FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-ends.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT

@@ -27,7 +27,7 @@ for f in "$RUN" "$SUM" "$LIB" "$ENDS" "$FLOOD"; do
 	fi
 done
 export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
+unset LD_PRELOAD FWATCH_DIR FWATCH_KEY FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-live.XXXXXX") || exit 2
 cleanup() {

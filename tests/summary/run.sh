@@ -29,7 +29,7 @@ for f in "$B/libfwatch.so" "$SUM" "$PROGDIR/prog" "$PROGDIR/static"; do
 	fi
 done
 export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
+unset LD_PRELOAD FWATCH_DIR FWATCH_KEY FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-sum.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT
@@ -176,7 +176,7 @@ check "--open --json" "3 4 10" "$(S --open --json "$L" | python3 -c 'import json
 # without the columns of times (START, WALL; start_ns, wall_ns), checked apart
 golden "--tree" tree.out "$(S --tree -e '!load' "$L" | cut -c1-16,40- | pidcols 2 | norm)"
 golden "--tree --csv" tree.csv "$(S --tree --csv -e '!load' "$L" | csvpids 2 | norm |
-	sed -E '1s/,start_ns,wall_ns,/,/; 2,$s/,([0-9]*),([0-9]+),([0-9]*),([a-z]+),([0-9]*),([A-Z]*),([01]),([a-z-]*)$/,\1,\4,\5,\6,\7,\8/')"
+	sed -E '1s/,start_ns,wall_ns,/,/; 2,$s/,([0-9]*),([0-9]+),([0-9]*),([a-z]+),([0-9]*),([A-Z]*),([01]),([a-z-]*),([^,]*)$/,\1,\4,\5,\6,\7,\8,\9/')"
 check "--tree: each process began within the run and, having ended, lasted less than it" "ok" \
 	"$(S --tree --csv "$L" | python3 -c '
 import csv, sys
@@ -318,7 +318,7 @@ check "--version and -V: one line, NAME (fwatch) X.Y.Z, exit 0, the same on both
 bad "bad sort key" 2 "fwatch-summary: -S: unknown sort key: bogus (time, calls, errors, name or avg)" -S bogus "$L"
 bad "bad -e" 2 "fwatch-summary: -e: unknown function or class: bogus" -e open,bogus "$L"
 bad "bad -p" 2 "fwatch-summary: -p: not a process id: 12x" -p 12x "$L"
-bad "two views" 2 "fwatch-summary: choose one view: --files, --by-file, --failed, --open, --tree or --trace" \
+bad "two views" 2 "fwatch-summary: choose one view: --files, --by-file, --failed, --open, --tree, --trace or --sqlite" \
 	--files --tree "$L"
 bad "no input" 2 "fwatch-summary: no log or directory given"
 

@@ -23,7 +23,7 @@ for f in "$B/libfwatch.so" "$SUM" "$PROG" "$B/tests/summary/static"; do
 	fi
 done
 export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
+unset LD_PRELOAD FWATCH_DIR FWATCH_KEY FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-words.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT
