@@ -131,7 +131,7 @@ struct fw_follow *fw_follow_new(const char *dir, const struct fw_opts *o, FILE *
 	struct sched_param none = {0};
 	sched_setscheduler(0, SCHED_IDLE, &none);
 	if (!files)
-		f->t = fw_trace_new(out, o->fmt);
+		f->t = fw_trace_new(out, o);
 	else if (o->fmt == FW_CSV)
 		fputs("path\n", out);
 	return f;

@@ -37,7 +37,7 @@ static void fw_open_end(void *ctx, const struct fw_replay *r)
 		if (!d->path || d->from != FW_FD_OWN || (r->p->ends_in_exec && d->cloexec) || f->failed_only ||
 		    !f->calls[d->call - 1])
 			continue;
-		struct fw_res res = {d->path, 0, 0};
+		struct fw_res res = {.path = d->path};
 		if (fw_filter_needs_paths(f) && !fw_filter_res(f, &res))
 			continue;
 		if (x->n == x->cap) {
