@@ -140,8 +140,15 @@ int fw_filter_calls(struct fw_filter *f, const char *arg)
 			if (fw_word_selects(i, p, l))
 				sel[i] = hit = 1;
 		if (!hit) {
-			warnx("-e %s: no function or class named '%.*s' (fwatch-run --list shows them all)", arg,
-			      (int)l, p);
+			size_t a = 0;
+			while (a < sizeof fw_call_aliases / sizeof *fw_call_aliases &&
+			       (strlen(fw_call_aliases[a].name) != l || memcmp(fw_call_aliases[a].name, p, l)))
+				a++;
+			if (a < sizeof fw_call_aliases / sizeof *fw_call_aliases)
+				warnx("-e %s: fwatch records no call of strace's class %.*s", arg, (int)l, p);
+			else
+				warnx("-e %s: no function or class named '%.*s' (fwatch-run --list shows them all)", arg,
+				      (int)l, p);
 			return -1;
 		}
 		p += l + (p[l] == ',');
@@ -235,38 +242,57 @@ int fw_filter_event(const struct fw_filter *f, const struct fw_event *ev)
 	       ev->wall_ns >= f->since_ns && ev->wall_ns <= f->until_ns;
 }
 
-/* --since, --until: HH:MM:SS[.frac] (a time of day, on the day of the
+/* DIGITS[.DIGITS] times unit nanoseconds, in integers (a double holds
+ * an epoch in nanoseconds only to 256 ns); NULL when s starts otherwise. */
+static const char *fw_parse_ns(const char *s, uint64_t unit, uint64_t *ns)
+{
+	unsigned __int128 whole = 0, frac = 0, scale = 1;
+	const char *p = s;
+	for (; isdigit((unsigned char)*p) && whole < (unsigned __int128)1 << 64; p++)
+		whole = whole * 10 + (unsigned)(*p - '0');
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			if (scale < 1000000000000000000u)
+				frac = frac * 10 + (unsigned)(*p - '0'), scale *= 10;
+	if (p == s || (p == s + 1 && *s == '.'))
+		return NULL;
+	unsigned __int128 v = whole * unit + frac * unit / scale;
+	if (v > UINT64_MAX)
+		return NULL;
+	*ns = (uint64_t)v;
+	return p;
+}
+
+/* --since, --until: HH:MM[:SS[.frac]] (a time of day, on the day of the
  * first record), @SECONDS[.frac] (since the epoch) or +N[.frac][unit]
  * (after the first record; unit ns, us, ms, s (the default), m or h). */
 int fw_filter_when(struct fw_filter *f, int until, const char *arg)
 {
 	static const struct {
 		const char *unit;
-		double ns;
-	} units[] = {{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1}, {"m", 60e9}, {"h", 3600e9}};
+		uint64_t ns;
+	} units[] = {{"", 1000000000u},  {"s", 1000000000u}, {"ms", 1000000u},        {"us", 1000u},
+		     {"ns", 1},         {"m", 60000000000u}, {"h", 3600000000000u}};
 	struct fw_when *w = until ? &f->until : &f->since;
-	const char *name = until ? "--until" : "--since";
-	char *end;
-	unsigned h, mi, n = 0;
-	double sec = 0;
-	if ((*arg == '@' || *arg == '+') && (isdigit((unsigned char)arg[1]) || arg[1] == '.')) {
-		errno = 0;
-		double v = strtod(arg + 1, &end);
-		size_t u = 0;
-		while (u < sizeof units / sizeof *units && strcmp(end, units[u].unit))
-			u++;
-		if (!errno && u < sizeof units / sizeof *units && (*arg == '+' || u < 2)) {
+	const char *e;
+	unsigned h, mi;
+	int n = 0;
+	uint64_t sec = 0;
+	for (size_t u = 0; (*arg == '@' || *arg == '+') && u < sizeof units / sizeof *units; u++)
+		if ((e = fw_parse_ns(arg + 1, units[u].ns, &w->ns)) && !strcmp(e, units[u].unit) &&
+		    (*arg == '+' || u < 2)) {
 			w->kind = *arg == '@' ? FW_WHEN_EPOCH : FW_WHEN_AFTER;
-			w->ns = (uint64_t)(v * units[u].ns + 0.5);
 			return 0;
 		}
-	} else if (sscanf(arg, "%2u:%2u%n:%lf%n", &h, &mi, &n, &sec, &n) >= 2 && !arg[n] && h < 24 && mi < 60 &&
-		   sec >= 0 && sec < 61 && isdigit((unsigned char)arg[strlen(arg) - 1])) {
+	if (isdigit((unsigned char)*arg) && sscanf(arg, "%2u:%2u%n", &h, &mi, &n) == 2 && h < 24 && mi < 60 &&
+	    (!arg[n] || (arg[n] == ':' && (e = fw_parse_ns(arg + n + 1, 1000000000u, &sec)) && !*e &&
+			 sec < 61000000000u))) {
 		w->kind = FW_WHEN_DAY;
-		w->ns = (uint64_t)((h * 3600.0 + mi * 60.0 + sec) * 1e9 + 0.5);
+		w->ns = (h * 3600u + mi * 60u) * 1000000000ull + sec;
 		return 0;
 	}
-	warnx("%s %s: not a time (HH:MM:SS[.frac], @SECONDS or +N[s|ms|us|ns|m|h])", name, arg);
+	warnx("%s %s: not a time (HH:MM:SS[.frac], @SECONDS or +N[s|ms|us|ns|m|h])", until ? "--until" : "--since",
+	      arg);
 	return -1;
 }
 
