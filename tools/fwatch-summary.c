@@ -215,8 +215,9 @@ static int fw_follow_main(int view, const char *perfetto, unsigned given, const 
 			  const char *dir)
 {
 	struct stat st;
-	if ((view && view != FW_OPT_TRACE && view != FW_OPT_FILES) || perfetto || (given & (FW_H_VERBOSE | FW_H_SORT))) {
-		warnx("--follow goes with --trace (the default) or --files, and --csv or --json");
+	if ((view && view != FW_OPT_TRACE && view != FW_OPT_FILES) || perfetto || (given & (FW_H_VERBOSE | FW_H_SORT)) ||
+	    (view == FW_OPT_FILES && (given & FW_H_LINES))) {
+		warnx("--follow goes with --trace (the default; and -s, -y, -t, -r) or --files, and --csv or --json");
 		usage(stderr, 2);
 	}
 	if (given & (FW_H_WHEN | FW_H_ALSO_TABLE)) {
