@@ -319,3 +319,8 @@ void fw_put_cmdline(FILE *f, enum fw_format fmt, const struct fw_log *l)
 	int cut = len && l->argv[len - 1] != 0;
 	fw_put_argv(f, fmt, l->argv, argc + cut, len, cut, -1);
 }
+
+void fw_put_rows_head(FILE *f, enum fw_format fmt, const char *csv, const char *text)
+{
+	fputs(fmt == FW_CSV ? csv : fmt == FW_JSON ? "[" : text, f);
+}

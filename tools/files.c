@@ -255,12 +255,7 @@ static void fw_failed_dirs(const struct fw_files *x, const uint32_t *rows, uint3
 	fw_dirs = d;
 	if (nd)
 		qsort(dirs, nd, sizeof *dirs, fw_dir_by_key);
-	if (o->fmt == FW_CSV)
-		fputs("directory,calls,names,seconds\n", out);
-	else if (o->fmt == FW_JSON)
-		putc('[', out);
-	else
-		fputs("    calls     names     seconds directory\n", out);
+	fw_put_rows_head(out, o->fmt, "directory,calls,names,seconds\n", "    calls     names     seconds directory\n");
 	for (uint32_t i = 0; i < nd; i++) {
 		const struct fw_dir *r = &d[dirs[i]];
 		if (o->fmt == FW_JSON) {

@@ -407,7 +407,9 @@ int main(int argc, char **argv)
 	/* -C is the trace and then the table */
 	if ((given & FW_H_ALSO_TABLE) && !view && !perfetto)
 		view = FW_OPT_TRACE;
-	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0, given);
+	/* with -C, -S sorts the table after the trace */
+	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0,
+			  given & ~(view == FW_OPT_TRACE && (given & FW_H_ALSO_TABLE) ? FW_H_SORT : 0u));
 
 	static struct fw_model m;
 	static struct fw_main x;

@@ -69,12 +69,7 @@ void fw_view_open(struct fw_model *m, const struct fw_opts *o, FILE *out)
 	if (x.n)
 		if (x.n) /* qsort(NULL, 0) is undefined */
 			qsort(x.rows, x.n, sizeof *x.rows, fw_by_proc);
-	if (o->fmt == FW_CSV)
-		fputs("pid,command,fd,mode,call,path\n", out);
-	else if (o->fmt == FW_JSON)
-		putc('[', out);
-	else
-		fputs("    PID COMMAND           FD MODE CALL         PATH\n", out);
+	fw_put_rows_head(out, o->fmt, "pid,command,fd,mode,call,path\n", "    PID COMMAND           FD MODE CALL         PATH\n");
 	for (size_t i = 0; i < x.n; i++) {
 		const struct fw_open_row *r = &x.rows[i];
 		const char *call = fw_calls[r->d.call - 1].name, *mode = modes[r->d.mode & 3];

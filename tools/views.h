@@ -49,6 +49,9 @@ void fw_put_str(FILE *f, enum fw_format fmt, const char *s, size_t n);
 void fw_put_csv_field(FILE *f, const char *text, size_t n);
 void fw_put_json_text(FILE *f, const char *text, size_t n);
 void fw_put_path(FILE *f, enum fw_format fmt, uint32_t id);
+/* The start of a view's rows: its CSV header, JSON's "[", or the text's
+ * header line. */
+void fw_put_rows_head(FILE *f, enum fw_format fmt, const char *csv, const char *text);
 /* ["a", "b"]; a JSON array in JSON; lim bounds the bytes when nonzero; cut
  * adds "..." for a vector the log has only the start of. */
 void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, size_t lim,

@@ -153,6 +153,9 @@ tr_lines=$(printf '%s\n' "$out" | sed '/^$/q' | grep -c .)
 check "-C: the trace, then the table of the same calls" "$tr_lines|$tr_lines" \
 	"$("$SUM" --trace -e '!load' "$P" | wc -l)|$(printf '%s\n' "$out" | tail -n 1 | awk '{ print $4 }')"
 
+check "-C -S name: the table after the trace, sorted as -S name sorts it" \
+	"$("$SUM" -S name -e '!load' "$P" 2>/dev/null)" "$("$SUM" -C -S name -e '!load' "$P" 2>/dev/null | sed '1,/^$/d')"
+
 # --- fwatch-run: the same -e, -S on its table, -C ---
 R=$T/run
 mkdir "$R"
