@@ -32,9 +32,10 @@
 static void usage(FILE *f, int status)
 {
 	fprintf(f, "usage: fwatch-run [-c|-C] [-S KEY] [-qZz] [-o DIR] [-e CALLS] [-P PATH]...\n"
-		   "                  [--live[=FILE]] [--] COMMAND [ARG...]\n"
+		   "                  [--live[=FILE]] [-s N] [-y] [-t|-tt|-ttt|-r]\n"
+		   "                  [--] COMMAND [ARG...]\n"
 		   "       fwatch-run [-c|-C] [-S KEY] [-qZz] [-o DIR] [-e CALLS] [-P PATH]...\n"
-		   "                  [--live[=FILE]]\n"
+		   "                  [--live[=FILE]] [-s N] [-y] [-t|-tt|-ttt|-r]\n"
 		   "                  [--for SECONDS]\n"
 		   "                  -p PID... | -N NAME\n"
 		   "       fwatch-run --list\n");
@@ -59,6 +60,9 @@ static void usage(FILE *f, int status)
 		   "  -P, --trace-path=PATH record only calls on paths under PATH (repeatable)\n"
 		   "      --live[=FILE]     print the calls, strace-like, while they are made,\n"
 		   "                        on stderr or into FILE\n"
+		   "  -s N, -y, -t, -tt, -ttt, -r\n"
+		   "                        --live: strings cut after N bytes, descriptors'\n"
+		   "                        paths, the time column, as fwatch-summary --trace\n"
 		   "  -Z, --failed-only     --live: only the calls that failed\n"
 		   "  -z, --ok-only         --live: only the calls that worked\n"
 		   "  -p, --attach=PID      record the running process PID instead (repeatable),\n"
@@ -1069,7 +1073,7 @@ int main(int argc, char **argv)
 	};
 	const char *opt_dir = NULL;
 	struct fw_buf paths = {0};
-	int table = 0, quiet = 0, c, npids = 0, sort_given = 0, also = 0;
+	int table = 0, quiet = 0, c, npids = 0, sort_given = 0, also = 0, lines = 0;
 	pid_t *pids = NULL;
 	const char *name = NULL;
 	double secs = 0;
@@ -1078,7 +1082,7 @@ int main(int argc, char **argv)
 	/* "+": the options end at the command's name. */
 	fw_filter_init(&fw_live.o.filter);
 	fw_live.o.strsize = -1;
-	while ((c = getopt_long(argc, argv, "+o:cCS:qe:P:p:N:ZzhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:cCS:qe:P:p:N:Zzs:ytrhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!*optarg) {
@@ -1138,6 +1142,14 @@ int main(int argc, char **argv)
 			fw_live.on = 1;
 			fw_live.file = optarg;
 			break;
+		case 's':
+		case 'y':
+		case 't':
+		case 'r':
+			if (fw_trace_opt(&fw_live.o, c, optarg) < 0)
+				usage(stderr, 2);
+			lines = 1;
+			break;
 		case 'Z':
 			fw_live.o.filter.failed_only = 1;
 			break;
@@ -1162,6 +1174,10 @@ int main(int argc, char **argv)
 	int attach = npids || name;
 	if ((fw_live.o.filter.failed_only || fw_live.o.filter.ok_only) && !fw_live.on) {
 		warnx("-Z, -z and -e status= choose the lines of --live (or -C): they go with it");
+		usage(stderr, 2);
+	}
+	if (lines && !fw_live.on) {
+		warnx("-s, -y, -t and -r choose how --live (or -C) prints its lines: they go with it");
 		usage(stderr, 2);
 	}
 	if (sort_given && !table) {

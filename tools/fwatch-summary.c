@@ -146,8 +146,6 @@ static void fw_check_lines(const struct fw_opts *o, unsigned given)
 		warnx("choose one of --failed-only and --ok-only");
 	else if (o->filter.writes && o->filter.failed_only)
 		warnx("-w selects calls that worked: not with --failed-only");
-	else if ((given & FW_H_TIME) && (given & FW_H_REL))
-		warnx("choose one of -t and -r");
 	else if (o->fmt != FW_TEXT && (given & FW_H_FDS))
 		warnx("-y applies to the text of --trace, not %s (its resolved paths say it)", fmt);
 	else if (o->fmt != FW_TEXT && (given & FW_H_ALSO_TABLE))
@@ -157,19 +155,6 @@ static void fw_check_lines(const struct fw_opts *o, unsigned given)
 	else
 		return;
 	usage(stderr, 2);
-}
-
-/* -s N: 0 or more bytes. */
-static long fw_strsize(const char *arg)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < 0 || v > 1 << 20) {
-		warnx("-s %s: not a string length (0 to 1048576)", arg);
-		return -1;
-	}
-	return v;
 }
 
 /* -c NAME is a program name; a log or a log directory there is a
@@ -273,7 +258,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static struct fw_opts o = {.strsize = -1};
-	int view = 0, c, follow = 0, ts = 0;
+	int view = 0, c, follow = 0;
 	unsigned given = 0;
 	const char *perfetto = NULL;
 	char *calls = NULL; /* the -e lists, for a message */
@@ -317,22 +302,12 @@ int main(int argc, char **argv)
 			given |= FW_H_SORT;
 			break;
 		case 's':
-			if ((o.strsize = fw_strsize(optarg)) < 0)
-				usage(stderr, 2);
-			given |= FW_H_STRS;
-			break;
 		case 'y':
-			o.decode_fds = 1;
-			given |= FW_H_FDS;
-			break;
 		case 't':
-			/* -t, -tt, -ttt as strace counts them */
-			o.tcol = ++ts == 1 ? FW_T_T : ts == 2 ? FW_T_TT : FW_T_TTT;
-			given |= FW_H_TIME;
-			break;
 		case 'r':
-			o.tcol = FW_T_REL;
-			given |= FW_H_REL;
+			if (fw_trace_opt(&o, c, optarg) < 0)
+				usage(stderr, 2);
+			given |= c == 's' ? FW_H_STRS : c == 'y' ? FW_H_FDS : c == 't' ? FW_H_TIME : FW_H_REL;
 			break;
 		case 'C':
 			given |= FW_H_ALSO_TABLE;

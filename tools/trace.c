@@ -4,6 +4,7 @@
  * next call, so memory does not grow with the number of calls. */
 #define _GNU_SOURCE
 #include <err.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -224,6 +225,37 @@ void fw_trace_put(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
 		fw_put_argv(out, FW_JSON, ev->argv, ev->argc, 0, (ev->bits & FW_RB_TRUNC2) != 0, -1);
 	}
 	fputs("}\n", out);
+}
+
+int fw_trace_opt(struct fw_opts *o, int c, const char *arg)
+{
+	char *end;
+	long v;
+	switch (c) {
+	case 's':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < 0 || v > 1 << 20) {
+			warnx("-s %s: not a string length (0 to 1048576)", arg);
+			return -1;
+		}
+		o->strsize = v;
+		return 0;
+	case 'y':
+		o->decode_fds = 1;
+		return 0;
+	case 't':
+	case 'r':
+		if (o->tcol_given && (o->tcol == FW_T_REL) != (c == 'r')) {
+			warnx("choose one of -t and -r");
+			return -1;
+		}
+		/* -t, -tt, -ttt as strace counts them */
+		o->tcol = c == 'r' ? FW_T_REL : o->tcol_given == 0 ? FW_T_T : o->tcol_given == 1 ? FW_T_TT : FW_T_TTT;
+		o->tcol_given++;
+		return 0;
+	}
+	return -1;
 }
 
 struct fw_trace *fw_trace_new(FILE *out, const struct fw_opts *o)

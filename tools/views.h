@@ -21,6 +21,7 @@ enum fw_tcol { FW_T_TT, FW_T_T, FW_T_TTT, FW_T_REL };
 struct fw_opts {
 	enum fw_format fmt;
 	enum fw_tcol tcol;
+	int tcol_given; /* how many -t (or -r) */
 	long strsize;   /* -s, -1 without */
 	int decode_fds; /* -y */
 	enum fw_sort sort;
@@ -93,6 +94,9 @@ void fw_timeline(struct fw_model *m, const struct fw_filter *f, fw_timeline_fn *
  * struct fw_trace. */
 struct fw_trace;
 struct fw_trace *fw_trace_new(FILE *out, const struct fw_opts *o);
+/* strace's options of the lines, the same on both tools: -s N, -y, -t
+ * (-tt, -ttt) and -r into o; 0, or -1 after a message. */
+int fw_trace_opt(struct fw_opts *o, int c, const char *arg);
 fw_timeline_fn fw_trace_put;
 void fw_trace_free(struct fw_trace *t);
 

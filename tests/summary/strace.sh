@@ -177,6 +177,14 @@ openat(3, \"missing\", O_RDONLY) = -1 ENOENT (No such file or directory)
 close(4) = 0
 close(3) = 0|openat 3
 close 2" "$(grep -E '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} ' "$T/err" | body)|$(grep -E '^ *[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+ [a-z]' "$T/err" | awk '$6 != "total" { print $6, $4 }')"
+rm -rf "$R/logs" "$R/f"
+(cd "$R" && "$RUN" -q -C -y -s 1 -ttt -o logs -e openat,close "$B/tests/summary/yprog") 2>"$T/err"
+check "fwatch-run -C -y -s 1 -ttt: --live's lines as fwatch-summary --trace -y -s 1 -ttt prints them" \
+	"$("$SUM" --trace -y -s 1 -ttt "$R/logs")" "$(grep -E '^[0-9]{10}\.[0-9]{6} ' "$T/err")"
+rm -rf "$R/logs" "$R/f"
+(cd "$R" && "$RUN" -q --live -r -o logs -e openat,close "$B/tests/summary/yprog") 2>"$T/err"
+check "fwatch-run --live -r: fwatch-summary --trace -r's lines" \
+	"$("$SUM" --trace -r "$R/logs")" "$(grep -E '^ +[0-9]+\.[0-9]{6} ' "$T/err")"
 for k in name calls; do
 	got=$(cd "$R" && rm -rf f "logs-$k" && "$RUN" -q -c -S $k -o "logs-$k" "$B/tests/summary/yprog" 2>&1 >/dev/null | awk 'NR > 2 { print $6 }')
 	check "fwatch-run -S $k: the order of fwatch-summary -S $k" "$("$SUM" -S $k "$R/logs-$k" | awk 'NR > 2 { print $6 }')" "$got"
@@ -205,6 +213,8 @@ usage2 "-e status=bogus" "$SUM" "fwatch-summary: -e status=bogus: fwatch knows s
 usage2 "-e abbrev=none" "$SUM" "fwatch-summary: -e abbrev=none: fwatch knows trace= and status=, not 'abbrev'" -e abbrev=none "$P"
 usage2 "fwatch-run -S without -c" "$RUN" "fwatch-run: -S sorts the table of -c or -C: it goes with one of them" -S calls true
 usage2 "fwatch-run -e status=failed without --live" "$RUN" "fwatch-run: -Z, -z and -e status= choose the lines of --live (or -C): they go with it" -e status=failed true
+usage2 "fwatch-run -y without --live" "$RUN" "fwatch-run: -s, -y, -t and -r choose how --live (or -C) prints its lines: they go with it" -y true
+usage2 "fwatch-run -t -r" "$RUN" "fwatch-run: choose one of -t and -r" --live -t -r true
 usage2 "fwatch-run -e 'zz*'" "$RUN" "fwatch-run: -e zz*: no function or class named 'zz*' (fwatch-run --list shows them all)" -e 'zz*' true
 
 tap_end
