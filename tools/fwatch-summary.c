@@ -52,8 +52,10 @@ static void usage(FILE *f, int status)
 		"  -Z, --failed-only   only calls that failed\n"
 		"  -z, --ok-only       only calls that worked\n"
 		"  -w, --writes    only calls that created, modified or deleted\n"
-		"  --since TIME, --until TIME  only calls that began in that time:\n"
-		"                  HH:MM:SS[.frac], @EPOCH or +N[s|ms|us] after the first\n"
+		"  --since TIME    only calls that began at TIME or later\n"
+		"  --until TIME    only calls that began at TIME or earlier; TIME is\n"
+		"                  HH:MM:SS[.frac] (that day), @SECONDS (since the epoch)\n"
+		"                  or +N[ns|us|ms|s|m|h] (after the first record)\n"
 		"  -h, --help      this text\n"
 		"  -V, --version   the version\n");
 	exit(status);
