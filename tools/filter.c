@@ -6,9 +6,9 @@
 #include <err.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <ctype.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,8 +33,8 @@ static void *fw_grow(void *v, size_t n, size_t size)
 
 /* strace's classes that are not fwatch's, as the fwatch words they stand
  * for, and for %desc the calls that take a descriptor (their row's shape
- * has f, c, d or D). A target fwatch has no class of yet (%net) selects
- * nothing, and is said to be unknown. */
+ * has f, c, d or D). A class fwatch has none of yet (%net) selects
+ * nothing: a usage error that names strace's class. */
 static const struct {
 	const char *name, *words, *shapes;
 } fw_call_aliases[] = {
@@ -48,15 +48,23 @@ static const struct {
 	{"%fstatfs", "fstatfs,fstatfs64,fstatvfs,fstatvfs64", ""},
 };
 
+/* The entry of fw_call_aliases named w (len bytes), or -1. */
+static int fw_alias(const char *w, size_t len)
+{
+	for (size_t a = 0; a < sizeof fw_call_aliases / sizeof *fw_call_aliases; a++)
+		if (strlen(fw_call_aliases[a].name) == len && !memcmp(fw_call_aliases[a].name, w, len))
+			return (int)a;
+	return -1;
+}
+
 /* Whether the word w (len bytes) selects row id: fw_call_selects' words
  * (a name, %class, %file), a glob of names or %classes ('open*',
  * '%stat*'), or one of strace's classes. */
 static int fw_word_selects(unsigned id, const char *w, size_t len)
 {
-	for (size_t a = 0; a < sizeof fw_call_aliases / sizeof *fw_call_aliases; a++) {
-		const char *n = fw_call_aliases[a].name, *p = fw_call_aliases[a].words;
-		if (strlen(n) != len || memcmp(n, w, len))
-			continue;
+	int a = fw_alias(w, len);
+	if (a >= 0) {
+		const char *p = fw_call_aliases[a].words;
 		for (const char *c = fw_call_aliases[a].shapes; *c; c++)
 			if (fw_shape_has(id, *c))
 				return 1;
@@ -140,11 +148,7 @@ int fw_filter_calls(struct fw_filter *f, const char *arg)
 			if (fw_word_selects(i, p, l))
 				sel[i] = hit = 1;
 		if (!hit) {
-			size_t a = 0;
-			while (a < sizeof fw_call_aliases / sizeof *fw_call_aliases &&
-			       (strlen(fw_call_aliases[a].name) != l || memcmp(fw_call_aliases[a].name, p, l)))
-				a++;
-			if (a < sizeof fw_call_aliases / sizeof *fw_call_aliases)
+			if (fw_alias(p, l) >= 0)
 				warnx("-e %s: fwatch records no call of strace's class %.*s", arg, (int)l, p);
 			else
 				warnx("-e %s: no function or class named '%.*s' (fwatch-run --list shows them all)", arg,
