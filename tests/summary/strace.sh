@@ -54,6 +54,10 @@ check "-t: the time of day without microseconds; -tt (the default) with them" \
 	"$(F -e openat,close | awk '{ print substr($1, 1, 8) }')|$(F -e openat,close | awk '{ print $1 }')" \
 	"$(F -t -e openat,close | awk '{ print $1 }')|$(F -tt -e openat,close | awk '{ print $1 }')"
 
+# --follow prints its lines with the same options (Ctrl-C ends it)
+check "--follow -y -r: the lines of --trace -y -r" "$(F -y -r -e openat,close)" \
+	"$(timeout -s INT 2 "$SUM" --follow -y -r -e openat,close "$L" 2>/dev/null)"
+
 if ! command -v strace >/dev/null 2>&1; then
 	for c in -y -s -r -ttt "-e status=failed"; do skip "$c compared with strace: strace is not installed"; done
 else
