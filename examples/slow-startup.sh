@@ -23,6 +23,9 @@ echo "== the same with 20 more directories in PERL5LIB"
 PERL5LIB=$lib fwatch-run -c -o "$logs/long" perl -MPOSIX -e 1
 
 echo
+echo "== where the lookups failed, per directory:"
+fwatch-summary --failed "$logs/long"
+echo
 echo "== which paths were not found (the first 15):"
-fwatch-summary --failed "$logs/long" | head -n 16
+fwatch-summary --failed -v "$logs/long" | head -n 16
 echo "== logs: $logs"

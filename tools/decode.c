@@ -78,27 +78,47 @@ static void fw_put_open_flags(FILE *f, uint32_t v)
 	fw_put_flags(f, fw_open_bits, v & ~3u, "", 1);
 }
 
-static void fw_put_dirfd(FILE *f, int32_t fd)
+static const struct fw_decode fw_plain = {-1, NULL};
+
+/* A descriptor, and with -y the path it stood for, as strace -y prints
+ * it: 3</etc/passwd>, AT_FDCWD</home/me>; a descriptor no log tells the
+ * path of is its number alone. */
+static void fw_put_fdpath(FILE *f, uint32_t path, const struct fw_decode *d)
+{
+	if (d && d->fds && path) {
+		size_t n;
+		const char *s = fw_path_str(path, &n);
+		putc('<', f);
+		fw_put_text(f, s, n);
+		putc('>', f);
+	}
+}
+
+static void fw_put_fd(FILE *f, int32_t fd, uint32_t path, const struct fw_decode *d)
 {
 	if (fd == -100)
 		fputs("AT_FDCWD", f);
 	else
 		fprintf(f, "%d", fd);
+	fw_put_fdpath(f, path, d);
 }
 
-static void fw_put_pathval(FILE *f, const char *p, uint16_t bits, uint16_t trunc)
+static void fw_put_pathval(FILE *f, const char *p, uint16_t bits, uint16_t trunc, long max)
 {
 	if (!p) {
 		fputs((bits & FW_RB_BADPATH) ? "<unreadable>" : "NULL", f);
 		return;
 	}
-	fw_put_quoted(f, p, strlen(p));
-	if (bits & trunc)
+	size_t n = strlen(p);
+	fw_put_quoted_max(f, p, n, max);
+	if ((bits & trunc) && !(max >= 0 && n > (size_t)max))
 		fputs("...", f);
 }
 
-void fw_put_args(FILE *f, const struct fw_event *ev)
+void fw_put_args(FILE *f, const struct fw_event *ev, const struct fw_decode *d)
 {
+	if (!d)
+		d = &fw_plain;
 	const char *shape = fw_calls[ev->id].shape;
 	/* Which recorded value an argument is: a mode and a second dirfd are
 	 * always a2; the other numbers take a1, then a2, in shape order. A
@@ -120,21 +140,19 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 			fputs(", ", f);
 		switch (*c) {
 		case 'd':
-			fw_put_dirfd(f, ev->fd);
-			break;
 		case 'f':
 		case 'c':
-			fprintf(f, "%d", ev->fd);
+			fw_put_fd(f, ev->fd, d->fds ? d->fds->fd : 0, d);
 			break;
 		case 'D':
-			fw_put_dirfd(f, (int32_t)ev->a2);
+			fw_put_fd(f, (int32_t)ev->a2, d->fds ? d->fds->fd2 : 0, d);
 			break;
 		case 'p':
-			fw_put_pathval(f, ev->path, ev->bits, FW_RB_TRUNC);
+			fw_put_pathval(f, ev->path, ev->bits, FW_RB_TRUNC, d->strsize);
 			break;
 		case 'q':
 		case 'S':
-			fw_put_pathval(f, ev->path2, ev->bits, FW_RB_TRUNC2);
+			fw_put_pathval(f, ev->path2, ev->bits, FW_RB_TRUNC2, d->strsize);
 			break;
 		case 'k':
 			if (v == FW_F_DUPFD)
@@ -169,7 +187,7 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 			char m[5] = {0};
 			for (int i = 0; i < 4; i++)
 				m[i] = (char)(v >> (8 * i));
-			fw_put_quoted(f, m, strlen(m));
+			fw_put_quoted_max(f, m, strlen(m), d->strsize);
 			break;
 		}
 		case 'u':
@@ -186,7 +204,8 @@ void fw_put_args(FILE *f, const struct fw_event *ev)
 			break;
 		case 'v':
 			if (ev->argv)
-				fw_put_argv(f, FW_TEXT, ev->argv, ev->argc, 0, (ev->bits & FW_RB_TRUNC2) != 0);
+				fw_put_argv(f, FW_TEXT, ev->argv, ev->argc, 0, (ev->bits & FW_RB_TRUNC2) != 0,
+					    d->strsize);
 			else
 				fputs("NULL", f);
 			break;
@@ -240,22 +259,24 @@ const char *fw_errno_name(int e)
 	return strerrorname_np(e);
 }
 
-void fw_put_result(FILE *f, const struct fw_event *ev)
+void fw_put_result(FILE *f, const struct fw_event *ev, const struct fw_decode *d)
 {
 	if (ev->err) {
-		const char *n = fw_errno_name(ev->err), *d = strerrordesc_np(ev->err);
+		const char *n = fw_errno_name(ev->err), *desc = strerrordesc_np(ev->err);
 		if (n)
-			fprintf(f, "= -1 %s (%s)", n, d ? d : "?");
+			fprintf(f, "= -1 %s (%s)", n, desc ? desc : "?");
 		else
 			fprintf(f, "= -1 errno %u", ev->err);
 		return;
 	}
 	/* a spawn's record holds the child's pid, which the args show; the
 	 * function returned 0 */
-	if (fw_shape_has(ev->id, 'P'))
+	if (fw_shape_has(ev->id, 'P')) {
 		fputs("= 0", f);
-	else
+	} else {
 		fprintf(f, "= %d", ev->ret);
+		fw_put_fdpath(f, d && d->fds ? d->fds->ret : 0, d);
+	}
 	if (ev->bits & FW_RB_STATIC)
 		fputs(" (static: not traced)", f);
 	else if (ev->bits & FW_RB_SECURE)

@@ -157,6 +157,16 @@ void fw_put_quoted(FILE *f, const char *s, size_t n)
 	putc('"', f);
 }
 
+/* At most max bytes of s (all when max < 0), quoted, and "..." after
+ * them when there were more: strace's -s. */
+void fw_put_quoted_max(FILE *f, const char *s, size_t n, long max)
+{
+	int cut = max >= 0 && n > (size_t)max;
+	fw_put_quoted(f, s, cut ? (size_t)max : n);
+	if (cut)
+		fputs("...", f);
+}
+
 /* RFC 4180: a field with a comma or a quote is quoted, quotes doubled. The
  * escaping has already removed every line break. A field that begins as a
  * formula does (=, +, -, @, a tab or a CR: OWASP's list; a spreadsheet
@@ -266,7 +276,7 @@ void fw_put_path(FILE *f, enum fw_format fmt, uint32_t id)
 /* ["a", "b"], as strace prints an argument vector: argc strings, each after
  * the previous one's NUL (at most `lim` bytes in all when lim is set). */
 void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, size_t lim,
-		 int cut)
+		 int cut, long each)
 {
 	if (fmt == FW_CSV) {
 		/* the text form, already escaped, as one field */
@@ -275,7 +285,7 @@ void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, s
 		FILE *m = open_memstream(&t, &tl);
 		if (!m)
 			err(1, "open_memstream");
-		fw_put_argv(m, FW_TEXT, argv, argc, lim, cut);
+		fw_put_argv(m, FW_TEXT, argv, argc, lim, cut, each);
 		if (fclose(m) != 0)
 			err(1, "open_memstream");
 		fw_put_csv_field(f, t, tl);
@@ -291,7 +301,7 @@ void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, s
 		if (fmt == FW_JSON)
 			fw_put_json(f, a, l);
 		else
-			fw_put_quoted(f, a, l);
+			fw_put_quoted_max(f, a, l, each);
 		a += l + 1;
 	}
 	/* in JSON the mark is a string, so that the array stays JSON */
@@ -307,5 +317,10 @@ void fw_put_cmdline(FILE *f, enum fw_format fmt, const struct fw_log *l)
 	for (uint32_t i = 0; i < len; i++)
 		argc += l->argv[i] == 0;
 	int cut = len && l->argv[len - 1] != 0;
-	fw_put_argv(f, fmt, l->argv, argc + cut, len, cut);
+	fw_put_argv(f, fmt, l->argv, argc + cut, len, cut, -1);
+}
+
+void fw_put_rows_head(FILE *f, enum fw_format fmt, const char *csv, const char *text)
+{
+	fputs(fmt == FW_CSV ? csv : fmt == FW_JSON ? "[" : text, f);
 }

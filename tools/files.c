@@ -206,6 +206,84 @@ static void fw_files_row(FILE *out, const struct fw_opts *o, enum fw_file_view v
 	putc('\n', out);
 }
 
+/* --failed without -v: the failed lookups rolled up by the directory they
+ * looked in: calls, the names not found there, seconds; the total says
+ * how many names were looked for in how many directories. */
+struct fw_dir {
+	struct fw_count c;
+	uint32_t names;
+};
+
+static struct fw_dir *fw_dirs;
+
+static int fw_dir_by_key(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return fw_sort_cmp(fw_sort_by, &fw_dirs[x].c, fw_path_str(x, NULL), &fw_dirs[y].c, fw_path_str(y, NULL));
+}
+
+static void fw_failed_dirs(const struct fw_files *x, const uint32_t *rows, uint32_t n, const struct fw_opts *o,
+			   FILE *out)
+{
+	uint32_t cap = fw_path_count() + 1 + n, nd = 0, nnames = 0;
+	struct fw_dir *d = calloc(cap + n, sizeof *d); /* room for the directories interned here */
+	uint32_t *dirs = malloc((n + 1) * sizeof *dirs);
+	uint8_t *name_seen = calloc(cap + n, 1);
+	struct fw_count total = {0, 0, 0};
+	if (!d || !dirs || !name_seen)
+		err(1, "malloc");
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len;
+		const char *p = fw_path_str(rows[i], &len), *slash = memrchr(p, '/', len);
+		size_t dl = !slash ? 0 : slash == p ? 1 : (size_t)(slash - p);
+		uint32_t dir = fw_path_intern(dl ? p : ".", dl ? dl : 1);
+		uint32_t name = fw_path_intern(slash ? slash + 1 : p, slash ? len - (size_t)(slash + 1 - p) : len);
+		const struct fw_count *c = &x->st[rows[i]].c;
+		if (!d[dir].names)
+			dirs[nd++] = dir;
+		d[dir].names++;
+		d[dir].c.calls += c->calls;
+		d[dir].c.errors += c->errors;
+		d[dir].c.ns += c->ns;
+		total.calls += c->calls;
+		total.ns += c->ns;
+		nnames += !name_seen[name];
+		name_seen[name] = 1;
+	}
+	fw_dirs = d;
+	if (nd)
+		qsort(dirs, nd, sizeof *dirs, fw_dir_by_key);
+	fw_put_rows_head(out, o->fmt, "directory,calls,names,seconds\n", "    calls     names     seconds directory\n");
+	for (uint32_t i = 0; i < nd; i++) {
+		const struct fw_dir *r = &d[dirs[i]];
+		if (o->fmt == FW_JSON) {
+			fprintf(out, "%s\n {\"directory\": ", i ? "," : "");
+			fw_put_path(out, o->fmt, dirs[i]);
+			fprintf(out, ", \"calls\": %llu, \"names\": %u, \"seconds\": %.9f}",
+				(unsigned long long)r->c.calls, r->names, (double)r->c.ns / 1e9);
+			continue;
+		}
+		if (o->fmt == FW_CSV) {
+			fw_put_path(out, o->fmt, dirs[i]);
+			fprintf(out, ",%llu,%u,%.9f\n", (unsigned long long)r->c.calls, r->names, (double)r->c.ns / 1e9);
+			continue;
+		}
+		fprintf(out, "%9llu %9u %11.6f ", (unsigned long long)r->c.calls, r->names, (double)r->c.ns / 1e9);
+		fw_put_path(out, o->fmt, dirs[i]);
+		putc('\n', out);
+	}
+	if (o->fmt == FW_JSON)
+		fputs(nd ? "\n]\n" : "]\n", out);
+	else if (o->fmt == FW_TEXT)
+		fprintf(out, "--------- --------- ----------- ----------------\n"
+			     "%9llu %9u %11.6f total: %u name%s not found in %u director%s\n",
+			(unsigned long long)total.calls, nnames, (double)total.ns / 1e9, nnames, nnames == 1 ? "" : "s",
+			nd, nd == 1 ? "y" : "ies");
+	free(name_seen);
+	free(dirs);
+	free(d);
+}
+
 void fw_view_files(struct fw_model *m, const struct fw_opts *o, FILE *out, enum fw_file_view v)
 {
 	struct fw_files x = {.view = v};
@@ -232,6 +310,12 @@ void fw_view_files(struct fw_model *m, const struct fw_opts *o, FILE *out, enum 
 					    : FW_SORT_TIME;
 	if (n) /* qsort(NULL, 0) is undefined */
 		qsort(rows, n, sizeof *rows, fw_by_key);
+	if (v == FW_VIEW_FAILED && !o->verbose) {
+		fw_failed_dirs(&x, rows, n, o, out);
+		free(rows);
+		free(x.st);
+		return;
+	}
 
 	if (o->fmt == FW_CSV) {
 		if (v == FW_VIEW_FILES)

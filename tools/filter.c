@@ -5,9 +5,12 @@
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "views.h"
@@ -16,6 +19,7 @@ void fw_filter_init(struct fw_filter *f)
 {
 	memset(f, 0, sizeof *f);
 	memset(f->calls, 1, sizeof f->calls);
+	f->until_ns = UINT64_MAX;
 }
 
 static void *fw_grow(void *v, size_t n, size_t size)
@@ -27,28 +31,128 @@ static void *fw_grow(void *v, size_t n, size_t size)
 	return v;
 }
 
-/* -e open,stat,%access or -e '!close,%fd': names from the call table,
- * classes as "%class", strace's %file for every call that takes a path; a leading "!" selects all the others. Several -e
- * add up. */
-int fw_filter_calls(struct fw_filter *f, const char *list)
+/* strace's classes that are not fwatch's, as the fwatch words they stand
+ * for, and for %desc the calls that take a descriptor (their row's shape
+ * has f, c, d or D). A class fwatch has none of yet (%net) selects
+ * nothing: a usage error that names strace's class. */
+static const struct {
+	const char *name, *words, *shapes;
+} fw_call_aliases[] = {
+	{"%desc", "%open,%dir,%stdio,%fd", "fcdD"},
+	{"%process", "%exec,%wait", ""},
+	{"%network", "%net", ""},
+	{"%%stat", "%stat", ""},
+	{"%%statfs", "%statfs", ""},
+	{"%lstat", "lstat,lstat64,__lxstat,__lxstat64", ""},
+	{"%fstat", "fstat,fstat64,fstatat,fstatat64,__fxstat,__fxstat64,__fxstatat,__fxstatat64", ""},
+	{"%fstatfs", "fstatfs,fstatfs64,fstatvfs,fstatvfs64", ""},
+};
+
+/* The entry of fw_call_aliases named w (len bytes), or -1. */
+static int fw_alias(const char *w, size_t len)
 {
-	if (!strncmp(list, "trace=", 6)) /* strace's spelling */
+	for (size_t a = 0; a < sizeof fw_call_aliases / sizeof *fw_call_aliases; a++)
+		if (strlen(fw_call_aliases[a].name) == len && !memcmp(fw_call_aliases[a].name, w, len))
+			return (int)a;
+	return -1;
+}
+
+/* Whether the word w (len bytes) selects row id: fw_call_selects' words
+ * (a name, %class, %file), a glob of names or %classes ('open*',
+ * '%stat*'), or one of strace's classes. */
+static int fw_word_selects(unsigned id, const char *w, size_t len)
+{
+	int a = fw_alias(w, len);
+	if (a >= 0) {
+		const char *p = fw_call_aliases[a].words;
+		for (const char *c = fw_call_aliases[a].shapes; *c; c++)
+			if (fw_shape_has(id, *c))
+				return 1;
+		while (*p) {
+			size_t l = strcspn(p, ",");
+			if (fw_call_selects(id, p, l))
+				return 1;
+			p += l + (p[l] == ',');
+		}
+		return 0;
+	}
+	if (len < 256 && (memchr(w, '*', len) || memchr(w, '?', len) || memchr(w, '[', len))) {
+		char pat[256];
+		int cls = *w == '%';
+		memcpy(pat, w + cls, len - (size_t)cls);
+		pat[len - (size_t)cls] = 0;
+		return !fnmatch(pat, cls ? fw_class_names[fw_calls[id].cls] : fw_calls[id].name, 0);
+	}
+	return fw_call_selects(id, w, len);
+}
+
+/* -e status=failed, status=successful (strace's words; several, or a
+ * leading "!", as strace takes them): f->failed_only or ok_only. */
+static int fw_filter_status(struct fw_filter *f, const char *arg, const char *list)
+{
+	int neg = *list == '!', want = 0; /* 1 failed, 2 successful */
+	for (const char *p = list + neg; *p;) {
+		size_t l = strcspn(p, ",");
+		if (l == 6 && !memcmp(p, "failed", 6))
+			want |= 1;
+		else if (l == 10 && !memcmp(p, "successful", 10))
+			want |= 2;
+		else {
+			warnx("-e %s: fwatch knows status=failed and status=successful, not '%.*s'", arg, (int)l, p);
+			return -1;
+		}
+		p += l + (p[l] == ',');
+	}
+	if (!want) {
+		warnx("-e %s: no status given", arg);
+		return -1;
+	}
+	if (neg)
+		want ^= 3;
+	f->failed_only |= want == 1;
+	f->ok_only |= want == 2;
+	return 1;
+}
+
+/* One -e, as strace's -e takes it, the same on both tools:
+ * [trace=][!]WORD,WORD... (names, globs, %classes, strace's %file, %desc,
+ * %process; a leading "!" selects all the others; several add up), or
+ * status=... . 0 for a list of calls, 1 for a status, -1 after a
+ * message (a usage error). */
+int fw_filter_calls(struct fw_filter *f, const char *arg)
+{
+	const char *list = arg;
+	if (!strncmp(list, "status=", 7))
+		return fw_filter_status(f, arg, list + 7);
+	if (!strncmp(list, "trace=", 6))
 		list += 6;
+	else if (strchr(list, '=')) {
+		warnx("-e %s: fwatch knows trace= and status=, not '%.*s'", arg, (int)strcspn(list, "="), list);
+		return -1;
+	}
 	int neg = *list == '!';
 	uint8_t sel[FW_ID_COUNT] = {0};
 	const char *p = list + neg;
 	if (!*p) {
-		warnx("-e: empty list of functions");
+		warnx("-e %s: no function or class given", arg);
 		return -1;
 	}
 	while (*p) {
 		size_t l = strcspn(p, ",");
 		int hit = 0;
+		if (l <= (size_t)(*p == '%')) {
+			warnx("-e %s: empty name in the list", arg);
+			return -1;
+		}
 		for (unsigned i = 0; i < FW_ID_COUNT; i++)
-			if (fw_call_selects(i, p, l))
+			if (fw_word_selects(i, p, l))
 				sel[i] = hit = 1;
 		if (!hit) {
-			warnx("-e: unknown function or class: %.*s", (int)l, p);
+			if (fw_alias(p, l) >= 0)
+				warnx("-e %s: fwatch records no call of strace's class %.*s", arg, (int)l, p);
+			else
+				warnx("-e %s: no function or class named '%.*s' (fwatch-run --list shows them all)", arg,
+				      (int)l, p);
 			return -1;
 		}
 		p += l + (p[l] == ',');
@@ -151,9 +255,99 @@ int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p)
 	return ok;
 }
 
+/* -w: what a call that worked did, if it created, modified or deleted
+ * something (tools/actions.c). */
+#define FW_ACT_CHANGES                                                                              \
+	(FW_ACT(WRITE) | FW_ACT(CREATE) | FW_ACT(DELETE) | FW_ACT(RENAME) | FW_ACT(CHMOD) | FW_ACT(CHOWN) | \
+	 FW_ACT(UTIME) | FW_ACT(XATTR))
+
 int fw_filter_event(const struct fw_filter *f, const struct fw_event *ev)
 {
-	return f->calls[ev->id] && !(f->failed_only && !ev->err) && !(f->ok_only && ev->err);
+	return f->calls[ev->id] && !(f->failed_only && !ev->err) && !(f->ok_only && ev->err) &&
+	       (!f->writes || (!ev->err && ((fw_actions(ev, 0) | fw_actions(ev, 1)) & FW_ACT_CHANGES))) &&
+	       ev->wall_ns >= f->since_ns && ev->wall_ns <= f->until_ns;
+}
+
+/* DIGITS[.DIGITS] times unit nanoseconds, in integers (a double holds
+ * an epoch in nanoseconds only to 256 ns); NULL when s starts otherwise. */
+static const char *fw_parse_ns(const char *s, uint64_t unit, uint64_t *ns)
+{
+	unsigned __int128 whole = 0, frac = 0, scale = 1;
+	const char *p = s;
+	for (; isdigit((unsigned char)*p) && whole < (unsigned __int128)1 << 64; p++)
+		whole = whole * 10 + (unsigned)(*p - '0');
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			if (scale < 1000000000000000000u)
+				frac = frac * 10 + (unsigned)(*p - '0'), scale *= 10;
+	if (p == s || (p == s + 1 && *s == '.'))
+		return NULL;
+	unsigned __int128 v = whole * unit + frac * unit / scale;
+	if (v > UINT64_MAX)
+		return NULL;
+	*ns = (uint64_t)v;
+	return p;
+}
+
+/* --since, --until: HH:MM[:SS[.frac]] (a time of day, on the day of the
+ * first record), @SECONDS[.frac] (since the epoch) or +N[.frac][unit]
+ * (after the first record; unit ns, us, ms, s (the default), m or h). */
+int fw_filter_when(struct fw_filter *f, int until, const char *arg)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {{"", 1000000000u},  {"s", 1000000000u}, {"ms", 1000000u},        {"us", 1000u},
+		     {"ns", 1},         {"m", 60000000000u}, {"h", 3600000000000u}};
+	struct fw_when *w = until ? &f->until : &f->since;
+	const char *e;
+	unsigned h, mi;
+	int n = 0;
+	uint64_t sec = 0;
+	for (size_t u = 0; (*arg == '@' || *arg == '+') && u < sizeof units / sizeof *units; u++)
+		if ((e = fw_parse_ns(arg + 1, units[u].ns, &w->ns)) && !strcmp(e, units[u].unit) &&
+		    (*arg == '+' || u < 2)) {
+			w->kind = *arg == '@' ? FW_WHEN_EPOCH : FW_WHEN_AFTER;
+			return 0;
+		}
+	if (isdigit((unsigned char)*arg) && sscanf(arg, "%2u:%2u%n", &h, &mi, &n) == 2 && h < 24 && mi < 60 &&
+	    (!arg[n] || (arg[n] == ':' && (e = fw_parse_ns(arg + n + 1, 1000000000u, &sec)) && !*e &&
+			 sec < 61000000000u))) {
+		w->kind = FW_WHEN_DAY;
+		w->ns = (h * 3600u + mi * 60u) * 1000000000ull + sec;
+		return 0;
+	}
+	warnx("%s %s: not a time (HH:MM:SS[.frac], @SECONDS or +N[s|ms|us|ns|m|h])", until ? "--until" : "--since",
+	      arg);
+	return -1;
+}
+
+/* The bounds in wall-clock nanoseconds, once the logs are read: the first
+ * record's time of all (selected) images is the origin of +N, its local
+ * day that of HH:MM:SS. */
+void fw_filter_times(struct fw_filter *f, const struct fw_model *m)
+{
+	uint64_t first = UINT64_MAX;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct fw_proc *p = &m->procs[i];
+		uint64_t t = p->log.hdr.start_wall_ns + (p->first_ns - p->log.hdr.start_mono_ns);
+		if (fw_filter_proc(f, p) && t < first)
+			first = t;
+	}
+	if (first == UINT64_MAX)
+		return;
+	struct tm tm;
+	time_t s = (time_t)(first / 1000000000u);
+	localtime_r(&s, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	uint64_t midnight = (uint64_t)mktime(&tm) * 1000000000u;
+	for (int u = 0; u < 2; u++) {
+		const struct fw_when *w = u ? &f->until : &f->since;
+		uint64_t *b = u ? &f->until_ns : &f->since_ns;
+		if (w->kind)
+			*b = w->kind == FW_WHEN_EPOCH ? w->ns : w->kind == FW_WHEN_AFTER ? first + w->ns : midnight + w->ns;
+	}
 }
 
 /* Which -P paths selected some call, for fw_filter_report. */

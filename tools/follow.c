@@ -123,7 +123,7 @@ struct fw_follow *fw_follow_new(const char *dir, const struct fw_opts *o, FILE *
 	f->start = fw_clock_ns(CLOCK_MONOTONIC);
 	f->say = o->fmt == FW_TEXT ? out : stderr;
 	if (!files)
-		f->t = fw_trace_new(out, o->fmt);
+		f->t = fw_trace_new(out, o);
 	else if (o->fmt == FW_CSV)
 		fputs("path\n", out);
 	return f;

@@ -32,9 +32,11 @@
 
 static void usage(FILE *f, int status)
 {
-	fprintf(f, "usage: fwatch-run [-cqZz] [-o DIR] [-k KEY] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
+	fprintf(f, "usage: fwatch-run [-c|-C] [-S KEY] [-qZz] [-o DIR] [-k KEY] [-e CALLS] [-P PATH]...\n"
+		   "                  [--live[=FILE]] [-s N] [-y] [-t|-tt|-ttt|-r]\n"
 		   "                  [--] COMMAND [ARG...]\n"
-		   "       fwatch-run [-cqZz] [-o DIR] [-k KEY] [-e CALLS] [-P PATH]... [--live[=FILE]]\n"
+		   "       fwatch-run [-c|-C] [-S KEY] [-qZz] [-o DIR] [-k KEY] [-e CALLS] [-P PATH]...\n"
+		   "                  [--live[=FILE]] [-s N] [-y] [-t|-tt|-ttt|-r]\n"
 		   "                  [--for SECONDS]\n"
 		   "                  -p PID... | -N NAME\n"
 		   "       fwatch-run --list\n");
@@ -49,14 +51,21 @@ static void usage(FILE *f, int status)
 		   "  -k, --key=KEY         store KEY in every log of the run, for fwatch-summary -k\n"
 		   "                        (1 to 64 printable characters, no space or '/')\n"
 		   "  -c, --summary         when COMMAND ends, print the summary table on stderr\n"
+		   "  -C                    --live and -c: the calls while they are made, then\n"
+		   "                        the table (strace -C)\n"
+		   "  -S, --sort=KEY        sort the table by time, calls, errors, name or avg\n"
 		   "  -q, --quiet           do not print the final line (how much was recorded\n"
 		   "                        and where)\n"
-		   "  -e, --trace=CALLS     record only these functions and %%classes,\n"
-		   "                        comma-separated (-e open,stat64 -e %%stat);\n"
-		   "                        a leading '!' records all the others\n"
+		   "  -e, --trace=CALLS     record only these functions, globs and %%classes,\n"
+		   "                        comma-separated (-e open,stat64 -e %%stat -e 'open*');\n"
+		   "                        a leading '!' records all the others;\n"
+		   "                        -e status=failed|successful: --live's lines\n"
 		   "  -P, --trace-path=PATH record only calls on paths under PATH (repeatable)\n"
 		   "      --live[=FILE]     print the calls, strace-like, while they are made,\n"
 		   "                        on stderr or into FILE\n"
+		   "  -s N, -y, -t, -tt, -ttt, -r\n"
+		   "                        --live: strings cut after N bytes, descriptors'\n"
+		   "                        paths, the time column, as fwatch-summary --trace\n"
 		   "  -Z, --failed-only     --live: only the calls that failed\n"
 		   "  -z, --ok-only         --live: only the calls that worked\n"
 		   "  -p, --attach=PID      record the running process PID instead (repeatable),\n"
@@ -139,58 +148,17 @@ static void fw_buf_add(struct fw_buf *b, char sep, const char *s, size_t n)
 	b->s[b->len] = 0;
 }
 
-/* -e: the calls to record, by id. Each name is checked against the table
- * here, so that a typo is a usage error now and not, later, the library's
- * warning that it records everything. The syntax is fwatch-summary's:
- * names and %classes, a leading "!" for all the others, several -e adding
- * up; strace's "trace=" prefix is accepted out of habit. */
-static unsigned char fw_sel[FW_ID_COUNT];
-static int fw_sel_given;
-
-static void fw_calls_arg(const char *arg)
-{
-	const char *p = arg;
-	if (!strncmp(p, "trace=", 6))
-		p += 6;
-	int neg = *p == '!';
-	p += neg;
-	if (!*p) {
-		warnx("-e %s: no function or class given", arg);
-		usage(stderr, 2);
-	}
-	unsigned char hit[FW_ID_COUNT] = {0};
-	while (*p) {
-		size_t l = strcspn(p, ",");
-		int cls = *p == '%', found = 0;
-		if (l <= (size_t)cls) {
-			warnx("-e %s: empty name in the list", arg);
-			usage(stderr, 2);
-		}
-		for (unsigned i = 0; i < FW_ID_COUNT; i++)
-			if (fw_call_selects(i, p, l))
-				hit[i] = found = 1;
-		if (!found) {
-			warnx("-e %s: %s '%.*s' (fwatch-run --list shows them all)", arg,
-			      cls ? "no class of calls named" : "fwatch does not record a function named",
-			      (int)l, p);
-			usage(stderr, 2);
-		}
-		p += l + (p[l] == ',');
-	}
-	fw_sel_given = 1;
-	for (int i = 0; i < FW_ID_COUNT; i++)
-		if (hit[i] != neg)
-			fw_sel[i] = 1;
-}
-
-/* FWATCH_CALLS for the selection: NULL for all calls (the library's
+/* FWATCH_CALLS for the selection of -e (fw_filter_calls, fwatch-summary's
+ * syntax and words, checked against the table here so that a typo is a
+ * usage error now and not, later, the library's warning that it records
+ * everything): NULL for all calls (the library's
  * default), else the names, comma-separated. */
-static char *fw_calls_value(void)
+static char *fw_calls_value(const struct fw_filter *f)
 {
 	struct fw_buf b = {0};
 	int all = 1;
 	for (int i = 0; i < FW_ID_COUNT; i++) {
-		if (fw_sel[i])
+		if (f->calls[i])
 			fw_buf_add(&b, ',', fw_calls[i].name, strlen(fw_calls[i].name));
 		else
 			all = 0;
@@ -850,10 +818,13 @@ static int fw_wait(pid_t pid, const char *dir, char **before, int nbefore, uint6
 }
 
 /* The line (and with -c the table) for the logs that this run added. */
+static enum fw_sort fw_table_sort; /* -S */
+
 static void fw_report(const char *dir, char **before, int nbefore, int table, int line,
 		      uint64_t run_start_ns)
 {
 	static struct fw_summary s;
+	s.sort = fw_table_sort;
 	int n;
 	char **after = fw_logs(dir, &n);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1121,6 +1092,7 @@ int main(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"key", required_argument, NULL, 'k'},
 		{"summary", no_argument, NULL, 'c'},
+		{"sort", required_argument, NULL, 'S'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"trace", required_argument, NULL, 'e'},
 		{"trace-path", required_argument, NULL, 'P'},
@@ -1138,7 +1110,7 @@ int main(int argc, char **argv)
 	};
 	const char *opt_dir = NULL, *key = NULL;
 	struct fw_buf paths = {0};
-	int table = 0, quiet = 0, c, npids = 0;
+	int table = 0, quiet = 0, c, npids = 0, sort_given = 0, also = 0, lines = 0;
 	pid_t *pids = NULL;
 	const char *name = NULL;
 	double secs = 0;
@@ -1146,7 +1118,8 @@ int main(int argc, char **argv)
 	argv[0] = program_invocation_short_name;
 	/* "+": the options end at the command's name. */
 	fw_filter_init(&fw_live.o.filter);
-	while ((c = getopt_long(argc, argv, "+o:k:cqe:P:p:N:ZzhV", opts, NULL)) != -1) {
+	fw_live.o.strsize = -1;
+	while ((c = getopt_long(argc, argv, "+o:k:cCS:qe:P:p:N:Zzs:ytrhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!*optarg) {
@@ -1166,11 +1139,20 @@ int main(int argc, char **argv)
 		case 'c':
 			table = 1;
 			break;
+		case 'C':
+			table = also = fw_live.on = 1;
+			break;
+		case 'S':
+			if (fw_sort_key(optarg, &fw_table_sort) < 0)
+				usage(stderr, 2);
+			sort_given = 1;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
 		case 'e':
-			fw_calls_arg(optarg);
+			if (fw_filter_calls(&fw_live.o.filter, optarg) < 0)
+				usage(stderr, 2);
 			break;
 		case 'P':
 			fw_paths_arg(&paths, optarg);
@@ -1205,6 +1187,14 @@ int main(int argc, char **argv)
 			fw_live.on = 1;
 			fw_live.file = optarg;
 			break;
+		case 's':
+		case 'y':
+		case 't':
+		case 'r':
+			if (fw_trace_opt(&fw_live.o, c, optarg) < 0)
+				usage(stderr, 2);
+			lines = 1;
+			break;
 		case 'Z':
 			fw_live.o.filter.failed_only = 1;
 			break;
@@ -1228,7 +1218,19 @@ int main(int argc, char **argv)
 	}
 	int attach = npids || name;
 	if ((fw_live.o.filter.failed_only || fw_live.o.filter.ok_only) && !fw_live.on) {
-		warnx("-Z and -z choose the lines of --live: they go with it");
+		warnx("-Z, -z and -e status= choose the lines of --live (or -C): they go with it");
+		usage(stderr, 2);
+	}
+	if (lines && !fw_live.on) {
+		warnx("-s, -y, -t and -r choose how --live (or -C) prints its lines: they go with it");
+		usage(stderr, 2);
+	}
+	if (sort_given && !table) {
+		warnx("-S sorts the table of -c or -C: it goes with one of them");
+		usage(stderr, 2);
+	}
+	if (also && fw_live.file) {
+		warnx("-C prints the calls on stderr, before the table: not with --live=FILE");
 		usage(stderr, 2);
 	}
 	if (fw_live.o.filter.failed_only && fw_live.o.filter.ok_only) {
@@ -1260,7 +1262,7 @@ int main(int argc, char **argv)
 		usage(stderr, 2);
 	}
 	char **cmd = argv + optind;
-	char *calls = fw_sel_given ? fw_calls_value() : NULL;
+	char *calls = fw_live.o.filter.calls_given ? fw_calls_value(&fw_live.o.filter) : NULL;
 
 	/* With SIGCHLD ignored (inherited), the command would be reaped by
 	 * the kernel and its exit status lost. The command gets it back as

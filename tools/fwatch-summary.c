@@ -17,16 +17,18 @@ static void usage(FILE *f, int status)
 {
 	fprintf(f,
 		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
-		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
-		"                      [-p PID] [-c|--comm COMM] [-k KEY] [-e CALLS] [-P PATH]\n"
-		"                      [--failed-only|--ok-only] LOG|DIR...\n"
+		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY] [-C]\n"
+		"                      [-s N] [-y] [-t|-tt|-ttt|-r]\n"
+		"                      [-p PID] [-c|--comm COMM] [-k KEY] [-e CALLS] [-P PATH] [-w]\n"
+		"                      [--failed-only|--ok-only] [--since TIME] [--until TIME]\n"
+		"                      LOG|DIR...\n"
 		"       fwatch-summary --follow [--trace|--files] [--csv|--json] [filters] DIR\n"
 		"       fwatch-summary --sqlite FILE [filters] LOG|DIR...\n"
 		"Read fwatch logs (and every *.fwlog file under the given directories) and\n"
 		"print calls, errors and time per function, or another view:\n"
 		"  --files         every path touched, resolved, sorted; -v: counts and actions\n"
 		"  --by-file       calls, errors and time per path, by class\n"
-		"  --failed        paths looked up and not found, with counts\n"
+		"  --failed        failed lookups per directory; -v: per path\n"
 		"  --open          descriptors still open when each process ended\n"
 		"  --tree          the process tree\n"
 		"  --trace         every call in time order, strace-like\n"
@@ -36,42 +38,64 @@ static void usage(FILE *f, int status)
 		"                  progress, as they are made, until Ctrl-C\n"
 		"  --csv, --json   machine-readable output (--trace --json: JSON Lines)\n"
 		"  -S KEY          sort by time, calls, errors, name or avg\n"
-		"  -v              --files: calls, errors and actions per path\n"
+		"  -v              --files: calls, errors and actions per path;\n"
+		"                  --failed: each path\n"
+		"  -C              --trace, then the table\n"
+		"  -s N            --trace: at most N bytes of each string (strace -s)\n"
+		"  -y              --trace: the path of each descriptor, 3</etc/passwd>\n"
+		"  -t, -tt, -ttt   --trace: time of day; with microseconds (the default);\n"
+		"                  seconds since the epoch\n"
+		"  -r              --trace: the time since the previous line\n"
 		"  -p PID          only these processes (repeat, or PID,PID...)\n"
 		"  -c, --comm COMM only processes of this program name (repeatable)\n"
 		"  -k, --key KEY   only processes of runs made with fwatch-run -k KEY (repeatable)\n"
-		"  -e CALLS        only these functions or %%classes; !CALLS: all but these\n"
+		"  -e CALLS        only these functions, globs or %%classes; !CALLS: all but\n"
+		"                  these; status=failed or status=successful\n"
 		"  -P PATH         only calls on PATH or below it (repeatable)\n"
 		"  -Z, --failed-only   only calls that failed\n"
 		"  -z, --ok-only       only calls that worked\n"
+		"  -w, --writes    only calls that created, modified or deleted\n"
+		"  --since TIME    only calls that began at TIME or later\n"
+		"  --until TIME    only calls that began at TIME or earlier; TIME is\n"
+		"                  HH:MM:SS[.frac] (that day), @SECONDS (since the epoch)\n"
+		"                  or +N[ns|us|ms|s|m|h] (after the first record)\n"
 		"  -h, --help      this text\n"
 		"  -V, --version   the version\n");
 	exit(status);
 }
 
 enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TREE, FW_OPT_TRACE,
-       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW, FW_OPT_SQLITE };
+       FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW, FW_OPT_SQLITE, FW_OPT_SINCE,
+       FW_OPT_UNTIL };
 
 /* Which options each view honours: an option given to a view that would
  * ignore it is a usage error that names both. The view is the one chosen,
  * the table when none is, --perfetto when it is the only output. An
  * option that only some views honour is one bit and one entry of
  * fw_honour_opts; filters apply to every view. */
-enum { FW_H_VERBOSE = 1, FW_H_SORT = 2, FW_H_CSV = 4, FW_H_JSON = 8, FW_H_FORMAT = FW_H_CSV | FW_H_JSON };
+enum {
+	FW_H_VERBOSE = 1, FW_H_SORT = 2, FW_H_CSV = 4, FW_H_JSON = 8, FW_H_FORMAT = FW_H_CSV | FW_H_JSON,
+	/* how --trace prints its lines: -s, -t, -r, -y; -C: and the table */
+	FW_H_STRS = 16, FW_H_TIME = 32, FW_H_REL = 64, FW_H_FDS = 128, FW_H_ALSO_TABLE = 256,
+	FW_H_LINES = FW_H_STRS | FW_H_TIME | FW_H_REL | FW_H_FDS | FW_H_ALSO_TABLE,
+	/* the filters of calls that need a view that replays them */
+	FW_H_WRITES = 512, FW_H_SINCE = 1024, FW_H_UNTIL = 2048, FW_H_WHEN = FW_H_SINCE | FW_H_UNTIL,
+	FW_H_CALLS = FW_H_WRITES | FW_H_WHEN,
+};
 static const struct {
 	int view; /* FW_OPT_*, 0: the table */
 	const char *name;
 	unsigned honours;
 } fw_honour_views[] = {
-	{0, "the table", FW_H_SORT | FW_H_FORMAT},
-	{FW_OPT_FILES, "--files", FW_H_VERBOSE | FW_H_FORMAT},
-	{FW_OPT_BY_FILE, "--by-file", FW_H_SORT | FW_H_FORMAT},
-	{FW_OPT_FAILED, "--failed", FW_H_SORT | FW_H_FORMAT},
+	{0, "the table", FW_H_SORT | FW_H_FORMAT | FW_H_CALLS},
+	{FW_OPT_FILES, "--files", FW_H_VERBOSE | FW_H_FORMAT | FW_H_CALLS},
+	{FW_OPT_BY_FILE, "--by-file", FW_H_SORT | FW_H_FORMAT | FW_H_CALLS},
+	{FW_OPT_FAILED, "--failed", FW_H_VERBOSE | FW_H_SORT | FW_H_FORMAT | FW_H_WHEN},
 	{FW_OPT_OPEN, "--open", FW_H_FORMAT},
-	{FW_OPT_TREE, "--tree", FW_H_FORMAT},
-	{FW_OPT_TRACE, "--trace", FW_H_FORMAT},
+	{FW_OPT_TREE, "--tree", FW_H_FORMAT | FW_H_CALLS},
+	{FW_OPT_TRACE, "--trace", FW_H_FORMAT | FW_H_LINES | FW_H_CALLS},
 	{FW_OPT_SQLITE, "--sqlite", 0},
-	{FW_OPT_PERFETTO, "--perfetto", 0},
+	{FW_OPT_PERFETTO, "--perfetto", FW_H_CALLS},
 };
 static const struct {
 	unsigned bit;
@@ -81,6 +105,14 @@ static const struct {
 	{FW_H_SORT, "-S"},
 	{FW_H_CSV, "--csv"},
 	{FW_H_JSON, "--json"},
+	{FW_H_STRS, "-s"},
+	{FW_H_TIME, "-t"},
+	{FW_H_REL, "-r"},
+	{FW_H_FDS, "-y"},
+	{FW_H_ALSO_TABLE, "-C"},
+	{FW_H_WRITES, "-w"},
+	{FW_H_SINCE, "--since"},
+	{FW_H_UNTIL, "--until"},
 };
 
 static size_t fw_honour_view(int view)
@@ -111,6 +143,25 @@ static void fw_check_honoured(int view, unsigned given)
 		warnx("%s applies to %s only, not %s", fw_honour_opts[i].name, list, fw_honour_views[v].name);
 		usage(stderr, 2);
 	}
+}
+
+/* Options that each make sense alone but not together. */
+static void fw_check_lines(const struct fw_opts *o, unsigned given)
+{
+	const char *fmt = o->fmt == FW_CSV ? "--csv" : "--json";
+	if (o->filter.failed_only && o->filter.ok_only)
+		warnx("choose one of --failed-only and --ok-only");
+	else if (o->filter.writes && o->filter.failed_only)
+		warnx("-w selects calls that worked: not with --failed-only");
+	else if (o->fmt != FW_TEXT && (given & FW_H_FDS))
+		warnx("-y applies to the text of --trace, not %s (its resolved paths say it)", fmt);
+	else if (o->fmt != FW_TEXT && (given & FW_H_ALSO_TABLE))
+		warnx("-C prints the trace and the table as text, not %s", fmt);
+	else if (o->fmt != FW_TEXT && (given & (FW_H_TIME | FW_H_REL)))
+		warnx("-t and -r choose the time column of the text of --trace, not %s (it has wall_ns)", fmt);
+	else
+		return;
+	usage(stderr, 2);
 }
 
 /* -c NAME is a program name; a log or a log directory there is a
@@ -156,8 +207,14 @@ static int fw_follow_main(int view, const char *perfetto, unsigned given, const 
 			  const char *dir)
 {
 	struct stat st;
-	if ((view && view != FW_OPT_TRACE && view != FW_OPT_FILES) || perfetto || (given & (FW_H_VERBOSE | FW_H_SORT))) {
-		warnx("--follow goes with --trace (the default) or --files, and --csv or --json");
+	if ((view && view != FW_OPT_TRACE && view != FW_OPT_FILES) || perfetto || (given & (FW_H_VERBOSE | FW_H_SORT)) ||
+	    (view == FW_OPT_FILES && (given & FW_H_LINES))) {
+		warnx("--follow goes with --trace (the default; and -s, -y, -t, -r) or --files, and --csv or --json");
+		usage(stderr, 2);
+	}
+	if (given & (FW_H_WHEN | FW_H_ALSO_TABLE)) {
+		warnx("%s: not with --follow, which never sees the end of the logs",
+		      (given & FW_H_ALSO_TABLE) ? "-C" : "--since and --until");
 		usage(stderr, 2);
 	}
 	if (nargs != 1) {
@@ -200,15 +257,14 @@ int main(int argc, char **argv)
 		{"follow", no_argument, NULL, FW_OPT_FOLLOW},
 		{"failed-only", no_argument, NULL, 'Z'},
 		{"ok-only", no_argument, NULL, 'z'},
+		{"writes", no_argument, NULL, 'w'},
+		{"since", required_argument, NULL, FW_OPT_SINCE},
+		{"until", required_argument, NULL, FW_OPT_UNTIL},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	static const char *const sort_keys[] = {
-		[FW_SORT_TIME] = "time", [FW_SORT_CALLS] = "calls", [FW_SORT_ERRORS] = "errors",
-		[FW_SORT_NAME] = "name", [FW_SORT_AVG] = "avg",
-	};
-	static struct fw_opts o;
+	static struct fw_opts o = {.strsize = -1};
 	int view = 0, c, follow = 0;
 	unsigned given = 0;
 	const char *perfetto = NULL, *sqlite = NULL;
@@ -217,7 +273,7 @@ int main(int argc, char **argv)
 	fw_filter_init(&o.filter);
 	/* getopt's messages carry argv[0]; err(3)'s the short name: the same */
 	argv[0] = program_invocation_short_name;
-	while ((c = getopt_long(argc, argv, "S:vp:c:k:e:P:ZzhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:vp:c:k:e:P:Zzws:ytrChV", opts, NULL)) != -1) {
 		switch (c) {
 		case FW_OPT_FILES:
 		case FW_OPT_BY_FILE:
@@ -249,20 +305,33 @@ int main(int argc, char **argv)
 		case FW_OPT_FOLLOW:
 			follow = 1;
 			break;
-		case 'S': {
-			size_t k;
-			for (k = 0; k < sizeof sort_keys / sizeof *sort_keys; k++)
-				if (!strcmp(optarg, sort_keys[k]))
-					break;
-			if (k == sizeof sort_keys / sizeof *sort_keys) {
-				warnx("-S: unknown sort key: %s (time, calls, errors, name or avg)", optarg);
+		case 'S':
+			if (fw_sort_key(optarg, &o.sort) < 0)
 				usage(stderr, 2);
-			}
-			o.sort = (enum fw_sort)k;
 			o.sort_given = 1;
 			given |= FW_H_SORT;
 			break;
-		}
+		case 's':
+		case 'y':
+		case 't':
+		case 'r':
+			if (fw_trace_opt(&o, c, optarg) < 0)
+				usage(stderr, 2);
+			given |= c == 's' ? FW_H_STRS : c == 'y' ? FW_H_FDS : c == 't' ? FW_H_TIME : FW_H_REL;
+			break;
+		case 'C':
+			given |= FW_H_ALSO_TABLE;
+			break;
+		case 'w':
+			o.filter.writes = 1;
+			given |= FW_H_WRITES;
+			break;
+		case FW_OPT_SINCE:
+		case FW_OPT_UNTIL:
+			if (fw_filter_when(&o.filter, c == FW_OPT_UNTIL, optarg) < 0)
+				usage(stderr, 2);
+			given |= c == FW_OPT_UNTIL ? FW_H_UNTIL : FW_H_SINCE;
+			break;
 		case 'v':
 			o.verbose = 1;
 			given |= FW_H_VERBOSE;
@@ -285,8 +354,10 @@ int main(int argc, char **argv)
 				usage(stderr, 2);
 			break;
 		case 'e':
-			if (fw_filter_calls(&o.filter, optarg) < 0)
+			if ((c = fw_filter_calls(&o.filter, optarg)) < 0)
 				usage(stderr, 2);
+			if (c) /* status=: not a list of calls */
+				break;
 			if (!(calls = realloc(calls, calls_len + strlen(optarg) + 5)))
 				err(1, "malloc");
 			calls_len += (size_t)sprintf(calls + calls_len, "%s%s", calls_len ? " -e " : "", optarg);
@@ -310,10 +381,7 @@ int main(int argc, char **argv)
 			usage(stderr, 2);
 		}
 	}
-	if (o.filter.failed_only && o.filter.ok_only) {
-		warnx("choose one of --failed-only and --ok-only");
-		usage(stderr, 2);
-	}
+	fw_check_lines(&o, given);
 	if (optind == argc) {
 		warnx("no log or directory given");
 		usage(stderr, 2);
@@ -329,13 +397,19 @@ int main(int argc, char **argv)
 		free(calls);
 		return fw_follow_main(view, perfetto, given, &o, argc - optind, argv[optind]);
 	}
-	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0, given);
+	/* -C is the trace and then the table */
+	if ((given & FW_H_ALSO_TABLE) && !view && !perfetto)
+		view = FW_OPT_TRACE;
+	/* with -C, -S sorts the table after the trace */
+	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0,
+			  given & ~(view == FW_OPT_TRACE && (given & FW_H_ALSO_TABLE) ? FW_H_SORT : 0u));
 
 	static struct fw_model m;
 	static struct fw_main x;
 	x.f = &o.filter;
 	x.s.sort = o.sort;
-	int table = !view && !perfetto, counted = table && !fw_filter_needs_paths(&o.filter);
+	int table = (!view && !perfetto) || (given & FW_H_ALSO_TABLE);
+	int counted = table && !view && !fw_filter_needs_paths(&o.filter) && !(given & FW_H_WHEN);
 	m.order = !counted; /* the logs will be replayed */
 	for (int i = optind; i < argc; i++)
 		fw_model_add(&m, argv[i], counted ? fw_count_each : NULL, &x);
@@ -349,6 +423,7 @@ int main(int argc, char **argv)
 		counted = 0;
 	}
 
+	fw_filter_times(&o.filter, &m);
 	if (perfetto && fw_view_perfetto(&m, &o, perfetto) < 0)
 		return 1;
 	switch (view) {
@@ -374,9 +449,10 @@ int main(int argc, char **argv)
 		if (fw_view_sqlite(&m, &o, sqlite) < 0)
 			return 1;
 		break;
-	default:
-		if (!table)
-			break;
+	}
+	if (table) {
+		if (view) /* -C: a line between the trace and the table */
+			putchar('\n');
 		if (!counted)
 			fw_model_walk(&m, &o.filter, fw_count_walk, NULL, &x);
 		for (size_t i = 0; i < m.n; i++)

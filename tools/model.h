@@ -189,6 +189,10 @@ extern const char *const fw_end_names[6], *const fw_end_by_names[4];
 struct fw_res {
 	uint32_t path, path2;
 	uint8_t named;  /* path was named by the call (not found through an fd) */
+	/* What the descriptors of the call stood for, where a log tells (0
+	 * where none does), for strace -y: its fd or dirfd argument and its
+	 * second dirfd before the call, the descriptor it returned after. */
+	uint32_t fd, fd2, ret;
 };
 
 struct fw_replay {
@@ -232,11 +236,24 @@ struct fw_filter {
 	size_t npaths;
 	int failed_only, ok_only;
 	int calls_given; /* -e seen: the first one replaces "all" */
+	int writes;      /* -w: only calls that created, modified or deleted */
+	/* --since, --until as given, and as wall-clock bounds (inclusive)
+	 * once fw_filter_times has seen the logs */
+	struct fw_when {
+		enum { FW_WHEN_NONE, FW_WHEN_DAY, FW_WHEN_EPOCH, FW_WHEN_AFTER } kind;
+		uint64_t ns; /* since midnight, the epoch or the first record */
+	} since, until;
+	uint64_t since_ns, until_ns;
 };
 
 void fw_filter_init(struct fw_filter *f);
 /* 0, or -1 after a message on stderr (a usage error). */
+/* -e: 0 for a list of calls, 1 for status=..., -1 after a message. */
 int fw_filter_calls(struct fw_filter *f, const char *list);
+/* --since (until = 0), --until: 0, or -1 after a message. */
+int fw_filter_when(struct fw_filter *f, int until, const char *arg);
+/* Once the logs are read: the bounds of --since and --until. */
+void fw_filter_times(struct fw_filter *f, const struct fw_model *m);
 int fw_filter_pid(struct fw_filter *f, const char *list);
 void fw_filter_comm(struct fw_filter *f, const char *comm);
 int fw_filter_key(struct fw_filter *f, const char *key);

@@ -37,7 +37,7 @@ static void fw_open_end(void *ctx, const struct fw_replay *r)
 		if (!d->path || d->from != FW_FD_OWN || (r->p->ends_in_exec && d->cloexec) || f->failed_only ||
 		    !f->calls[d->call - 1])
 			continue;
-		struct fw_res res = {d->path, 0, 0};
+		struct fw_res res = {.path = d->path};
 		if (fw_filter_needs_paths(f) && !fw_filter_res(f, &res))
 			continue;
 		if (x->n == x->cap) {
@@ -69,12 +69,7 @@ void fw_view_open(struct fw_model *m, const struct fw_opts *o, FILE *out)
 	if (x.n)
 		if (x.n) /* qsort(NULL, 0) is undefined */
 			qsort(x.rows, x.n, sizeof *x.rows, fw_by_proc);
-	if (o->fmt == FW_CSV)
-		fputs("pid,command,fd,mode,call,path\n", out);
-	else if (o->fmt == FW_JSON)
-		putc('[', out);
-	else
-		fputs("    PID COMMAND           FD MODE CALL         PATH\n", out);
+	fw_put_rows_head(out, o->fmt, "pid,command,fd,mode,call,path\n", "    PID COMMAND           FD MODE CALL         PATH\n");
 	for (size_t i = 0; i < x.n; i++) {
 		const struct fw_open_row *r = &x.rows[i];
 		const char *call = fw_calls[r->d.call - 1].name, *mode = modes[r->d.mode & 3];

@@ -135,7 +135,7 @@ static void fw_put_exec(struct fw_perfetto *x, const struct fw_step *s)
 		else
 			fputs("null", x->out);
 		fputs(", \"argv\": ", x->out);
-		fw_put_argv(x->out, FW_JSON, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0);
+		fw_put_argv(x->out, FW_JSON, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0, -1);
 		fprintf(x->out, ", \"traced\": false, \"why\": \"%s\"", fw_untraced_why(u->bits));
 	}
 	fputs("}}", x->out);

@@ -176,10 +176,22 @@ int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res)
 	return 1;
 }
 
+/* What fd stands for, if a log tells; 0 otherwise (nothing is added). */
+static uint32_t fw_fd_known(const struct fw_replay *r, int32_t fd)
+{
+	if (fd == AT_FDCWD)
+		return r->cwd;
+	if (fd < 0 || (uint32_t)fd >= r->nfds || r->fds[fd].from == FW_FD_UNKNOWN)
+		return 0;
+	return r->fds[fd].path;
+}
+
 void fw_replay_event(struct fw_replay *r, const struct fw_event *ev, struct fw_res *res)
 {
 	res->path = res->path2 = 0;
 	res->named = 0;
+	res->fd = fw_fd_known(r, ev->fd);
+	res->fd2 = fw_shape_has(ev->id, 'D') ? fw_fd_known(r, (int32_t)ev->a2) : 0;
 	if (ev->path && !fw_path_is_literal(ev)) {
 		uint32_t base = ev->fd == FW_NOFD ? r->cwd : fw_fd_path(r, ev->fd);
 		res->path = fw_replay_path(r, base, ev->path, strlen(ev->path));
@@ -197,4 +209,11 @@ void fw_replay_event(struct fw_replay *r, const struct fw_event *ev, struct fw_r
 			strlen(ev->path2));
 	if (!ev->err)
 		fw_replay_apply(r, ev, res);
+	/* the calls that return a descriptor: opens, dups */
+	int cls = fw_calls[ev->id].cls;
+	res->ret = ev->err || ev->ret < 0 || fw_shape_has(ev->id, 'P') ? 0
+		   : cls == FW_CLASS_OPEN || cls == FW_CLASS_DIR || cls == FW_CLASS_STDIO ||
+				   (cls == FW_CLASS_FD && !fw_shape_has(ev->id, 'c'))
+			   ? fw_fd_known(r, ev->ret)
+			   : 0;
 }

@@ -84,6 +84,21 @@ static double fw_avg(const struct fw_count *c)
 	return c->calls ? (double)c->ns / (double)c->calls : 0;
 }
 
+int fw_sort_key(const char *arg, enum fw_sort *by)
+{
+	static const char *const keys[] = {
+		[FW_SORT_TIME] = "time", [FW_SORT_CALLS] = "calls", [FW_SORT_ERRORS] = "errors",
+		[FW_SORT_NAME] = "name", [FW_SORT_AVG] = "avg",
+	};
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+		if (!strcmp(arg, keys[k])) {
+			*by = (enum fw_sort)k;
+			return 0;
+		}
+	warnx("-S: unknown sort key: %s (time, calls, errors, name or avg)", arg);
+	return -1;
+}
+
 int fw_sort_cmp(enum fw_sort by, const struct fw_count *a, const char *an, const struct fw_count *b,
 		const char *bn)
 {

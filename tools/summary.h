@@ -61,6 +61,9 @@ struct fw_proc;
  * programs it started, and whether its libc had no plan. */
 void fw_summary_proc(struct fw_summary *s, const struct fw_proc *p);
 
+/* -S KEY, the same on both tools: 0, or -1 after a message. */
+int fw_sort_key(const char *arg, enum fw_sort *by);
+
 /* Order a, b for -S over (count, name) rows: < 0 when a comes first. */
 int fw_sort_cmp(enum fw_sort by, const struct fw_count *a, const char *an, const struct fw_count *b,
 		const char *bn);

@@ -4,6 +4,7 @@
  * next call, so memory does not grow with the number of calls. */
 #define _GNU_SOURCE
 #include <err.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -85,6 +86,11 @@ void fw_timeline(struct fw_model *m, const struct fw_filter *f, fw_timeline_fn *
 struct fw_trace {
 	FILE *out;
 	enum fw_format fmt;
+	enum fw_tcol tcol;
+	struct fw_decode dec; /* without fds: set call by call */
+	int decode_fds;
+	uint64_t prev_ns; /* -r: the previous line's start */
+	int any;
 	time_t sec;
 	char hms[32];
 	char *args;
@@ -92,9 +98,24 @@ struct fw_trace {
 	FILE *argsf;
 };
 
-/* -tt: the local time of day with microseconds. */
+/* The time column as strace's: -tt (the default) the local time of day
+ * with microseconds, -t without them, -ttt seconds since the epoch with
+ * microseconds, -r the time since the previous line's call began. */
 static void fw_put_time(struct fw_trace *t, uint64_t wall_ns)
 {
+	if (t->tcol == FW_T_TTT) {
+		fprintf(t->out, "%llu.%06llu", (unsigned long long)(wall_ns / 1000000000u),
+			(unsigned long long)(wall_ns % 1000000000u / 1000));
+		return;
+	}
+	if (t->tcol == FW_T_REL) {
+		/* microseconds, rounded down from the difference of the two */
+		uint64_t d = t->any && wall_ns > t->prev_ns ? wall_ns / 1000 - t->prev_ns / 1000 : 0;
+		fprintf(t->out, "%6llu.%06llu", (unsigned long long)(d / 1000000u), (unsigned long long)(d % 1000000u));
+		t->prev_ns = wall_ns;
+		t->any = 1;
+		return;
+	}
 	time_t s = (time_t)(wall_ns / 1000000000u);
 	if (s != t->sec || !t->hms[0]) {
 		struct tm tm;
@@ -102,7 +123,9 @@ static void fw_put_time(struct fw_trace *t, uint64_t wall_ns)
 		if (!localtime_r(&s, &tm) || !strftime(t->hms, sizeof t->hms, "%H:%M:%S", &tm))
 			snprintf(t->hms, sizeof t->hms, "%lld", (long long)s);
 	}
-	fprintf(t->out, "%s.%06llu", t->hms, (unsigned long long)(wall_ns % 1000000000u / 1000));
+	fputs(t->hms, t->out);
+	if (t->tcol == FW_T_TT)
+		fprintf(t->out, ".%06llu", (unsigned long long)(wall_ns % 1000000000u / 1000));
 }
 
 /* The strace-style arguments as text, for the CSV and JSON fields. */
@@ -114,7 +137,7 @@ static const char *fw_args_text(struct fw_trace *t, const struct fw_event *ev, s
 			err(1, "open_memstream");
 	}
 	rewind(t->argsf);
-	fw_put_args(t->argsf, ev);
+	fw_put_args(t->argsf, ev, &t->dec);
 	fflush(t->argsf);
 	/* without strace's parentheses */
 	long n = ftell(t->argsf);
@@ -148,9 +171,10 @@ void fw_trace_put(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
 		if (ev->tid != pid) /* a thread other than the main one */
 			fprintf(out, "/%u", ev->tid);
 		fprintf(out, " %s", name);
-		fw_put_args(out, ev);
+		struct fw_decode d = {t->dec.strsize, t->decode_fds ? res : NULL};
+		fw_put_args(out, ev, &d);
 		putc(' ', out);
-		fw_put_result(out, ev);
+		fw_put_result(out, ev, &d);
 		fprintf(out, " <%llu.%06llu>%s\n", (unsigned long long)(ev->dur_ns / 1000000000u),
 			(unsigned long long)(ev->dur_ns % 1000000000u / 1000),
 			!(ev->bits & FW_RB_LIBC) ? "" : (ev->sys & FW_SYS_LOADER) ? " (loader)" : " (in libc)");
@@ -198,19 +222,53 @@ void fw_trace_put(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
 	fprintf(out, ", \"via\": \"%s\"", via);
 	if (ev->argv) {
 		fputs(", \"argv\": ", out);
-		fw_put_argv(out, FW_JSON, ev->argv, ev->argc, 0, (ev->bits & FW_RB_TRUNC2) != 0);
+		fw_put_argv(out, FW_JSON, ev->argv, ev->argc, 0, (ev->bits & FW_RB_TRUNC2) != 0, -1);
 	}
 	fputs("}\n", out);
 }
 
-struct fw_trace *fw_trace_new(FILE *out, enum fw_format fmt)
+int fw_trace_opt(struct fw_opts *o, int c, const char *arg)
+{
+	char *end;
+	long v;
+	switch (c) {
+	case 's':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < 0 || v > 1 << 20) {
+			warnx("-s %s: not a string length (0 to 1048576)", arg);
+			return -1;
+		}
+		o->strsize = v;
+		return 0;
+	case 'y':
+		o->decode_fds = 1;
+		return 0;
+	case 't':
+	case 'r':
+		if (o->tcol_given && (o->tcol == FW_T_REL) != (c == 'r')) {
+			warnx("choose one of -t and -r");
+			return -1;
+		}
+		/* -t, -tt, -ttt as strace counts them */
+		o->tcol = c == 'r' ? FW_T_REL : o->tcol_given == 0 ? FW_T_T : o->tcol_given == 1 ? FW_T_TT : FW_T_TTT;
+		o->tcol_given++;
+		return 0;
+	}
+	return -1;
+}
+
+struct fw_trace *fw_trace_new(FILE *out, const struct fw_opts *o)
 {
 	struct fw_trace *t = calloc(1, sizeof *t);
 	if (!t)
 		err(1, "malloc");
 	t->out = out;
-	t->fmt = fmt;
-	if (fmt == FW_CSV)
+	t->fmt = o->fmt;
+	t->tcol = o->tcol;
+	t->dec.strsize = o->strsize;
+	t->decode_fds = o->decode_fds;
+	if (t->fmt == FW_CSV)
 		fputs("wall_ns,pid,tid,call,class,args,ret,errno,errno_value,dur_ns,path,resolved,path2,"
 		      "resolved2,via\n",
 		      out);
@@ -227,7 +285,7 @@ void fw_trace_free(struct fw_trace *t)
 
 void fw_view_trace(struct fw_model *m, const struct fw_opts *o, FILE *out)
 {
-	struct fw_trace *t = fw_trace_new(out, o->fmt);
+	struct fw_trace *t = fw_trace_new(out, o);
 	fw_timeline(m, &o->filter, fw_trace_put, t);
 	fw_trace_free(t);
 }

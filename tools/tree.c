@@ -138,7 +138,7 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 		fw_put_json(out, exe, exelen);
 		fputs(", \"argv\": ", out);
 		if (u)
-			fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0);
+			fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0, -1);
 		else
 			fw_put_cmdline(out, fmt, &p->log);
 		if (!u) {
@@ -187,7 +187,7 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 		fw_put_csv(out, exe, exelen);
 		putc(',', out);
 		if (u)
-			fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0);
+			fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0, -1);
 		else
 			fw_put_cmdline(out, fmt, &p->log);
 		if (!u && fw_attached_ns(p))
@@ -217,7 +217,7 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 	fw_put_text(out, exe, exelen);
 	putc(' ', out);
 	if (u)
-		fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0);
+		fw_put_argv(out, fmt, u->argv ? u->argv : "", u->argv ? u->argc : 0, 0, 0, -1);
 	else
 		fw_put_cmdline(out, fmt, &p->log);
 	if (u)

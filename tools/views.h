@@ -11,8 +11,21 @@
 #include "model.h"
 #include "summary.h"
 
+/* How decode.c prints a call's arguments and result (NULL: every string
+ * whole, descriptors as numbers). */
+struct fw_decode {
+	long strsize;             /* -s: bytes of each string shown; -1: all */
+	const struct fw_res *fds; /* -y: descriptors' paths (fw_res), or NULL */
+};
+/* --trace's time column: strace's -tt (the default), -t, -ttt, -r. */
+enum fw_tcol { FW_T_TT, FW_T_T, FW_T_TTT, FW_T_REL };
+
 struct fw_opts {
 	enum fw_format fmt;
+	enum fw_tcol tcol;
+	int tcol_given; /* how many -t (or -r) */
+	long strsize;   /* -s, -1 without */
+	int decode_fds; /* -y */
 	enum fw_sort sort;
 	int sort_given;
 	int verbose;
@@ -47,10 +60,17 @@ void fw_put_str(FILE *f, enum fw_format fmt, const char *s, size_t n);
 void fw_put_csv_field(FILE *f, const char *text, size_t n);
 void fw_put_json_text(FILE *f, const char *text, size_t n);
 void fw_put_path(FILE *f, enum fw_format fmt, uint32_t id);
+/* The start of a view's rows: its CSV header, JSON's "[", or the text's
+ * header line. */
+void fw_put_rows_head(FILE *f, enum fw_format fmt, const char *csv, const char *text);
 /* ["a", "b"]; a JSON array in JSON; lim bounds the bytes when nonzero; cut
  * adds "..." for a vector the log has only the start of. */
 void fw_put_argv(FILE *f, enum fw_format fmt, const char *argv, uint32_t argc, size_t lim,
-		 int cut);
+		 int cut, long each);
+/* "..." quoted, at most max bytes of s (all when max < 0), then "..."
+ * when there were more, as strace -s cuts strings. each: the same for
+ * every string of an argument vector. */
+void fw_put_quoted_max(FILE *f, const char *s, size_t n, long max);
 /* The arguments of an image, from its log's header. */
 void fw_put_cmdline(FILE *f, enum fw_format fmt, const struct fw_log *l);
 
@@ -68,12 +88,12 @@ int fw_view_sqlite(struct fw_model *m, const struct fw_opts *o, const char *file
 extern const char *const fw_sqlite_missing;
 
 /* decode.c: a call's arguments and result as strace prints them. */
-void fw_put_args(FILE *f, const struct fw_event *ev);
+void fw_put_args(FILE *f, const struct fw_event *ev, const struct fw_decode *d);
 /* A wait status as strace prints it. */
 void fw_put_wstatus(FILE *f, uint32_t s);
 /* A signal's name, SIGKILL; its number when it has none. */
 const char *fw_sig_name(int sig, char buf[16]);
-void fw_put_result(FILE *f, const struct fw_event *ev);
+void fw_put_result(FILE *f, const struct fw_event *ev, const struct fw_decode *d);
 /* "ENOENT", or NULL for a number with no name. */
 const char *fw_errno_name(int e);
 
@@ -87,7 +107,10 @@ void fw_timeline(struct fw_model *m, const struct fw_filter *f, fw_timeline_fn *
  * writes the CSV header; fw_trace_put is an fw_timeline_fn, its ctx the
  * struct fw_trace. */
 struct fw_trace;
-struct fw_trace *fw_trace_new(FILE *out, enum fw_format fmt);
+struct fw_trace *fw_trace_new(FILE *out, const struct fw_opts *o);
+/* strace's options of the lines, the same on both tools: -s N, -y, -t
+ * (-tt, -ttt) and -r into o; 0, or -1 after a message. */
+int fw_trace_opt(struct fw_opts *o, int c, const char *arg);
 fw_timeline_fn fw_trace_put;
 void fw_trace_free(struct fw_trace *t);
 

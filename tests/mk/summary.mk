@@ -2,7 +2,9 @@
 # by hand for logs of tests/summary/prog (a known sequence of calls, a fork,
 # an exec and a static program); escaping; bad input; argument vectors cut
 # in JSON; one process of three images and three threads
-# (tests/summary/images) in --perfetto and --trace. `make bench-summary`
+# (tests/summary/images) in --perfetto and --trace; strace's conventions
+# (-e, -s, -y, -t, -r, -C, -w, --since, --until, --failed by directory)
+# compared with strace's own output where it has them (tests/summary/strace.sh). `make bench-summary`
 # times the reader on a log of 10M records (part of `make bench`).
 CHECKS += check-summary
 
@@ -23,16 +25,21 @@ $(B)/tests/summary/images: tests/summary/images.c
 	@mkdir -p $(@D)
 	$(CC) $(SUM_PROG_CFLAGS) -pthread -o $@ tests/summary/images.c
 
+$(B)/tests/summary/yprog: tests/summary/yprog.c
+	@mkdir -p $(@D)
+	$(CC) $(SUM_PROG_CFLAGS) -o $@ tests/summary/yprog.c
+
 $(B)/tests/summary/stats: tests/summary/stats.c
 	@mkdir -p $(@D)
 	$(CC) $(SUM_PROG_CFLAGS) -O2 -o $@ tests/summary/stats.c
 
 check-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/prog $(B)/tests/summary/static \
-	       $(B)/tests/summary/images
+	       $(B)/tests/summary/images $(B)/tests/summary/yprog $(B)/fwatch-run
 	bash tests/summary/run.sh $(B)
 	bash tests/summary/words.sh $(B)
 	bash tests/summary/argv.sh $(B)
 	bash tests/summary/images.sh $(B)
+	bash tests/summary/strace.sh $(B)
 
 bench-summary: $(B)/libfwatch.so $(B)/fwatch-summary $(B)/tests/summary/stats
 	bash tests/summary/bench.sh $(B)

@@ -384,6 +384,7 @@ VIEWS=(
 	"--files -v|--files"
 	"--by-file|--by-file"
 	"--failed|--failed"
+	"--failed -v|--failed"
 	"--open|--open"
 	"--tree|--tree"
 	"--trace|--trace"

@@ -17,10 +17,10 @@ paths_of() {
 	shift
 	case "$*" in
 	"--files -v") awk 'NR > 1 { print $5, $1 }' "$f" ;;
-	"--files --csv" | "--by-file --csv" | "--failed --csv") awk -F, 'NR > 1 { print $1, $2 }' "$f" ;;
+	"--files --csv" | "--by-file --csv" | "--failed -v --csv") awk -F, 'NR > 1 { print $1, $2 }' "$f" ;;
 	"--by-file") awk 'NR > 1 { print $NF, $3 }' "$f" ;;
-	"--failed") awk 'NR > 1 { print $3, $1 }' "$f" ;;
-	--files\ --json | --by-file\ --json | --failed\ --json)
+	"--failed -v") awk 'NR > 1 { print $3, $1 }' "$f" ;;
+	--files\ --json | --by-file\ --json | --failed\ -v\ --json)
 		python3 -c 'import json, sys
 for r in json.load(open(sys.argv[1])): print(r["path"], r["calls"])' "$f" ;;
 	"--trace") # 10:09:02.082152 PID stat("/etc/main-path") = -1 ENOENT ...
@@ -65,10 +65,10 @@ else
 		# paths once, in a format each.
 		if [ "$t" = 2 ]; then
 			views=("--files -v" "--files --csv" "--files --json" "--by-file" "--by-file --csv"
-				"--by-file --json" "--failed" "--failed --csv" "--failed --json" "--trace"
+				"--by-file --json" "--failed -v" "--failed -v --csv" "--failed -v --json" "--trace"
 				"--trace --csv" "--trace --json" "--perfetto")
 		else
-			views=("--files -v" "--by-file --csv" "--failed --json")
+			views=("--files -v" "--by-file --csv" "--failed -v --json")
 		fi
 		bad=""
 		for v in "${views[@]}"; do
@@ -97,11 +97,16 @@ $(diff <(echo "$exptid") <(echo "$got") | head -n 10)" ;;
 		pf=$("$SUM" -e stat -P /etc/main-path --csv "$L" 2>&1 | awk -F, 'NR == 2 { print $2 }')
 		[ "$pf" = 500000 ] || bad="$bad
 fwatch-summary -P /etc/main-path: $pf stat calls"
+		# --failed by directory: every path is in /etc, one name a thread
+		fd=$("$SUM" -e stat --failed --csv "$L" 2>&1 | sed 1d | cut -d, -f1-3)
+		want="/etc,$(awk '{ s += $2 } END { print s }' <<<"$exp"),$t"
+		[ "$fd" = "$want" ] || bad="$bad
+fwatch-summary --failed --csv: $fd, not $want"
 		if [ -z "$bad" ]; then
-			ok "thread paths, $t threads: every path's count exact in ${#views[@]} views and -P (${exp//$'\n'/, })"
+			ok "thread paths, $t threads: every path's count exact in ${#views[@]} views, -P and --failed's directory (${exp//$'\n'/, })"
 			rm -rf "$L" "$d"
 		else
-			notok "thread paths, $t threads: every path's count exact in ${#views[@]} views and -P" \
+			notok "thread paths, $t threads: every path's count exact in ${#views[@]} views, -P and --failed's directory" \
 				"program: ${exp//$'\n'/, }" "$bad"
 		fi
 	done

@@ -163,9 +163,9 @@ import json, sys
 d = {r["path"]: r for r in json.load(sys.stdin)}
 r = d[sys.argv[1] + "/d/rel.txt"]
 print("ok" if r["classes"] == {"open": 3, "stdio": 1, "access": 1, "name": 1, "fd": 3} and r["errors"] == 0 else r)' "$W")"
-golden "--failed" failed.out "$(S --failed "$L" | awk 'NR == 1 { print; next } { print $1, substr($0, 23) }' | norm)"
-golden "--failed --csv" failed.csv "$(S --failed --csv "$L" | cut -d, -f1,2 | norm)"
-check "--failed --json" "3" "$(S --failed --json "$L" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["calls"])')"
+golden "--failed -v" failed.out "$(S --failed -v "$L" | awk 'NR == 1 { print; next } { print $1, substr($0, 23) }' | norm)"
+golden "--failed -v --csv" failed.csv "$(S --failed -v --csv "$L" | cut -d, -f1,2 | norm)"
+check "--failed -v --json" "3" "$(S --failed -v --json "$L" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["calls"])')"
 
 # --- --open ---
 golden "--open" open.out "$(S --open "$L" | pidcols 1 | norm)"
@@ -316,7 +316,7 @@ check "--version and -V: one line, NAME (fwatch) X.Y.Z, exit 0, the same on both
 	"fwatch-summary (fwatch) V exit 0|fwatch-summary (fwatch) V exit 0|fwatch-run (fwatch) V exit 0|1" \
 	"$(echo $v1 | sed -E 's/[0-9]+\.[0-9]+\.[0-9]+/V/')|$(echo $v2 | sed -E 's/[0-9]+\.[0-9]+\.[0-9]+/V/')|$(echo $v3 | sed -E 's/[0-9]+\.[0-9]+\.[0-9]+/V/')|$(printf '%s\n%s\n' "$v1" "$v3" | awk 'NR == 1 || NR == 3 { print $3 }' | sort -u | wc -l)"
 bad "bad sort key" 2 "fwatch-summary: -S: unknown sort key: bogus (time, calls, errors, name or avg)" -S bogus "$L"
-bad "bad -e" 2 "fwatch-summary: -e: unknown function or class: bogus" -e open,bogus "$L"
+bad "bad -e" 2 "fwatch-summary: -e open,bogus: no function or class named 'bogus' (fwatch-run --list shows them all)" -e open,bogus "$L"
 bad "bad -p" 2 "fwatch-summary: -p: not a process id: 12x" -p 12x "$L"
 bad "two views" 2 "fwatch-summary: choose one view: --files, --by-file, --failed, --open, --tree, --trace or --sqlite" \
 	--files --tree "$L"

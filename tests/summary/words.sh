@@ -60,9 +60,9 @@ usage() {
 
 # --- options the view would ignore ---
 all="the table, --files, --by-file, --failed, --open, --tree and --trace"
-usage "-v --tree" "fwatch-summary: -v applies to --files only, not --tree" -v --tree "$L"
-usage "-v with the table" "fwatch-summary: -v applies to --files only, not the table" -v "$L"
-usage "-v --by-file" "fwatch-summary: -v applies to --files only, not --by-file" --by-file -v "$L"
+usage "-v --tree" "fwatch-summary: -v applies to --files and --failed only, not --tree" -v --tree "$L"
+usage "-v with the table" "fwatch-summary: -v applies to --files and --failed only, not the table" -v "$L"
+usage "-v --by-file" "fwatch-summary: -v applies to --files and --failed only, not --by-file" --by-file -v "$L"
 usage "-S calls --files" "fwatch-summary: -S applies to the table, --by-file and --failed only, not --files" \
 	-S calls --files "$L"
 usage "-S --trace" "fwatch-summary: -S applies to the table, --by-file and --failed only, not --trace" \
@@ -73,7 +73,7 @@ usage "--perfetto FILE --csv" "fwatch-summary: --csv applies to $all only, not -
 	--perfetto "$T/p.json" --csv "$L"
 usage "--perfetto FILE --json" "fwatch-summary: --json applies to $all only, not --perfetto" \
 	--json --perfetto "$T/p.json" "$L"
-usage "--perfetto FILE -v" "fwatch-summary: -v applies to --files only, not --perfetto" \
+usage "--perfetto FILE -v" "fwatch-summary: -v applies to --files and --failed only, not --perfetto" \
 	--perfetto "$T/p.json" -v "$L"
 check "nothing written to the --perfetto file of a usage error" "no" "$([ -e "$T/p.json" ] && echo yes || echo no)"
 for v in --files --by-file --failed --open --tree --trace; do
