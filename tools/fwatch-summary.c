@@ -16,8 +16,8 @@
 static void usage(FILE *f, int status)
 {
 	fprintf(f,
-		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
-		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY]\n"
+		"usage: fwatch-summary [--files|--by-file|--failed|--open|--net|--tree|--trace]\n"
+		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY] [-4] [-6] [-U]\n"
 		"                      [-p PID] [-c|--comm COMM] [-e CALLS] [-P PATH]\n"
 		"                      [--failed-only|--ok-only] LOG|DIR...\n"
 		"       fwatch-summary --follow [--trace|--files] [--csv|--json] [filters] DIR\n"
@@ -27,6 +27,7 @@ static void usage(FILE *f, int status)
 		"  --by-file       calls, errors and time per path, by class\n"
 		"  --failed        paths looked up and not found, with counts\n"
 		"  --open          descriptors still open when each process ended\n"
+		"  --net           sockets: one line per endpoint of each process, lsof -i -n like\n"
 		"  --tree          the process tree\n"
 		"  --trace         every call in time order, strace-like\n"
 		"  --perfetto FILE write the calls as a trace for ui.perfetto.dev\n"
@@ -35,6 +36,7 @@ static void usage(FILE *f, int status)
 		"  --csv, --json   machine-readable output (--trace --json: JSON Lines)\n"
 		"  -S KEY          sort by time, calls, errors, name or avg\n"
 		"  -v              --files: calls, errors and actions per path\n"
+		"  -4, -6, -U      --net: only IPv4, IPv6, Unix sockets (they add up)\n"
 		"  -p PID          only these processes (repeat, or PID,PID...)\n"
 		"  -c, --comm COMM only processes of this program name (repeatable)\n"
 		"  -e CALLS        only these functions or %%classes; !CALLS: all but these\n"
@@ -46,7 +48,7 @@ static void usage(FILE *f, int status)
 	exit(status);
 }
 
-enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TREE, FW_OPT_TRACE,
+enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_NET, FW_OPT_TREE, FW_OPT_TRACE,
        FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW };
 
 /* Which options each view honours: an option given to a view that would
@@ -54,7 +56,8 @@ enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TR
  * the table when none is, --perfetto when it is the only output. An
  * option that only some views honour is one bit and one entry of
  * fw_honour_opts; filters apply to every view. */
-enum { FW_H_VERBOSE = 1, FW_H_SORT = 2, FW_H_CSV = 4, FW_H_JSON = 8, FW_H_FORMAT = FW_H_CSV | FW_H_JSON };
+enum { FW_H_VERBOSE = 1, FW_H_SORT = 2, FW_H_CSV = 4, FW_H_JSON = 8, FW_H_FORMAT = FW_H_CSV | FW_H_JSON,
+       FW_H_FAMILY = 16 };
 static const struct {
 	int view; /* FW_OPT_*, 0: the table */
 	const char *name;
@@ -65,6 +68,7 @@ static const struct {
 	{FW_OPT_BY_FILE, "--by-file", FW_H_SORT | FW_H_FORMAT},
 	{FW_OPT_FAILED, "--failed", FW_H_SORT | FW_H_FORMAT},
 	{FW_OPT_OPEN, "--open", FW_H_FORMAT},
+	{FW_OPT_NET, "--net", FW_H_FORMAT | FW_H_FAMILY},
 	{FW_OPT_TREE, "--tree", FW_H_FORMAT},
 	{FW_OPT_TRACE, "--trace", FW_H_FORMAT},
 	{FW_OPT_PERFETTO, "--perfetto", 0},
@@ -77,6 +81,7 @@ static const struct {
 	{FW_H_SORT, "-S"},
 	{FW_H_CSV, "--csv"},
 	{FW_H_JSON, "--json"},
+	{FW_H_FAMILY, "-4, -6 and -U"},
 };
 
 static size_t fw_honour_view(int view)
@@ -187,6 +192,7 @@ int main(int argc, char **argv)
 		{"by-file", no_argument, NULL, FW_OPT_BY_FILE},
 		{"failed", no_argument, NULL, FW_OPT_FAILED},
 		{"open", no_argument, NULL, FW_OPT_OPEN},
+		{"net", no_argument, NULL, FW_OPT_NET},
 		{"tree", no_argument, NULL, FW_OPT_TREE},
 		{"trace", no_argument, NULL, FW_OPT_TRACE},
 		{"csv", no_argument, NULL, FW_OPT_CSV},
@@ -213,16 +219,17 @@ int main(int argc, char **argv)
 	fw_filter_init(&o.filter);
 	/* getopt's messages carry argv[0]; err(3)'s the short name: the same */
 	argv[0] = program_invocation_short_name;
-	while ((c = getopt_long(argc, argv, "S:vp:c:e:P:ZzhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:vp:c:e:P:ZzhV46U", opts, NULL)) != -1) {
 		switch (c) {
 		case FW_OPT_FILES:
 		case FW_OPT_BY_FILE:
 		case FW_OPT_FAILED:
 		case FW_OPT_OPEN:
+		case FW_OPT_NET:
 		case FW_OPT_TREE:
 		case FW_OPT_TRACE:
 			if (view && view != c) {
-				warnx("choose one view: --files, --by-file, --failed, --open, --tree or --trace");
+				warnx("choose one view: --files, --by-file, --failed, --open, --net, --tree or --trace");
 				usage(stderr, 2);
 			}
 			view = c;
@@ -256,6 +263,12 @@ int main(int argc, char **argv)
 			given |= FW_H_SORT;
 			break;
 		}
+		case '4':
+		case '6':
+		case 'U':
+			o.net_families |= c == '4' ? 1 : c == '6' ? 2 : 4;
+			given |= FW_H_FAMILY;
+			break;
 		case 'v':
 			o.verbose = 1;
 			given |= FW_H_VERBOSE;
@@ -348,6 +361,9 @@ int main(int argc, char **argv)
 		break;
 	case FW_OPT_OPEN:
 		fw_view_open(&m, &o, stdout);
+		break;
+	case FW_OPT_NET:
+		fw_view_net(&m, &o, stdout);
 		break;
 	case FW_OPT_TREE:
 		fw_view_tree(&m, &o, stdout);

@@ -254,7 +254,7 @@ void fw_model_walk(struct fw_model *m, const struct fw_filter *f, fw_walk_fn *ea
 	X(ACCESS, "access") X(DELETE, "delete") X(RENAME, "rename")            \
 	X(LINK, "link") X(CHMOD, "chmod") X(CHOWN, "chown") X(UTIME, "utime") \
 	X(CHDIR, "chdir") X(EXEC, "exec") X(XATTR, "xattr") X(WATCH, "watch") \
-	X(MOUNT, "mount") X(CHROOT, "chroot")
+	X(MOUNT, "mount") X(CHROOT, "chroot") X(CONNECT, "connect") X(BIND, "bind")
 enum {
 #define FW_ACT_ENUM(a, name) FW_ACT_BIT_##a,
 	FW_ACTIONS(FW_ACT_ENUM)
