@@ -131,7 +131,8 @@ int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p)
 
 int fw_filter_event(const struct fw_filter *f, const struct fw_event *ev)
 {
-	return f->calls[ev->id] && !(f->failed_only && !ev->err) && !(f->ok_only && ev->err);
+	int failed = fw_event_failed(ev);
+	return f->calls[ev->id] && !(f->failed_only && !failed) && !(f->ok_only && failed);
 }
 
 /* Which -P paths selected some call, for fw_filter_report. */

@@ -212,6 +212,12 @@ void fw_replay_bequeath(const struct fw_replay *r, struct fw_proc *heir, int exe
 int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res);
 void fw_replay_end(struct fw_replay *r);
 
+/* The call failed: an errno, or getaddrinfo's EAI code (its result). */
+static inline int fw_event_failed(const struct fw_event *ev)
+{
+	return ev->err || (ev->id == FW_ID_getaddrinfo && ev->ret);
+}
+
 /* Filters (filter.c): which processes and calls the views count. */
 struct fw_filter {
 	uint32_t *pids;
