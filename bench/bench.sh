@@ -20,10 +20,11 @@
 # stat calls per thread),
 # BENCH_FIND_ROOT (/usr), BENCH_LTRACE_FIND_ROOT (/usr/include),
 # BENCH_TAR_DIR (/usr/include), BENCH_DU_ROOT (/usr), BENCH_NFCNTL
-# (1000000 fcntl(F_GETFL) calls), BENCH_NSH (100 programs the shell loop
+# (1000000 fcntl(F_GETFL) calls, and as many send() calls), BENCH_NPAIR
+# (100000 socketpair()+close() pairs), BENCH_NSH (100 programs the shell loop
 # runs), BENCH_SUMMARY (1, or 0 with BENCH_ONLY; 0 skips the 10M-record
 # fwatch-summary benchmark), BENCH_ONLY (the workloads to run, by id: stat
-# open tstat fcntl find tar du python make true shloop, e.g. "du fcntl"; all
+# open tstat fcntl find tar du python make true shloop read pair send, e.g. "du fcntl"; all
 # by default).
 set -eu
 
@@ -51,6 +52,7 @@ TAR_DIR=${BENCH_TAR_DIR:-/usr/include}
 NSH=${BENCH_NSH:-100}
 DU_ROOT=${BENCH_DU_ROOT:-/usr}
 NFCNTL=${BENCH_NFCNTL:-1000000}
+NPAIR=${BENCH_NPAIR:-100000}
 # strace and ltrace stop the traced program at every call: the loops run
 # under them at 1/10 and 1/100 of their size, and their ratios are worked
 # out per call so that they compare with the full-size runs.
@@ -391,6 +393,17 @@ CALLS[shloop]=$((NSH + 1))
 # each turn) pass through libc's untouched sites: nothing to pay.
 CMD_read=("$LOOP" read "$NFCNTL" "$TARGET" mem)
 add read "\`pread()+getpid()\` loop, $(grouped "$NFCNTL") each (not recorded)" 1.02 "logs=1" -
+
+# Sockets: a socketpair and its two closes, recorded; a send() and a recv()
+# on a pair made by a raw system call, neither recorded (send has no
+# wrapper; sendto and sendmsg record only a datagram with an address).
+CMD_pair=("$LOOP" pair "$NPAIR" "$TARGET" mem)
+add pair "\`socketpair()+close()\` loop, $(grouped "$NPAIR") pairs" 1.10 \
+	"logs=1 socketpair=$NPAIR close=$((2 * NPAIR))" -
+CALLS[pair]=$((3 * NPAIR))
+CMD_send=("$LOOP" send "$NFCNTL" "$TARGET" mem)
+add send "\`send()+recv()\` loop, $(grouped "$NFCNTL") each (not recorded)" 1.02 \
+	"logs=1 sendto= sendmsg=" -
 
 # The workloads strace and ltrace run, the slow ones under ltrace once.
 STRACED="stat open tstat fcntl find tar du python make shloop"
