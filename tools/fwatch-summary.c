@@ -81,7 +81,7 @@ static const struct {
 	{FW_H_SORT, "-S"},
 	{FW_H_CSV, "--csv"},
 	{FW_H_JSON, "--json"},
-	{FW_H_FAMILY, "-4, -6 and -U"},
+	{FW_H_FAMILY, "-4/-6/-U"},
 };
 
 static size_t fw_honour_view(int view)

@@ -148,7 +148,7 @@ static void fw_replay_sock(struct fw_replay *r, const struct fw_event *ev)
 		snprintf(name, sizeof name, "<%s %s>", pr, fw_addr_text(local ? local : given, l, sizeof l));
 		break;
 	case FW_ID_listen:
-		if (!old || len < 2 || strstr(old, "(LISTEN)"))
+		if (!old || len < 2 || *old != '<' || strstr(old, "(LISTEN)"))
 			return;
 		snprintf(name, sizeof name, "%.*s (LISTEN)>", (int)(len - 1), old);
 		break;
