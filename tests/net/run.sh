@@ -123,6 +123,13 @@ check "--files -v: the Unix socket's path, bound and connected to; -P selects it
 $W/fw/sock" \
 	"$("$SUM" --files -v "$W/fw/logs" | awk -v p="$W/fw/sock" '$NF == p { print $1, $3, $NF }')
 $("$SUM" --files -P "$W/fw/sock" "$W/fw/logs")"
+"$SUM" --perfetto "$W/fw/p.json" -p "$CPID" -e connect "$W/fw/logs"
+check "--perfetto: the child's connects, each with the listener's address and its own port" \
+	"$(awk '$3 == "connect" { print "connect", $6, $4 }' "$W/fw/out")" \
+	"$(python3 -c 'import json, sys
+for e in json.load(open(sys.argv[1]))["traceEvents"]:
+    if e.get("cat") == "net":
+        print(e["name"], e["args"]["addr"], e["args"]["addr2"])' "$W/fw/p.json")"
 check "-e %network is -e %net; the table counts the rows" \
 	"$("$SUM" -e %net "$W/fw/logs" | awk '{ print $4, $NF }')" \
 	"$("$SUM" -e %network "$W/fw/logs" | awk '{ print $4, $NF }')"
