@@ -404,6 +404,7 @@ CALLS[pair]=$((3 * NPAIR))
 CMD_send=("$LOOP" send "$NFCNTL" "$TARGET" mem)
 add send "\`send()+recv()\` loop, $(grouped "$NFCNTL") each (not recorded)" 1.02 \
 	"logs=1 sendto= sendmsg=" -
+CALLS[send]=$((2 * NFCNTL))
 
 # The workloads strace and ltrace run, the slow ones under ltrace once.
 STRACED="stat open tstat fcntl find tar du python make shloop"
@@ -470,12 +471,14 @@ else
 fi
 
 # For the loop modes among the workloads run (tstat is the stat loop).
-IN_STAT= IN_OPEN= IN_FCNTL=
+IN_STAT= IN_OPEN= IN_FCNTL= IN_PAIR= IN_SEND=
 if [ "$IMETHOD" != none ]; then
 	say "instructions per call ($IMETHOD)"
 	case " $WORKLOADS " in *" stat "* | *" tstat "*) IN_STAT=$(iper stat 1) ;; esac
 	case " $WORKLOADS " in *" open "*) IN_OPEN=$(iper open 2) ;; esac
 	case " $WORKLOADS " in *" fcntl "*) IN_FCNTL=$(iper fcntl 1) ;; esac
+	case " $WORKLOADS " in *" pair "*) IN_PAIR=$(iper pair 3) ;; esac
+	case " $WORKLOADS " in *" send "*) IN_SEND=$(iper send 2) ;; esac
 fi
 
 # The reader's benchmark, tests/summary/bench.sh, makes its own log of 10M
@@ -876,6 +879,14 @@ report() {
 		if [ -n "$IN_FCNTL" ]; then
 			read -r a base <<< "$IN_FCNTL"
 			echo "| \`fcntl(F_GETFL)\` (not recorded) | $base | **$(fmt '%+.1f' "$a")** |"
+		fi
+		if [ -n "$IN_PAIR" ]; then
+			read -r a base <<< "$IN_PAIR"
+			echo "| \`socketpair()\`, \`close()\` twice (average of the three) | $base | **+$a** |"
+		fi
+		if [ -n "$IN_SEND" ]; then
+			read -r a base <<< "$IN_SEND"
+			echo "| \`send()\`, \`recv()\` (not recorded; average of the two) | $base | **$(fmt '%+.1f' "$a")** |"
 		fi
 	fi
 }
