@@ -95,6 +95,26 @@ static void fw_net_record(struct fw_call *c, int failed, int e, const unsigned c
 	errno = e;
 }
 
+/* The real call, timed into c; the system call it makes on fd is its own
+ * record's, not one made inside libc (lib/patch.c). */
+#define FW_NET_TIMED(c, fd_, r, call)                                          \
+	do {                                                                   \
+		FW_INCALL(NULL, (fd_));                                        \
+		(c).t0 = fw_now();                                             \
+		r = (call);                                                    \
+		(c).t1 = fw_now();                                             \
+		FW_INCALL_END();                                               \
+	} while (0)
+
+/* A record with no address: the result, errno as the call left it. */
+static void fw_net_done(struct fw_call *c, int r, int e)
+{
+	c->ret = r;
+	c->err = r < 0 ? (uint16_t)e : 0;
+	fw_record(c);
+	errno = e;
+}
+
 #define FW_NET_REAL(id, type) type real = (type)fw_real_get(id)
 #define FW_NET_MISSING(ret)                                                    \
 	do {                                                                   \
@@ -121,15 +141,10 @@ FW_EXPORT int socket(int domain, int type, int protocol)
 	if (!fw_wants(FW_ID_socket))
 		return real(domain, type, protocol);
 	struct fw_call c = {.id = FW_ID_socket, .fd = FW_NOFD,
-			    .a1 = (uint32_t)(domain & 0xffff) | (uint32_t)protocol << 16, .t0 = fw_now()};
-	int r = real(domain, type, protocol);
-	c.t1 = fw_now();
-	int e = errno;
-	c.ret = r;
-	c.a2 = (uint32_t)type;
-	c.err = r < 0 ? (uint16_t)e : 0;
-	fw_record(&c);
-	errno = e;
+			    .a1 = (uint32_t)(domain & 0xffff) | (uint32_t)protocol << 16, .a2 = (uint32_t)type};
+	int r;
+	FW_NET_TIMED(c, FW_NOFD, r, real(domain, type, protocol));
+	fw_net_done(&c, r, errno);
 	return r;
 }
 
@@ -140,17 +155,12 @@ FW_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	if (!fw_wants(FW_ID_socketpair))
 		return real(domain, type, protocol, sv);
 	struct fw_call c = {.id = FW_ID_socketpair, .fd = FW_NOFD,
-			    .a1 = (uint32_t)(domain & 0xffff) | (uint32_t)protocol << 16, .t0 = fw_now()};
-	int r = real(domain, type, protocol, sv);
-	c.t1 = fw_now();
-	int e = errno;
+			    .a1 = (uint32_t)(domain & 0xffff) | (uint32_t)protocol << 16, .a2 = (uint32_t)type};
+	int r;
+	FW_NET_TIMED(c, FW_NOFD, r, real(domain, type, protocol, sv));
 	/* both descriptors: the first as fd, the second as the result */
 	c.fd = r == 0 ? sv[0] : FW_NOFD;
-	c.ret = r == 0 ? sv[1] : r;
-	c.a2 = (uint32_t)type;
-	c.err = r < 0 ? (uint16_t)e : 0;
-	fw_record(&c);
-	errno = e;
+	fw_net_done(&c, r == 0 ? sv[1] : r, errno);
 	return r;
 }
 
@@ -163,11 +173,8 @@ static int fw_named(enum fw_id id, int fd, const struct sockaddr *sa, socklen_t 
 	if (!fw_wants(id))
 		return real(fd, sa, len);
 	struct fw_call c = {.id = (uint16_t)id, .fd = fd};
-	FW_INCALL(NULL, fd);
-	c.t0 = fw_now();
-	int r = real(fd, sa, len);
-	c.t1 = fw_now();
-	FW_INCALL_END();
+	int r;
+	FW_NET_TIMED(c, fd, r, real(fd, sa, len));
 	int e = errno;
 	unsigned char b[2 * (2 + sizeof(struct sockaddr_un))];
 	size_t n = 0;
@@ -198,14 +205,10 @@ FW_EXPORT int listen(int fd, int backlog)
 	FW_NET_MISSING(-1);
 	if (!fw_wants(FW_ID_listen))
 		return real(fd, backlog);
-	struct fw_call c = {.id = FW_ID_listen, .fd = fd, .a1 = (uint32_t)backlog, .t0 = fw_now()};
-	int r = real(fd, backlog);
-	c.t1 = fw_now();
-	int e = errno;
-	c.ret = r;
-	c.err = r < 0 ? (uint16_t)e : 0;
-	fw_record(&c);
-	errno = e;
+	struct fw_call c = {.id = FW_ID_listen, .fd = fd, .a1 = (uint32_t)backlog};
+	int r;
+	FW_NET_TIMED(c, fd, r, real(fd, backlog));
+	fw_net_done(&c, r, errno);
 	return r;
 }
 
@@ -227,12 +230,12 @@ static int fw_accepted(enum fw_id id, int fd, struct sockaddr *sa, socklen_t *le
 	} else if (want && lenp) {
 		given = *lenp; /* the caller's buffer holds this much of it */
 	}
-	struct fw_call c = {.id = (uint16_t)id, .fd = fd, .a1 = (uint32_t)flags};
-	c.t0 = want ? fw_now() : 0;
-	int r = id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, sa, lenp, flags) : ((fw_accept_fn)f)(fd, sa, lenp);
 	if (!want)
-		return r;
-	c.t1 = fw_now();
+		return id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, sa, lenp, flags) : ((fw_accept_fn)f)(fd, sa, lenp);
+	struct fw_call c = {.id = (uint16_t)id, .fd = fd, .a1 = (uint32_t)flags};
+	int r;
+	FW_NET_TIMED(c, fd, r,
+		     id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, sa, lenp, flags) : ((fw_accept_fn)f)(fd, sa, lenp));
 	int e = errno;
 	unsigned char b[2 + sizeof(struct sockaddr_un)];
 	size_t n = 0;
@@ -275,11 +278,8 @@ FW_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 	if (!fw_wants(FW_ID_getaddrinfo))
 		return real(node, service, hints, res);
 	struct fw_call c = {.id = FW_ID_getaddrinfo, .fd = FW_NOFD};
-	FW_INCALL(NULL, FW_NOFD);
-	c.t0 = fw_now();
-	int r = real(node, service, hints, res);
-	c.t1 = fw_now();
-	FW_INCALL_END();
+	int r;
+	FW_NET_TIMED(c, FW_NOFD, r, real(node, service, hints, res));
 	int e = errno;
 	unsigned char b[2 * (FW_ADDR_NAME_MAX + 1) + FW_GAI_KEEP * (2 + sizeof(struct sockaddr_un))];
 	size_t n = fw_name_put(b, node);
@@ -314,11 +314,8 @@ FW_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, const s
 	if (FW_LIKELY(!sa) || !fw_wants(FW_ID_sendto))
 		return real(fd, buf, len, flags, sa, salen);
 	struct fw_call c = {.id = FW_ID_sendto, .fd = fd, .a1 = (uint32_t)len};
-	FW_INCALL(NULL, fd);
-	c.t0 = fw_now();
-	ssize_t r = real(fd, buf, len, flags, sa, salen);
-	c.t1 = fw_now();
-	FW_INCALL_END();
+	ssize_t r;
+	FW_NET_TIMED(c, fd, r, real(fd, buf, len, flags, sa, salen));
 	int e = errno;
 	unsigned char b[2 + sizeof(struct sockaddr_un)];
 	size_t n = r < 0 && e == EFAULT ? 0 : fw_addr_put(b, sizeof b, sa, salen);
@@ -335,11 +332,8 @@ FW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (FW_LIKELY(!msg || !msg->msg_name || !msg->msg_namelen) || !fw_wants(FW_ID_sendmsg))
 		return real(fd, msg, flags);
 	struct fw_call c = {.id = FW_ID_sendmsg, .fd = fd};
-	FW_INCALL(NULL, fd);
-	c.t0 = fw_now();
-	ssize_t r = real(fd, msg, flags);
-	c.t1 = fw_now();
-	FW_INCALL_END();
+	ssize_t r;
+	FW_NET_TIMED(c, fd, r, real(fd, msg, flags));
 	int e = errno;
 	unsigned char b[2 + sizeof(struct sockaddr_un)];
 	size_t n = r < 0 && e == EFAULT ? 0 : fw_addr_put(b, sizeof b, msg->msg_name, msg->msg_namelen);

@@ -423,26 +423,26 @@ void fw_view_net(struct fw_model *m, const struct fw_opts *o, FILE *out)
 		const char *pr = s->what & FW_NET_LOOKUP ? "NAME" : fw_sock_proto(s->domain, s->type, proto),
 			   *comm = s->p->comm;
 		uint32_t pid = s->p->log.hdr.pid;
+		/* the three fields of text already escaped */
+		const char *const text[] = {l, r, what}, *const key[] = {"local", "remote", "what"};
 		if (o->fmt == FW_CSV) {
 			fprintf(out, "%u,", pid);
 			fw_put_csv(out, comm, strlen(comm));
-			fprintf(out, ",%d,%s,", s->fd, pr);
-			fw_put_csv_field(out, l, strlen(l));
-			putc(',', out);
-			fw_put_csv_field(out, r, strlen(r));
-			putc(',', out);
-			fw_put_csv_field(out, what, strlen(what));
+			fprintf(out, ",%d,%s", s->fd, pr);
+			for (int k = 0; k < 3; k++) {
+				putc(',', out);
+				fw_put_csv_field(out, text[k], strlen(text[k]));
+			}
 			fprintf(out, ",%llu,%llu,%d\n", (unsigned long long)s->first, (unsigned long long)s->last,
 				s->open);
 		} else if (o->fmt == FW_JSON) {
 			fprintf(out, "%s\n {\"pid\": %u, \"command\": ", printed ? "," : "", pid);
 			fw_put_json(out, comm, strlen(comm));
-			fprintf(out, ", \"fd\": %d, \"proto\": \"%s\", \"local\": ", s->fd, pr);
-			fw_put_json_text(out, l, strlen(l));
-			fputs(", \"remote\": ", out);
-			fw_put_json_text(out, r, strlen(r));
-			fputs(", \"what\": ", out);
-			fw_put_json_text(out, what, strlen(what));
+			fprintf(out, ", \"fd\": %d, \"proto\": \"%s\"", s->fd, pr);
+			for (int k = 0; k < 3; k++) {
+				fprintf(out, ", \"%s\": ", key[k]);
+				fw_put_json_text(out, text[k], strlen(text[k]));
+			}
 			fprintf(out, ", \"first_ns\": %llu, \"last_ns\": %llu, \"open\": %s}",
 				(unsigned long long)s->first, (unsigned long long)s->last, s->open ? "true" : "false");
 		} else {
