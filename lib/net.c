@@ -212,8 +212,11 @@ FW_EXPORT int listen(int fd, int backlog)
 	return r;
 }
 
-/* accept and accept4: the peer, asked of the kernel into a buffer of our
- * own when the program asked for none (the call is the same one). */
+/* accept and accept4: the peer. Asked of the kernel into a buffer of our
+ * own when the program asked for none (the call is the same one); else
+ * asked again with getpeername, since the program's buffer may be shorter
+ * than the address, and how long it was is not ours to read before the
+ * call. */
 static int fw_accepted(enum fw_id id, int fd, struct sockaddr *sa, socklen_t *lenp, int flags)
 {
 	void *f = fw_real_get(id);
@@ -221,26 +224,21 @@ static int fw_accepted(enum fw_id id, int fd, struct sockaddr *sa, socklen_t *le
 		errno = ENOSYS;
 		return -1;
 	}
-	int want = fw_wants(id);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss, given = sizeof ss;
-	if (want && !sa) {
-		sa = (struct sockaddr *)&ss;
-		lenp = &sl;
-	} else if (want && lenp) {
-		given = *lenp; /* the caller's buffer holds this much of it */
-	}
-	if (!want)
+	if (!fw_wants(id))
 		return id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, sa, lenp, flags) : ((fw_accept_fn)f)(fd, sa, lenp);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int ours = !sa;
 	struct fw_call c = {.id = (uint16_t)id, .fd = fd, .a1 = (uint32_t)flags};
 	int r;
 	FW_NET_TIMED(c, fd, r,
-		     id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, sa, lenp, flags) : ((fw_accept_fn)f)(fd, sa, lenp));
+		     id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, ours ? (struct sockaddr *)&ss : sa, ours ? &sl : lenp, flags)
+					 : ((fw_accept_fn)f)(fd, ours ? (struct sockaddr *)&ss : sa, ours ? &sl : lenp));
 	int e = errno;
 	unsigned char b[2 + sizeof(struct sockaddr_un)];
 	size_t n = 0;
-	if (r >= 0 && lenp)
-		n = fw_addr_put(b, sizeof b, sa, *lenp < given ? *lenp : given);
+	if (r >= 0 && (ours || fw_raw(SYS_getpeername, r, (long)&ss, (long)&sl, 0, 0, 0) == 0))
+		n = fw_addr_put(b, sizeof b, (struct sockaddr *)&ss, sl < sizeof ss ? sl : sizeof ss);
 	c.ret = r;
 	fw_net_record(&c, r < 0, e, b, n);
 	return r;
@@ -324,19 +322,24 @@ FW_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, const s
 	return r;
 }
 
-/* The message header is read before the call, as the kernel reads it. */
+/* The message header is read after the call, once the kernel has read it:
+ * every error but these three comes after it did. */
 FW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	FW_NET_REAL(FW_ID_sendmsg, fw_sendmsg_fn);
 	FW_NET_MISSING(-1);
-	if (FW_LIKELY(!msg || !msg->msg_name || !msg->msg_namelen) || !fw_wants(FW_ID_sendmsg))
+	if (!fw_wants(FW_ID_sendmsg))
 		return real(fd, msg, flags);
 	struct fw_call c = {.id = FW_ID_sendmsg, .fd = fd};
 	ssize_t r;
 	FW_NET_TIMED(c, fd, r, real(fd, msg, flags));
 	int e = errno;
+	if ((r < 0 && (e == EBADF || e == ENOTSOCK || e == EFAULT)) || !msg->msg_name || !msg->msg_namelen) {
+		errno = e;
+		return r;
+	}
 	unsigned char b[2 + sizeof(struct sockaddr_un)];
-	size_t n = r < 0 && e == EFAULT ? 0 : fw_addr_put(b, sizeof b, msg->msg_name, msg->msg_namelen);
+	size_t n = fw_addr_put(b, sizeof b, msg->msg_name, msg->msg_namelen);
 	c.ret = (int32_t)r;
 	fw_net_record(&c, r < 0, e, b, n);
 	return r;
