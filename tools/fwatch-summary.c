@@ -327,6 +327,11 @@ int main(int argc, char **argv)
 	}
 	if (follow)
 		return fw_follow_main(view, perfetto, given, &o, argc - optind, argv[optind]);
+	/* an endpoint is all its calls: --net selects processes, not calls */
+	if (view == FW_OPT_NET && (o.filter.calls_given || o.filter.npaths || o.filter.failed_only || o.filter.ok_only)) {
+		warnx("--net shows each endpoint whole: -e, -P, -Z and -z do not apply to it");
+		usage(stderr, 2);
+	}
 	fw_check_honoured(view ? view : perfetto ? FW_OPT_PERFETTO : 0, given);
 
 	static struct fw_model m;

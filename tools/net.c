@@ -389,12 +389,9 @@ static void fw_net_time(FILE *f, uint64_t wall_ns)
 void fw_view_net(struct fw_model *m, const struct fw_opts *o, FILE *out)
 {
 	struct fw_net x = {.o = o};
-	/* every call of the selected processes: a close ends an endpoint */
-	struct fw_filter all = o->filter;
-	memset(all.calls, 1, sizeof all.calls);
-	all.npaths = 0;
-	all.failed_only = all.ok_only = 0;
-	fw_model_walk(m, &all, fw_net_each, NULL, &x);
+	/* every call of the selected processes (fwatch-summary takes no call
+	 * filter with --net): a close ends an endpoint */
+	fw_model_walk(m, &o->filter, fw_net_each, NULL, &x);
 	if (x.n)
 		qsort(x.v, x.n, sizeof *x.v, fw_net_order);
 	if (o->fmt == FW_CSV)

@@ -70,6 +70,8 @@ usage "-S --trace" "fwatch-summary: -S applies to the table, --by-file and --fai
 usage "-S --open" "fwatch-summary: -S applies to the table, --by-file and --failed only, not --open" \
 	-S name --open "$L"
 usage "-4 --files" "fwatch-summary: -4/-6/-U applies to --net only, not --files" -4 --files "$L"
+usage "--net -e" "fwatch-summary: --net shows each endpoint whole: -e, -P, -Z and -z do not apply to it" \
+	--net -e %net "$L"
 usage "--perfetto FILE --csv" "fwatch-summary: --csv applies to $all only, not --perfetto" \
 	--perfetto "$T/p.json" --csv "$L"
 usage "--perfetto FILE --json" "fwatch-summary: --json applies to $all only, not --perfetto" \
