@@ -17,7 +17,7 @@ VERSION := 0.9.0
 # The reader library's soname is libfwatch-reader.so.$(READER_ABI): a
 # change to include/fwatch_reader.h that breaks a program built against
 # it raises it.
-READER_ABI := 0
+READER_ABI := 1
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -34,12 +34,12 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS) -DFW_VE
 LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibility=hidden \
 	-U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -ftls-model=initial-exec
 
-LIB_SRC := lib/attach.c lib/wait.c lib/wrappers.c lib/fcntl.c lib/exec.c lib/shell.c lib/clone.c lib/keeper.c lib/patch.c lib/site.c lib/peek.c lib/load.c lib/filter.c lib/real.c lib/symbols.c lib/log.c \
+LIB_SRC := lib/attach.c lib/wait.c lib/net.c lib/wrappers.c lib/fcntl.c lib/exec.c lib/shell.c lib/clone.c lib/keeper.c lib/patch.c lib/site.c lib/peek.c lib/load.c lib/filter.c lib/real.c lib/symbols.c lib/log.c \
 	lib/calls.c
 READER_SRC := lib/reader.c lib/calls.c
 TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/filter.c \
 	tools/actions.c tools/escape.c tools/decode.c tools/files.c tools/open.c tools/tree.c \
-	tools/trace.c tools/perfetto.c tools/ends.c tools/follow.c
+	tools/trace.c tools/perfetto.c tools/ends.c tools/follow.c tools/net.c
 HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h) Makefile
 
 all: $(B)/libfwatch.so $(B)/libfwatch-audit.so $(B)/fwatch-run $(B)/fwatch-summary $(B)/libfwatch-reader.so

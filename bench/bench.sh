@@ -20,12 +20,14 @@
 # stat calls per thread),
 # BENCH_FIND_ROOT (/usr), BENCH_LTRACE_FIND_ROOT (/usr/include),
 # BENCH_TAR_DIR (/usr/include), BENCH_DU_ROOT (/usr), BENCH_NFCNTL
-# (1000000 fcntl(F_GETFL) calls), BENCH_NSH (100 programs the shell loop
+# (1000000 fcntl(F_GETFL) calls, and as many send() calls), BENCH_NPAIR
+# (100000 socketpair()+close() pairs), BENCH_NSH (100 programs the shell loop
 # runs), BENCH_SUMMARY (1, or 0 with BENCH_ONLY; 0 skips the 10M-record
 # fwatch-summary benchmark), BENCH_ONLY (the workloads to run, by id: stat
-# open tstat fcntl find tar du python make true shloop live, e.g. "du
-# fcntl"; all by default), BENCH_LIVE (1, or 0 with a BENCH_ONLY without
-# live) and BENCH_LIVE_REPS (5 pairs of fwatch-run with and without --live).
+# open tstat fcntl find tar du python make true shloop read pair send live,
+# e.g. "du fcntl"; all by default), BENCH_LIVE (1, or 0 with a BENCH_ONLY
+# without live) and BENCH_LIVE_REPS (5 pairs of fwatch-run with and without
+# --live).
 set -eu
 
 B=${1:-build}
@@ -52,6 +54,7 @@ TAR_DIR=${BENCH_TAR_DIR:-/usr/include}
 NSH=${BENCH_NSH:-100}
 DU_ROOT=${BENCH_DU_ROOT:-/usr}
 NFCNTL=${BENCH_NFCNTL:-1000000}
+NPAIR=${BENCH_NPAIR:-100000}
 # strace and ltrace stop the traced program at every call: the loops run
 # under them at 1/10 and 1/100 of their size, and their ratios are worked
 # out per call so that they compare with the full-size runs.
@@ -393,6 +396,18 @@ CALLS[shloop]=$((NSH + 1))
 CMD_read=("$LOOP" read "$NFCNTL" "$TARGET" mem)
 add read "\`pread()+getpid()\` loop, $(grouped "$NFCNTL") each (not recorded)" 1.02 "logs=1" -
 
+# Sockets: a socketpair and its two closes, recorded; a send() and a recv()
+# on a pair made by a raw system call, neither recorded (send has no
+# wrapper; sendto and sendmsg record only a datagram with an address).
+CMD_pair=("$LOOP" pair "$NPAIR" "$TARGET" mem)
+add pair "\`socketpair()+close()\` loop, $(grouped "$NPAIR") pairs" 1.10 \
+	"logs=1 socketpair=$NPAIR close=$((2 * NPAIR))" -
+CALLS[pair]=$((3 * NPAIR))
+CMD_send=("$LOOP" send "$NFCNTL" "$TARGET" mem)
+add send "\`send()+recv()\` loop, $(grouped "$NFCNTL") each (not recorded)" 1.02 \
+	"logs=1 sendto= sendmsg=" -
+CALLS[send]=$((2 * NFCNTL))
+
 # The workloads strace and ltrace run, the slow ones under ltrace once.
 STRACED="stat open tstat fcntl find tar du python make shloop"
 LTRACED="stat open tstat fcntl true python find tar make"
@@ -458,12 +473,14 @@ else
 fi
 
 # For the loop modes among the workloads run (tstat is the stat loop).
-IN_STAT= IN_OPEN= IN_FCNTL=
+IN_STAT= IN_OPEN= IN_FCNTL= IN_PAIR= IN_SEND=
 if [ "$IMETHOD" != none ]; then
 	say "instructions per call ($IMETHOD)"
 	case " $WORKLOADS " in *" stat "* | *" tstat "*) IN_STAT=$(iper stat 1) ;; esac
 	case " $WORKLOADS " in *" open "*) IN_OPEN=$(iper open 2) ;; esac
 	case " $WORKLOADS " in *" fcntl "*) IN_FCNTL=$(iper fcntl 1) ;; esac
+	case " $WORKLOADS " in *" pair "*) IN_PAIR=$(iper pair 3) ;; esac
+	case " $WORKLOADS " in *" send "*) IN_SEND=$(iper send 2) ;; esac
 fi
 
 # The reader's benchmark, tests/summary/bench.sh, makes its own log of 10M
@@ -926,6 +943,14 @@ report() {
 		if [ -n "$IN_FCNTL" ]; then
 			read -r a base <<< "$IN_FCNTL"
 			echo "| \`fcntl(F_GETFL)\` (not recorded) | $base | **$(fmt '%+.1f' "$a")** |"
+		fi
+		if [ -n "$IN_PAIR" ]; then
+			read -r a base <<< "$IN_PAIR"
+			echo "| \`socketpair()\`, \`close()\` twice (average of the three) | $base | **+$a** |"
+		fi
+		if [ -n "$IN_SEND" ]; then
+			read -r a base <<< "$IN_SEND"
+			echo "| \`send()\`, \`recv()\` (not recorded; average of the two) | $base | **$(fmt '%+.1f' "$a")** |"
 		fi
 	fi
 }

@@ -1,7 +1,10 @@
 /* The benchmark loops: N stat() calls, N open()+close() pairs, N
  * fcntl(F_GETFL) calls (which fwatch passes through unrecorded), or N
  * read()s of one byte and getpid()s (system calls libc makes that fwatch
- * neither wraps nor patches: they must pay nothing), on a cached file. Prints nothing unless asked; time it from outside.
+ * neither wraps nor patches: they must pay nothing), on a cached file;
+ * or N socketpair()s, each closed (recorded), or N send()s of one byte on a
+ * Unix socket pair, each received (send passes through unrecorded). Prints
+ * nothing unless asked; time it from outside.
  * With -t T, T threads each run the loop of N calls at once (after a
  * barrier, so that they overlap), to measure what tracing costs when threads
  * of one process record into the same log at the same time.
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,7 +46,7 @@ static void print_mem(void)
 	printf("\n");
 }
 
-static enum { FW_STAT, FW_OPEN, FW_FCNTL, FW_READ } mode;
+static enum { FW_STAT, FW_OPEN, FW_FCNTL, FW_READ, FW_PAIR, FW_SEND } mode;
 static long n;
 static const char *path;
 static pthread_barrier_t start;
@@ -64,6 +68,20 @@ static int loop(void)
 			if (pread((int)fd, &c, 1, 0) != 1 || getpid() <= 0)
 				return 1;
 		syscall(SYS_close, fd);
+	} else if (mode == FW_PAIR) {
+		int sv[2];
+		for (long i = 0; i < n; i++)
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || close(sv[0]) < 0 || close(sv[1]) < 0)
+				return 1;
+	} else if (mode == FW_SEND) {
+		/* made untraced: the loop's only calls are the sends and recvs */
+		int sv[2];
+		char c;
+		if (syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+			return 1;
+		for (long i = 0; i < n; i++)
+			if (send(sv[0], "x", 1, 0) != 1 || recv(sv[1], &c, 1, 0) != 1)
+				return 1;
 	} else if (mode == FW_FCNTL) {
 		/* opened untraced: the loop's only calls are the fcntl ones */
 		long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
@@ -91,7 +109,7 @@ static void *thread(void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loop [-t THREADS] stat|open|fcntl|read N PATH [mem]\n");
+	fprintf(stderr, "usage: loop [-t THREADS] stat|open|fcntl|read|pair|send N PATH [mem]\n");
 	exit(2);
 }
 
@@ -105,14 +123,16 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (!(argc == 3 || (argc == 4 && !strcmp(argv[3], "mem"))) ||
-	    (strcmp(argv[0], "stat") && strcmp(argv[0], "open") && strcmp(argv[0], "fcntl") &&
-	     strcmp(argv[0], "read")))
+	static const char *const modes[] = {[FW_STAT] = "stat", [FW_OPEN] = "open", [FW_FCNTL] = "fcntl",
+					    [FW_READ] = "read", [FW_PAIR] = "pair", [FW_SEND] = "send"};
+	if (!(argc == 3 || (argc == 4 && !strcmp(argv[3], "mem"))))
 		usage();
-	mode = !strcmp(argv[0], "stat")	   ? FW_STAT
-	       : !strcmp(argv[0], "open")  ? FW_OPEN
-	       : !strcmp(argv[0], "fcntl") ? FW_FCNTL
-					   : FW_READ;
+	size_t m = 0;
+	while (m < sizeof modes / sizeof *modes && strcmp(argv[0], modes[m]))
+		m++;
+	if (m == sizeof modes / sizeof *modes)
+		usage();
+	mode = m; /* the names are in the enum's order */
 	n = atol(argv[1]);
 	path = argv[2];
 	int status = 0;

@@ -11,7 +11,7 @@
 	X(ACCESS, "access") X(LINK, "link") X(NAME, "name") X(FD, "fd")        \
 	X(CWD, "cwd") X(EXEC, "exec") X(LOAD, "load") X(STATFS, "statfs")      \
 	X(XATTR, "xattr") X(NOTIFY, "notify") X(ADMIN, "admin")        \
-	X(WAIT, "wait")
+	X(WAIT, "wait") X(NET, "net")
 
 enum fw_class {
 #define FW_CLASS_ENUM(c, name) FW_CLASS_##c,
@@ -43,7 +43,8 @@ extern const struct fw_call_info fw_calls[FW_ID_COUNT];
 extern const char *const fw_class_names[FW_CLASS_COUNT]; /* "open", "stat", ... */
 
 /* Whether the word w (len bytes) of a call list selects row id: its name,
- * "%class", or "%file" (every call that takes a path, as strace's). */
+ * "%class", "%file" (every call that takes a path, as strace's), or
+ * strace's "%network" (the same as "%net"). */
 int fw_call_selects(unsigned id, const char *w, unsigned long len);
 
 /* The system calls fwatch records inside libc (the FW_SYS rows): the

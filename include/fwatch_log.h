@@ -91,6 +91,18 @@ struct fw_rec {
 	 * zero padding, and for FW_RB_LONG a final uint64_t duration in ticks. */
 };
 
+/* Socket addresses, in the second path's place of the rows whose shape
+ * has A, R or H (fwatch_calls.def), a2 bytes in all: one after the other,
+ * each a family byte (AF_*), a length byte n and n bytes. AF_INET: the port
+ * (network order) and the 4 address bytes; AF_INET6: the port and the 16;
+ * AF_UNIX: the path and its NUL, or for an abstract name a 0 byte and the
+ * name (n = 0: unnamed); another family: the first n bytes of sa_data.
+ * H rows begin with two NUL-terminated strings, the node and the service. */
+#define FW_ADDR_IN_LEN 6
+#define FW_ADDR_IN6_LEN 18
+#define FW_ADDR_MAX 1024u /* most bytes of addresses a record holds */
+#define FW_ADDR_NAME_MAX 255u /* most bytes of a node or service name */
+
 #define FW_NOFD (-1000000) /* outside any real fd and AT_FDCWD */
 
 /* fw_rec.bits */

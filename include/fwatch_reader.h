@@ -44,7 +44,25 @@ struct fw_event {
 	 * 0 for any other record. What fw_log_next_at needs to read the record
 	 * again out of file order. */
 	uint32_t repeat_back;
+	/* Rows with socket addresses (A, R or H in their shape): addr_len
+	 * bytes of them (fwatch_log.h), read with fw_addr_next; getaddrinfo's
+	 * node and service asked (NULL when it was given none). A connect,
+	 * bind or sendto to a Unix socket with a path has that path as path. */
+	const unsigned char *addr;
+	uint32_t addr_len;
+	const char *node, *service;
 };
+
+/* One socket address: its family (AF_*) and its n bytes, laid out as
+ * fwatch_log.h says. */
+struct fw_addr {
+	unsigned family;
+	unsigned n;
+	const unsigned char *b;
+};
+/* The address at *p (before end) in a, *p moved past it: 1; 0 at end.
+ * The reader checked every address of an event it returned. */
+int fw_addr_next(const unsigned char **p, const unsigned char *end, struct fw_addr *a);
 
 /* Limits of what a writer leaves, which the reader holds logs to (see
  * docs/log-format.md, What the reader checks). A chunk is smaller than

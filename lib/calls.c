@@ -35,11 +35,13 @@ void fw_shape_init(void)
 }
 
 /* One word of a -e list or FWATCH_CALLS: a function's name, "%class", or
- * strace's "%file" (every call that takes a path). */
+ * strace's "%file" (every call that takes a path) and "%network". */
 int fw_call_selects(unsigned id, const char *w, size_t len)
 {
 	if (len == 5 && !memcmp(w, "%file", 5))
 		return fw_shape_has(id, 'p');
+	if (len == 8 && !memcmp(w, "%network", 8))
+		return fw_calls[id].cls == FW_CLASS_NET;
 	int cls = len && *w == '%';
 	const char *n = cls ? fw_class_names[fw_calls[id].cls] : fw_calls[id].name;
 	return len > (size_t)cls && strlen(n) == len - (size_t)cls && !memcmp(n, w + cls, len - (size_t)cls);

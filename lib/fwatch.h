@@ -193,7 +193,9 @@ struct fw_call {
 	const char *path, *path2;
 	char *const *argv; /* with paths & 8, in the second path's place */
 	unsigned paths;    /* 1: the row has a path, 2: a second path, 4: the call
-			    * failed with EFAULT, 8: an argument vector */
+			    * failed with EFAULT, 8: an argument vector, 16:
+			    * a2 bytes at path2 (socket addresses), stored as
+			    * they are */
 	uint16_t bits;     /* FW_RB_* to add */
 	uint16_t sys;      /* with FW_RB_LIBC: the system call (lib/patch.c) */
 	uint32_t *keep;    /* the caller writes the record later (exec):
@@ -290,6 +292,8 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 	}
 	if (c->paths & 8) {
 		l2 = fw_argv_size(c->argv, &a2, &bits);
+	} else if (c->paths & 16) {
+		l2 = a2;
 	} else if (c->paths & 2) {
 		if (c->path2)
 			l2 = strnlen(c->path2, FW_PATH_READ);
@@ -370,6 +374,8 @@ static inline __attribute__((always_inline)) struct fw_rec *fw_record(const stru
 		}
 		if (c->paths & 8)
 			fw_argv_copy(s + l1s, c->argv, a2, l2);
+		else if (c->paths & 16)
+			memcpy(s + l1s, c->path2, l2);
 		else if (l2 > 1)
 			memcpy(s + l1s, c->path2, l2 - 1);
 		if (FW_UNLIKELY(bits & FW_RB_LONG))

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -234,6 +235,43 @@ static int fw_path(const char *p, const char *lim, const char **out, const char 
 	return 0;
 }
 
+int fw_addr_next(const unsigned char **p, const unsigned char *end, struct fw_addr *a)
+{
+	if (end - *p < 2 || end - *p < 2 + (*p)[1])
+		return 0;
+	*a = (struct fw_addr){(*p)[0], (*p)[1], *p + 2};
+	*p += 2 + a->n;
+	return 1;
+}
+
+/* The socket addresses of a record, from s (a2 bytes before lim): each
+ * whole, of the length its family has (fwatch_log.h). 0 or -1. */
+static int fw_addrs(struct fw_event *ev, const char *s, const char *lim, uint32_t len, int names, int is_unix_file)
+{
+	if (len > FW_ADDR_MAX || len > (size_t)(lim - s))
+		return -1;
+	const char *end = s + len;
+	if (names && (fw_path(s, end, &ev->node, &s) < 0 || fw_path(s, end, &ev->service, &s) < 0))
+		return -1;
+	ev->addr = (const unsigned char *)s;
+	ev->addr_len = (uint32_t)(end - s);
+	const unsigned char *p = ev->addr;
+	struct fw_addr a;
+	for (int first = 1; p < (const unsigned char *)end; first = 0) {
+		if (!fw_addr_next(&p, (const unsigned char *)end, &a))
+			return -1;
+		if ((a.family == AF_INET && a.n != FW_ADDR_IN_LEN) || (a.family == AF_INET6 && a.n != FW_ADDR_IN6_LEN))
+			return -1;
+		/* AF_UNIX: a path ends with its only NUL; an abstract name
+		 * begins with one */
+		if (a.family == AF_UNIX && a.n && a.b[0] && memchr(a.b, 0, a.n) != a.b + a.n - 1)
+			return -1;
+		if (a.family == AF_UNIX && a.n && a.b[0] && first && is_unix_file)
+			ev->path = (const char *)a.b;
+	}
+	return 0;
+}
+
 int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errlen)
 {
 	while (log->pos + 8 <= log->end) {
@@ -340,10 +378,18 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 						       "record at offset %llu: argument %u runs past the record",
 						       (unsigned long long)off, ev->argc);
 		}
+		ev->addr = NULL;
+		ev->addr_len = 0;
+		ev->node = ev->service = NULL;
+		int has_h = fw_shape_has(id - 1, 'H');
+		if ((has_h || fw_shape_has(id - 1, 'A') || fw_shape_has(id - 1, 'R')) &&
+		    fw_addrs(ev, s, lim, opt[3], has_h, fw_shape_has(id - 1, 'A')) < 0)
+			return fw_fail(err, errlen, "record at offset %llu: bad socket address",
+				       (unsigned long long)off);
 		if (r.bits & (FW_RB_NOPATH | FW_RB_BADPATH))
-			ev->path = NULL;
+			ev->path = ev->node = NULL;
 		if (r.bits & (FW_RB_NOPATH2 | FW_RB_BADPATH))
-			ev->path2 = NULL;
+			ev->path2 = ev->service = NULL;
 		if (r.spare && !(r.bits & FW_RB_LIBC))
 			return fw_fail(err, errlen, "record at offset %llu: spare bytes not zero",
 				       (unsigned long long)off);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -1880,6 +1881,29 @@ static struct model model_record(const unsigned char *rec, uint64_t off, uint64_
 				return m;
 			}
 			p = (size_t)(z - rec) + 1;
+		}
+	}
+	if (strchr(shape, 'A') || strchr(shape, 'R') || strchr(shape, 'H')) {
+		/* socket addresses, a2 bytes: (H) two strings, then each a
+		 * family, a length and that many bytes, of the length the
+		 * family has (fwatch_log.h) */
+		size_t end = p + opt[3], q = p;
+		for (int k = 0; strchr(shape, 'H') && k < 2 && q <= end; k++) {
+			const unsigned char *z = q < end && end <= lim ? memchr(rec + q, 0, end - q) : NULL;
+			q = z ? (size_t)(z - rec) + 1 : end + 1;
+		}
+		while (q + 2 <= end && end <= lim) {
+			unsigned fam = rec[q], n = rec[q + 1];
+			const unsigned char *b = rec + q + 2;
+			if (q + 2 + n > end || (fam == AF_INET && n != 6) || (fam == AF_INET6 && n != 18) ||
+			    (fam == AF_UNIX && n && b[0] && memchr(b, 0, n) != b + n - 1))
+				break;
+			q += 2 + n;
+		}
+		if (opt[3] > FW_ADDR_MAX || end > lim || q != end) {
+			m.kind = 2;
+			m.kw = "socket address";
+			return m;
 		}
 	}
 	m.stored = path;

@@ -132,6 +132,9 @@ unsigned fw_actions(const struct fw_event *ev, int which)
 		return which ? 0 : FW_ACT(EXEC);
 	case FW_CLASS_FD:
 		return 0;
+	case FW_CLASS_NET:
+		/* a Unix socket's path: bound (made), or connected or sent to */
+		return which ? 0 : ev->id == FW_ID_bind ? FW_ACT(BIND) : FW_ACT(CONNECT);
 	case FW_CLASS_NAME:
 		break;
 	default:

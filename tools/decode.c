@@ -53,6 +53,8 @@ static const struct fw_flag fw_statx_bits[] = {
 
 static const struct fw_flag fw_cloexec_bits[] = {{02000000, "O_CLOEXEC"}, {0, NULL}};
 
+static const struct fw_flag fw_sock_bits[] = {{04000, "SOCK_NONBLOCK"}, {02000000, "SOCK_CLOEXEC"}, {0, NULL}};
+
 /* NAME|NAME|0x...; `zero` when nothing is set. `sep` starts the list when
  * something was printed before it (the access mode of open flags). */
 static void fw_put_flags(FILE *f, const struct fw_flag *t, uint32_t v, const char *zero, int sep)
@@ -69,6 +71,18 @@ static void fw_put_flags(FILE *f, const struct fw_flag *t, uint32_t v, const cha
 		fprintf(f, "%s%#x", any ? "|" : "", v);
 	else if (!any)
 		fputs(zero, f);
+}
+
+/* SOCK_STREAM|SOCK_CLOEXEC */
+static void fw_put_socktype(FILE *f, uint32_t v)
+{
+	static const char *const types[] = {NULL, "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW",
+					    "SOCK_RDM", "SOCK_SEQPACKET", "SOCK_DCCP"};
+	if ((v & 0xf) < sizeof types / sizeof *types && types[v & 0xf])
+		fputs(types[v & 0xf], f);
+	else
+		fprintf(f, "%u", v & 0xf);
+	fw_put_flags(f, fw_sock_bits, v & ~0xfu, "", 1);
 }
 
 static void fw_put_open_flags(FILE *f, uint32_t v)
@@ -123,7 +137,7 @@ void fw_put_args(FILE *f, const struct fw_event *ev, const struct fw_decode *d)
 	/* Which recorded value an argument is: a mode and a second dirfd are
 	 * always a2; the other numbers take a1, then a2, in shape order. A
 	 * lone number with a2 free is 64 bits wide (truncate's length). */
-	int a2_fixed = fw_shape_has(ev->id, 'm') || fw_shape_has(ev->id, 'D');
+	int a2_fixed = fw_shape_has(ev->id, 'm') || fw_shape_has(ev->id, 'D') || ev->addr;
 	int seq = 0, next = 0;
 	for (const char *c = shape; *c; c++)
 		seq += strchr("oatsrnuxgkw", *c) != NULL;
@@ -212,6 +226,38 @@ void fw_put_args(FILE *f, const struct fw_event *ev, const struct fw_decode *d)
 		case 'w':
 			fw_put_wstatus(f, v);
 			break;
+		case 'e':
+			fw_put_family(f, ev->a1 & 0xffff);
+			break;
+		case 'i':
+			fprintf(f, "%u", ev->a1 >> 16);
+			break;
+		case 'y':
+			fw_put_socktype(f, ev->a2);
+			break;
+		case 'h':
+			fw_put_flags(f, fw_sock_bits, ev->a1, "0", 0);
+			break;
+		case 'Y':
+			if (ev->ret < 0)
+				fputs("[?]", f);
+			else
+				fprintf(f, "[%d, %d]", ev->fd, ev->ret);
+			break;
+		case 'A':
+		case 'R': {
+			struct fw_addr a;
+			fw_put_sockaddr(f, fw_event_addr(ev, &a, 0));
+			break;
+		}
+		case 'H': {
+			/* getaddrinfo("localhost", "http", ...): the answers follow
+			 * the result, as strace shows what a call wrote */
+			fw_put_pathval(f, ev->node, 0, 0, d->strsize);
+			fputs(", ", f);
+			fw_put_pathval(f, ev->service, 0, 0, d->strsize);
+			break;
+		}
 		case 'P':
 			if (ev->err)
 				fputs("[?]", f);
@@ -270,9 +316,27 @@ void fw_put_result(FILE *f, const struct fw_event *ev, const struct fw_decode *d
 		return;
 	}
 	/* a spawn's record holds the child's pid, which the args show; the
-	 * function returned 0 */
-	if (fw_shape_has(ev->id, 'P')) {
+	 * function returned 0; so did socketpair, whose second descriptor
+	 * the result holds. getaddrinfo returns its EAI code; its answers
+	 * follow. */
+	if (fw_shape_has(ev->id, 'P') || (fw_shape_has(ev->id, 'Y') && ev->ret >= 0)) {
 		fputs("= 0", f);
+	} else if (fw_shape_has(ev->id, 'H')) {
+		const char *n = fw_eai_name(ev->ret);
+		if (!ev->ret) {
+			struct fw_addr a;
+			const unsigned char *p = ev->addr;
+			fputs("= 0 [", f);
+			for (int i = 0; fw_addr_next(&p, ev->addr + ev->addr_len, &a); i++) {
+				fputs(i ? ", " : "", f);
+				fw_put_sockaddr(f, &a);
+			}
+			putc(']', f);
+		} else if (n) {
+			fprintf(f, "= %d %s", ev->ret, n);
+		} else {
+			fprintf(f, "= %d", ev->ret);
+		}
 	} else {
 		fprintf(f, "= %d", ev->ret);
 		fw_put_fdpath(f, d && d->fds ? d->fds->ret : 0, d);

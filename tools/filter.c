@@ -33,14 +33,12 @@ static void *fw_grow(void *v, size_t n, size_t size)
 
 /* strace's classes that are not fwatch's, as the fwatch words they stand
  * for, and for %desc the calls that take a descriptor (their row's shape
- * has f, c, d or D). A class fwatch has none of yet (%net) selects
- * nothing: a usage error that names strace's class. */
+ * has f, c, d or D). %network is %net's other name (lib/calls.c). */
 static const struct {
 	const char *name, *words, *shapes;
 } fw_call_aliases[] = {
 	{"%desc", "%open,%dir,%stdio,%fd", "fcdD"},
 	{"%process", "%exec,%wait", ""},
-	{"%network", "%net", ""},
 	{"%%stat", "%stat", ""},
 	{"%%statfs", "%statfs", ""},
 	{"%lstat", "lstat,lstat64,__lxstat,__lxstat64", ""},
@@ -148,11 +146,8 @@ int fw_filter_calls(struct fw_filter *f, const char *arg)
 			if (fw_word_selects(i, p, l))
 				sel[i] = hit = 1;
 		if (!hit) {
-			if (fw_alias(p, l) >= 0)
-				warnx("-e %s: fwatch records no call of strace's class %.*s", arg, (int)l, p);
-			else
-				warnx("-e %s: no function or class named '%.*s' (fwatch-run --list shows them all)", arg,
-				      (int)l, p);
+			warnx("-e %s: no function or class named '%.*s' (fwatch-run --list shows them all)", arg,
+			      (int)l, p);
 			return -1;
 		}
 		p += l + (p[l] == ',');
@@ -263,8 +258,9 @@ int fw_filter_proc(const struct fw_filter *f, const struct fw_proc *p)
 
 int fw_filter_event(const struct fw_filter *f, const struct fw_event *ev)
 {
-	return f->calls[ev->id] && !(f->failed_only && !ev->err) && !(f->ok_only && ev->err) &&
-	       (!f->writes || (!ev->err && ((fw_actions(ev, 0) | fw_actions(ev, 1)) & FW_ACT_CHANGES))) &&
+	int failed = fw_event_failed(ev);
+	return f->calls[ev->id] && !(f->failed_only && !failed) && !(f->ok_only && failed) &&
+	       (!f->writes || (!failed && ((fw_actions(ev, 0) | fw_actions(ev, 1)) & FW_ACT_CHANGES))) &&
 	       ev->wall_ns >= f->since_ns && ev->wall_ns <= f->until_ns;
 }
 

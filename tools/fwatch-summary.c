@@ -16,9 +16,9 @@
 static void usage(FILE *f, int status)
 {
 	fprintf(f,
-		"usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]\n"
+		"usage: fwatch-summary [--files|--by-file|--failed|--open|--net|--tree|--trace]\n"
 		"                      [--csv|--json] [--perfetto FILE] [-v] [-S KEY] [-C]\n"
-		"                      [-s N] [-y] [-t|-tt|-ttt|-r]\n"
+		"                      [-s N] [-y] [-t|-tt|-ttt|-r] [-4] [-6] [-U]\n"
 		"                      [-p PID] [-c|--comm COMM] [-k KEY] [-e CALLS] [-P PATH] [-w]\n"
 		"                      [--failed-only|--ok-only] [--since TIME] [--until TIME]\n"
 		"                      LOG|DIR...\n"
@@ -30,6 +30,7 @@ static void usage(FILE *f, int status)
 		"  --by-file       calls, errors and time per path, by class\n"
 		"  --failed        failed lookups per directory; -v: per path\n"
 		"  --open          descriptors still open when each process ended\n"
+		"  --net           sockets: one line per endpoint of each process, lsof -i -n like\n"
 		"  --tree          the process tree\n"
 		"  --trace         every call in time order, strace-like\n"
 		"  --perfetto FILE write the calls as a trace for ui.perfetto.dev\n"
@@ -46,6 +47,7 @@ static void usage(FILE *f, int status)
 		"  -t, -tt, -ttt   --trace: time of day; with microseconds (the default);\n"
 		"                  seconds since the epoch\n"
 		"  -r              --trace: the time since the previous line\n"
+		"  -4, -6, -U      --net: only IPv4, IPv6, Unix sockets (they add up)\n"
 		"  -p PID          only these processes (repeat, or PID,PID...)\n"
 		"  -c, --comm COMM only processes of this program name (repeatable)\n"
 		"  -k, --key KEY   only processes of runs made with fwatch-run -k KEY (repeatable)\n"
@@ -64,7 +66,7 @@ static void usage(FILE *f, int status)
 	exit(status);
 }
 
-enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_TREE, FW_OPT_TRACE,
+enum { FW_OPT_FILES = 256, FW_OPT_BY_FILE, FW_OPT_FAILED, FW_OPT_OPEN, FW_OPT_NET, FW_OPT_TREE, FW_OPT_TRACE,
        FW_OPT_CSV, FW_OPT_JSON, FW_OPT_PERFETTO, FW_OPT_COMM, FW_OPT_FOLLOW, FW_OPT_SQLITE, FW_OPT_SINCE,
        FW_OPT_UNTIL };
 
@@ -81,6 +83,7 @@ enum {
 	/* the filters of calls that need a view that replays them */
 	FW_H_WRITES = 512, FW_H_SINCE = 1024, FW_H_UNTIL = 2048, FW_H_WHEN = FW_H_SINCE | FW_H_UNTIL,
 	FW_H_CALLS = FW_H_WRITES | FW_H_WHEN,
+	FW_H_FAMILY = 4096, /* --net: -4, -6, -U */
 };
 static const struct {
 	int view; /* FW_OPT_*, 0: the table */
@@ -92,6 +95,7 @@ static const struct {
 	{FW_OPT_BY_FILE, "--by-file", FW_H_SORT | FW_H_FORMAT | FW_H_CALLS},
 	{FW_OPT_FAILED, "--failed", FW_H_VERBOSE | FW_H_SORT | FW_H_FORMAT | FW_H_WHEN},
 	{FW_OPT_OPEN, "--open", FW_H_FORMAT},
+	{FW_OPT_NET, "--net", FW_H_FORMAT | FW_H_FAMILY},
 	{FW_OPT_TREE, "--tree", FW_H_FORMAT | FW_H_CALLS},
 	{FW_OPT_TRACE, "--trace", FW_H_FORMAT | FW_H_LINES | FW_H_CALLS},
 	{FW_OPT_SQLITE, "--sqlite", 0},
@@ -113,6 +117,7 @@ static const struct {
 	{FW_H_WRITES, "-w"},
 	{FW_H_SINCE, "--since"},
 	{FW_H_UNTIL, "--until"},
+	{FW_H_FAMILY, "-4/-6/-U"},
 };
 
 static size_t fw_honour_view(int view)
@@ -246,6 +251,7 @@ int main(int argc, char **argv)
 		{"by-file", no_argument, NULL, FW_OPT_BY_FILE},
 		{"failed", no_argument, NULL, FW_OPT_FAILED},
 		{"open", no_argument, NULL, FW_OPT_OPEN},
+		{"net", no_argument, NULL, FW_OPT_NET},
 		{"tree", no_argument, NULL, FW_OPT_TREE},
 		{"trace", no_argument, NULL, FW_OPT_TRACE},
 		{"csv", no_argument, NULL, FW_OPT_CSV},
@@ -273,17 +279,18 @@ int main(int argc, char **argv)
 	fw_filter_init(&o.filter);
 	/* getopt's messages carry argv[0]; err(3)'s the short name: the same */
 	argv[0] = program_invocation_short_name;
-	while ((c = getopt_long(argc, argv, "S:vp:c:k:e:P:Zzws:ytrChV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:vp:c:k:e:P:Zzws:ytrChV46U", opts, NULL)) != -1) {
 		switch (c) {
 		case FW_OPT_FILES:
 		case FW_OPT_BY_FILE:
 		case FW_OPT_FAILED:
 		case FW_OPT_OPEN:
+		case FW_OPT_NET:
 		case FW_OPT_TREE:
 		case FW_OPT_TRACE:
 		case FW_OPT_SQLITE:
 			if (view && view != c) {
-				warnx("choose one view: --files, --by-file, --failed, --open, --tree, --trace or --sqlite");
+				warnx("choose one view: --files, --by-file, --failed, --open, --net, --tree, --trace or --sqlite");
 				usage(stderr, 2);
 			}
 			view = c;
@@ -331,6 +338,12 @@ int main(int argc, char **argv)
 			if (fw_filter_when(&o.filter, c == FW_OPT_UNTIL, optarg) < 0)
 				usage(stderr, 2);
 			given |= c == FW_OPT_UNTIL ? FW_H_UNTIL : FW_H_SINCE;
+			break;
+		case '4':
+		case '6':
+		case 'U':
+			o.net_families |= c == '4' ? 1 : c == '6' ? 2 : 4;
+			given |= FW_H_FAMILY;
 			break;
 		case 'v':
 			o.verbose = 1;
@@ -397,6 +410,11 @@ int main(int argc, char **argv)
 		free(calls);
 		return fw_follow_main(view, perfetto, given, &o, argc - optind, argv[optind]);
 	}
+	/* an endpoint is all its calls: --net selects processes, not calls */
+	if (view == FW_OPT_NET && (o.filter.calls_given || o.filter.npaths || o.filter.failed_only || o.filter.ok_only)) {
+		warnx("--net shows each endpoint whole: -e, -P, -Z and -z do not apply to it");
+		usage(stderr, 2);
+	}
 	/* -C is the trace and then the table */
 	if ((given & FW_H_ALSO_TABLE) && !view && !perfetto)
 		view = FW_OPT_TRACE;
@@ -438,6 +456,9 @@ int main(int argc, char **argv)
 		break;
 	case FW_OPT_OPEN:
 		fw_view_open(&m, &o, stdout);
+		break;
+	case FW_OPT_NET:
+		fw_view_net(&m, &o, stdout);
 		break;
 	case FW_OPT_TREE:
 		fw_view_tree(&m, &o, stdout);

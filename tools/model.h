@@ -223,6 +223,12 @@ void fw_replay_bequeath(const struct fw_replay *r, struct fw_proc *heir, int exe
 int fw_replay_next(struct fw_replay *r, struct fw_event *ev, struct fw_res *res);
 void fw_replay_end(struct fw_replay *r);
 
+/* The call failed: an errno, or getaddrinfo's EAI code (its result). */
+static inline int fw_event_failed(const struct fw_event *ev)
+{
+	return ev->err || (ev->id == FW_ID_getaddrinfo && ev->ret);
+}
+
 /* Filters (filter.c): which processes and calls the views count. */
 struct fw_filter {
 	uint32_t *pids;
@@ -281,7 +287,7 @@ void fw_model_walk(struct fw_model *m, const struct fw_filter *f, fw_walk_fn *ea
 	X(ACCESS, "access") X(DELETE, "delete") X(RENAME, "rename")            \
 	X(LINK, "link") X(CHMOD, "chmod") X(CHOWN, "chown") X(UTIME, "utime") \
 	X(CHDIR, "chdir") X(EXEC, "exec") X(XATTR, "xattr") X(WATCH, "watch") \
-	X(MOUNT, "mount") X(CHROOT, "chroot")
+	X(MOUNT, "mount") X(CHROOT, "chroot") X(CONNECT, "connect") X(BIND, "bind")
 enum {
 #define FW_ACT_ENUM(a, name) FW_ACT_BIT_##a,
 	FW_ACTIONS(FW_ACT_ENUM)

@@ -237,6 +237,20 @@ static void fw_perfetto_each(void *ctx, const struct fw_proc *p, const struct fw
 		fw_put_path(out, FW_JSON, res->path2);
 		fputs(", ", out);
 	}
+	/* a socket call's addresses: addr the one it named (the peer for an
+	 * accept), addr2 the local one it got, or getaddrinfo's answers */
+	struct fw_addr a;
+	const unsigned char *ap = ev->addr;
+	for (int i = 0; ap && fw_addr_next(&ap, ev->addr + ev->addr_len, &a); i++) {
+		char text[300];
+		if (i)
+			fprintf(out, "\"addr%d\": ", i + 1);
+		else
+			fputs("\"addr\": ", out);
+		fw_addr_text(&a, text, sizeof text);
+		fw_put_json_text(out, text, strlen(text));
+		fputs(", ", out);
+	}
 	fprintf(out, "\"ret\": %d", ev->ret);
 	if (ev->err) {
 		const char *en = fw_errno_name(ev->err);

@@ -10,8 +10,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "model.h"
+#include "views.h"
 
 /* Beyond this a descriptor number is treated as unknown rather than given
  * a table entry (dup2 can name any number below RLIMIT_NOFILE). */
@@ -109,6 +111,73 @@ static void fw_fd_copy(struct fw_replay *r, int32_t from, int32_t to, const stru
 	*d = s;
 }
 
+/* A socket's descriptor stands for "<TCPv4 127.0.0.1:40000->127.0.0.1:80>"
+ * (its protocol, then its ends as far as the calls tell), which --open
+ * lists; the protocol comes from socket(), and stays. */
+static void fw_replay_sock(struct fw_replay *r, const struct fw_event *ev)
+{
+	char proto[16], name[700], l[300] = "*", rem[300];
+	struct fw_addr a0, a1;
+	const struct fw_addr *given = fw_event_addr(ev, &a0, 0), *local = fw_event_addr(ev, &a1, 1);
+	int32_t fd = ev->id == FW_ID_socket || ev->id == FW_ID_accept || ev->id == FW_ID_accept4 ? ev->ret : ev->fd;
+	struct fw_fd *d = fw_fd_slot(r, fd);
+	if (!d)
+		return;
+	size_t len = 0;
+	const char *old = d->path ? fw_path_str(d->path, &len) : NULL, *pr = proto;
+	if (ev->id == FW_ID_accept || ev->id == FW_ID_accept4) {
+		const struct fw_fd *from = ev->fd >= 0 && (uint32_t)ev->fd < r->nfds ? &r->fds[ev->fd] : NULL;
+		old = from && from->path ? fw_path_str(from->path, &len) : NULL;
+	}
+	if (ev->id == FW_ID_socket || ev->id == FW_ID_socketpair) {
+		pr = fw_sock_proto(ev->a1 & 0xffff, ev->a2, proto);
+	} else if (old && len > 1 && *old == '<') {
+		size_t n = strcspn(old + 1, " >");
+		snprintf(proto, sizeof proto, "%.*s", (int)(n < sizeof proto ? n : sizeof proto - 1), old + 1);
+	} else {
+		pr = given && given->family == AF_UNIX ? "UNIX" : "socket";
+	}
+	switch (ev->id) {
+	case FW_ID_socket:
+	case FW_ID_socketpair:
+		snprintf(name, sizeof name, "<%s>", pr);
+		break;
+	case FW_ID_bind:
+		if (!given)
+			return;
+		snprintf(name, sizeof name, "<%s %s>", pr, fw_addr_text(local ? local : given, l, sizeof l));
+		break;
+	case FW_ID_listen:
+		if (!old || len < 2 || *old != '<' || strstr(old, "(LISTEN)"))
+			return;
+		snprintf(name, sizeof name, "%.*s (LISTEN)>", (int)(len - 1), old);
+		break;
+	case FW_ID_connect:
+		if (!given)
+			return;
+		if (local)
+			fw_addr_text(local, l, sizeof l);
+		snprintf(name, sizeof name, "<%s %s->%s>", pr, l, fw_addr_text(given, rem, sizeof rem));
+		break;
+	case FW_ID_accept:
+	case FW_ID_accept4:
+		snprintf(name, sizeof name, "<%s from %s>", pr, given ? fw_addr_text(given, rem, sizeof rem) : "*");
+		break;
+	default:
+		return;
+	}
+	struct fw_fd s = {fw_path_intern(name, strlen(name)), (uint16_t)(ev->id + 1), 0, 3, FW_FD_OWN};
+	if (ev->id == FW_ID_socket || ev->id == FW_ID_socketpair)
+		s.cloexec = (ev->a2 & O_CLOEXEC) != 0;
+	else if (ev->id == FW_ID_accept4)
+		s.cloexec = (ev->a1 & O_CLOEXEC) != 0;
+	else
+		s.cloexec = d->cloexec, s.call = d->path ? d->call : s.call;
+	*d = s;
+	if (ev->id == FW_ID_socketpair && (d = fw_fd_slot(r, ev->ret)))
+		*d = s;
+}
+
 /* What a call that worked changed: descriptors, the directory, the root. */
 static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, const struct fw_res *res)
 {
@@ -146,6 +215,9 @@ static void fw_replay_apply(struct fw_replay *r, const struct fw_event *ev, cons
 	case FW_CLASS_CWD:
 		if (res->path)
 			r->cwd = res->path;
+		break;
+	case FW_CLASS_NET:
+		fw_replay_sock(r, ev);
 		break;
 	case FW_CLASS_ADMIN:
 		if (ev->id == FW_ID_chroot && res->path)
@@ -192,11 +264,13 @@ void fw_replay_event(struct fw_replay *r, const struct fw_event *ev, struct fw_r
 	res->named = 0;
 	res->fd = fw_fd_known(r, ev->fd);
 	res->fd2 = fw_shape_has(ev->id, 'D') ? fw_fd_known(r, (int32_t)ev->a2) : 0;
+	int net = fw_calls[ev->id].cls == FW_CLASS_NET;
 	if (ev->path && !fw_path_is_literal(ev)) {
-		uint32_t base = ev->fd == FW_NOFD ? r->cwd : fw_fd_path(r, ev->fd);
+		/* a Unix socket's path is relative to the working directory */
+		uint32_t base = ev->fd == FW_NOFD || net ? r->cwd : fw_fd_path(r, ev->fd);
 		res->path = fw_replay_path(r, base, ev->path, strlen(ev->path));
 		res->named = 1;
-	} else if (!ev->path && ev->fd != FW_NOFD && (fw_shape_has(ev->id, 'f') || fw_shape_has(ev->id, 'c') || fw_shape_has(ev->id, 'd'))) {
+	} else if (!ev->path && ev->fd != FW_NOFD && !net && (fw_shape_has(ev->id, 'f') || fw_shape_has(ev->id, 'c') || fw_shape_has(ev->id, 'd'))) {
 		/* fstat(fd), or utimensat(fd, NULL, ...): the call is on the
 		 * descriptor itself */
 		res->path = fw_fd_path(r, ev->fd);

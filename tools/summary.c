@@ -18,7 +18,7 @@ void fw_summary_count(struct fw_summary *s, const struct fw_event *ev)
 	if (!c)
 		return;
 	c->calls++;
-	c->errors += ev->err != 0;
+	c->errors += fw_event_failed(ev);
 	c->ns += ev->dur_ns;
 }
 

@@ -29,6 +29,7 @@ struct fw_opts {
 	enum fw_sort sort;
 	int sort_given;
 	int verbose;
+	unsigned net_families; /* --net: 1 IPv4 (-4), 2 IPv6 (-6), 4 Unix (-U); 0 all */
 	struct fw_filter filter;
 };
 
@@ -78,6 +79,7 @@ void fw_put_cmdline(FILE *f, enum fw_format fmt, const struct fw_log *l);
 enum fw_file_view { FW_VIEW_FILES, FW_VIEW_BY_FILE, FW_VIEW_FAILED };
 void fw_view_files(struct fw_model *m, const struct fw_opts *o, FILE *out, enum fw_file_view v);
 void fw_view_open(struct fw_model *m, const struct fw_opts *o, FILE *out);
+void fw_view_net(struct fw_model *m, const struct fw_opts *o, FILE *out);
 void fw_view_tree(struct fw_model *m, const struct fw_opts *o, FILE *out);
 void fw_view_trace(struct fw_model *m, const struct fw_opts *o, FILE *out);
 /* 0, or -1 when the file could not be written (after a message). */
@@ -94,6 +96,19 @@ void fw_put_wstatus(FILE *f, uint32_t s);
 /* A signal's name, SIGKILL; its number when it has none. */
 const char *fw_sig_name(int sig, char buf[16]);
 void fw_put_result(FILE *f, const struct fw_event *ev, const struct fw_decode *d);
+/* net.c: socket addresses (fwatch_log.h) as text, never resolved to
+ * names: 127.0.0.1:80, [::1]:80, /a/path, @abstract, (unnamed). */
+void fw_put_addr(FILE *f, const struct fw_addr *a);
+const char *fw_addr_text(const struct fw_addr *a, char *buf, size_t size);
+/* {AF_INET, 127.0.0.1:80} as strace prints a sockaddr; NULL for none. */
+void fw_put_sockaddr(FILE *f, const struct fw_addr *a);
+void fw_put_family(FILE *f, unsigned family);
+/* Address number `which` (0, 1) of ev in a, or NULL. */
+const struct fw_addr *fw_event_addr(const struct fw_event *ev, struct fw_addr *a, int which);
+/* A socket's protocol as --net and --open name it: TCPv4, UDPv6, UNIX. */
+const char *fw_sock_proto(unsigned domain, uint32_t type, char buf[16]);
+/* getaddrinfo's result EAI_NONAME, or NULL for a code with no name. */
+const char *fw_eai_name(int32_t code);
 /* "ENOENT", or NULL for a number with no name. */
 const char *fw_errno_name(int e);
 

@@ -38,7 +38,9 @@ preload() {
 
 $MAKE_ -s --no-print-directory install B="$B" PREFIX="$P" >"$T/out" 2>&1
 st=$?
+# (the expected list sorted as files sorts it, whatever the numbers)
 check "make install PREFIX=DIR after a plain make: exit 0, these files" "0
+$(sort <<EOF_FILES
 bin/fwatch-run -rwxr-xr-x
 bin/fwatch-summary -rwxr-xr-x
 include/fwatch/fwatch_calls.def -rw-r--r--
@@ -53,7 +55,9 @@ lib/libfwatch-reader.so.$ABI  -> libfwatch-reader.so.$V
 lib/libfwatch-reader.so.$V -rwxr-xr-x
 lib/pkgconfig/fwatch.pc -rw-r--r--
 share/man/man1/fwatch-run.1 -rw-r--r--
-share/man/man1/fwatch-summary.1 -rw-r--r--" "$st
+share/man/man1/fwatch-summary.1 -rw-r--r--
+EOF_FILES
+)" "$st
 $(files "$P")"
 [ $st = 0 ] || cat "$T/out" | sed 's/^/#   /'
 

@@ -318,7 +318,7 @@ check "--version and -V: one line, NAME (fwatch) X.Y.Z, exit 0, the same on both
 bad "bad sort key" 2 "fwatch-summary: -S: unknown sort key: bogus (time, calls, errors, name or avg)" -S bogus "$L"
 bad "bad -e" 2 "fwatch-summary: -e open,bogus: no function or class named 'bogus' (fwatch-run --list shows them all)" -e open,bogus "$L"
 bad "bad -p" 2 "fwatch-summary: -p: not a process id: 12x" -p 12x "$L"
-bad "two views" 2 "fwatch-summary: choose one view: --files, --by-file, --failed, --open, --tree, --trace or --sqlite" \
+bad "two views" 2 "fwatch-summary: choose one view: --files, --by-file, --failed, --open, --net, --tree, --trace or --sqlite" \
 	--files --tree "$L"
 bad "no input" 2 "fwatch-summary: no log or directory given"
 

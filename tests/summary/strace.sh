@@ -202,8 +202,6 @@ usage2() {
 	"$tool" "$@" >"$T/out" 2>"$T/err"
 	check "$desc" "2|$msg" "$?|$(head -n 1 "$T/err")"
 }
-usage2 "-e %network: strace's class fwatch has no call of" "$SUM" \
-	"fwatch-summary: -e %network: fwatch records no call of strace's class %network" -e %network "$P"
 usage2 "-y --csv" "$SUM" "fwatch-summary: -y applies to the text of --trace, not --csv (its resolved paths say it)" --trace -y --csv "$P"
 usage2 "-s --files" "$SUM" "fwatch-summary: -s applies to --trace only, not --files" --files -s 10 "$P"
 usage2 "-r --tree" "$SUM" "fwatch-summary: -r applies to --trace only, not --tree" --tree -r "$P"

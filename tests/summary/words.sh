@@ -54,12 +54,12 @@ usage() {
 	shift 2
 	"$SUM" "$@" >"$T/out" 2>"$T/err"
 	local st=$?
-	check "$desc" "2|$line|usage: fwatch-summary [--files|--by-file|--failed|--open|--tree|--trace]|" \
+	check "$desc" "2|$line|usage: fwatch-summary [--files|--by-file|--failed|--open|--net|--tree|--trace]|" \
 		"$st|$(sed -n 1p "$T/err")|$(sed -n 2p "$T/err")|$(cat "$T/out")"
 }
 
 # --- options the view would ignore ---
-all="the table, --files, --by-file, --failed, --open, --tree and --trace"
+all="the table, --files, --by-file, --failed, --open, --net, --tree and --trace"
 usage "-v --tree" "fwatch-summary: -v applies to --files and --failed only, not --tree" -v --tree "$L"
 usage "-v with the table" "fwatch-summary: -v applies to --files and --failed only, not the table" -v "$L"
 usage "-v --by-file" "fwatch-summary: -v applies to --files and --failed only, not --by-file" --by-file -v "$L"
@@ -69,6 +69,9 @@ usage "-S --trace" "fwatch-summary: -S applies to the table, --by-file and --fai
 	--trace -S time "$L"
 usage "-S --open" "fwatch-summary: -S applies to the table, --by-file and --failed only, not --open" \
 	-S name --open "$L"
+usage "-4 --files" "fwatch-summary: -4/-6/-U applies to --net only, not --files" -4 --files "$L"
+usage "--net -e" "fwatch-summary: --net shows each endpoint whole: -e, -P, -Z and -z do not apply to it" \
+	--net -e %net "$L"
 usage "--perfetto FILE --csv" "fwatch-summary: --csv applies to $all only, not --perfetto" \
 	--perfetto "$T/p.json" --csv "$L"
 usage "--perfetto FILE --json" "fwatch-summary: --json applies to $all only, not --perfetto" \
