@@ -11,28 +11,8 @@
 # Usage: tests/ends/run.sh BUILD_DIR
 # Prints TAP, ends with "N passed, M failed", exits 1 when a case failed.
 set -u
-
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
-B=$(cd "$1" && pwd)
-RUN=$B/fwatch-run
-SUM=$B/fwatch-summary
-LIB=$B/libfwatch.so
+. "$(dirname "$0")/../setup.sh" "${1:-}" fwatch-run tests/ends/ends
 ENDS=$B/tests/ends/ends
-for f in "$RUN" "$SUM" "$LIB" "$ENDS"; do
-	if [ ! -e "$f" ]; then
-		echo "$0: $f is missing (build it with make B=...)" >&2
-		exit 2
-	fi
-done
-export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_KEY FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-ends.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
-. "$(dirname "$0")/../tap.sh"
 
 # end_csv DIR PID: how the last image of PID ended, in --tree's words,
 # from the CSV fields (end, exit_status, signal) and who saw it.

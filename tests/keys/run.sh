@@ -10,7 +10,7 @@
 # Usage: tests/keys/run.sh BUILD_DIR
 # Prints TAP, ends with "# N passed, M failed, K skipped", exits 1 when a case failed.
 set -u
-. "$(dirname "$0")/../summary/setup.sh" "${1:-}" fwatch-run tests/attach/target
+. "$(dirname "$0")/../setup.sh" "${1:-}" fwatch-run tests/attach/target
 RUN=$B/fwatch-run
 L=$T/logs
 

@@ -9,33 +9,14 @@
 # Usage: tests/live/run.sh BUILD_DIR
 # Prints TAP, ends with "N passed, M failed", exits 1 when a case failed.
 set -u
-
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
-B=$(cd "$1" && pwd)
-RUN=$B/fwatch-run
-SUM=$B/fwatch-summary
-LIB=$B/libfwatch.so
+. "$(dirname "$0")/../setup.sh" "${1:-}" fwatch-run tests/ends/ends tests/live/flood
 ENDS=$B/tests/ends/ends
 FLOOD=$B/tests/live/flood
-for f in "$RUN" "$SUM" "$LIB" "$ENDS" "$FLOOD"; do
-	if [ ! -e "$f" ]; then
-		echo "$0: $f is missing (build it with make B=...)" >&2
-		exit 2
-	fi
-done
-export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_KEY FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-live.XXXXXX") || exit 2
 cleanup() {
 	jobs -p | xargs -r kill 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
-. "$(dirname "$0")/../tap.sh"
 
 # records DIR: how many records the finished logs hold (the table's calls,
 # the program's and those made inside libc).

@@ -12,7 +12,7 @@
 # Usage: tests/sqlite/run.sh BUILD_DIR
 # Prints TAP, ends with "# N passed, M failed, K skipped", exits 1 when a case failed.
 set -u
-. "$(dirname "$0")/../summary/setup.sh" "${1:-}" fwatch-run tests/sqlite/prog tests/sqlite/fwatch-summary-nosqlite
+. "$(dirname "$0")/../setup.sh" "${1:-}" fwatch-run tests/sqlite/prog tests/sqlite/fwatch-summary-nosqlite
 HERE=$(cd "$(dirname "$0")" && pwd)
 README=$HERE/../../README.md
 RUN=$B/fwatch-run
@@ -109,7 +109,7 @@ check "-k KEY selects what goes in: none for another key, said" \
 check "a file that cannot be created: exit 1, said" "1 fwatch-summary: $T/nodir/x.db: unable to open database file" \
 	"$? $(cat "$T/err")"
 "$SUM" --sqlite "$T/x.db" --csv "$T/logs" 2>"$T/err"
-check "--sqlite --csv: usage error" "2 fwatch-summary: --csv applies to the table, --files, --by-file, --failed, --open, --tree and --trace only, not --sqlite" \
+check "--sqlite --csv: usage error" "2 fwatch-summary: --csv applies to the table, --files, --by-file, --failed, --open, --net, --tree and --trace only, not --sqlite" \
 	"$? $(head -1 "$T/err")"
 
 tap_end

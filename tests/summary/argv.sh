@@ -6,7 +6,7 @@
 # Usage: tests/summary/argv.sh BUILD_DIR
 set -u
 
-. "$(dirname "$0")/setup.sh" "${1:-}"
+. "$(dirname "$0")/../setup.sh" "${1:-}"
 L=$T/logs
 
 # env runs true with 3000 arguments of 9 bytes: 30,000 bytes, more than

@@ -9,7 +9,7 @@
 # Usage: tests/summary/images.sh BUILD_DIR
 set -u
 
-. "$(dirname "$0")/setup.sh" "${1:-}" tests/summary/images
+. "$(dirname "$0")/../setup.sh" "${1:-}" tests/summary/images
 PROG=$B/tests/summary/images
 D=$T/bin
 L=$T/logs

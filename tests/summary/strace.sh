@@ -8,7 +8,7 @@
 # fwatch-run -S and -C, and the usage errors that name a conflict.
 #
 # Usage: tests/summary/strace.sh BUILD_DIR
-. "$(dirname "$0")/setup.sh" "${1:-}" tests/summary/prog tests/summary/static tests/summary/yprog fwatch-run
+. "$(dirname "$0")/../setup.sh" "${1:-}" tests/summary/prog tests/summary/static tests/summary/yprog fwatch-run
 set -u
 RUN=$B/fwatch-run
 export FWATCH_PLANS=off # only the program's own calls, the same on every machine
