@@ -2,16 +2,39 @@
  * and sendto and sendmsg when they name a destination: the descriptors and
  * the addresses, stored in binary as fwatch_log.h lays them out, never
  * formatted here. After a connect, and a bind to port 0, getsockname tells
- * the local address the kernel chose; nothing else costs a system call. */
+ * the local address the kernel chose, and after an accept getpeername the
+ * peer's; a call the kernel refused has what it was given copied by
+ * process_vm_readv, which fails where a read would fault. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include "fwatch.h"
 #include "fwatch_calls.h"
+
+/* What the program gave at p (len bytes, at most cap) into buf: read as it
+ * is when the call worked (the kernel read it first), else copied by a
+ * system call that fails where a read would fault (the kernel refuses some
+ * calls without reading: a bad descriptor, a length out of range). The
+ * bytes copied; 0 when there are none to read. */
+static size_t fw_user_copy(void *buf, size_t cap, const void *p, long len, int worked)
+{
+	if (!p || len <= 0)
+		return 0;
+	size_t n = (size_t)len < cap ? (size_t)len : cap;
+	if (worked) {
+		memcpy(buf, p, n);
+		return n;
+	}
+	struct iovec here = {buf, n}, there = {(void *)p, n};
+	long pid = fw_raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	return fw_raw(SYS_process_vm_readv, pid, (long)&here, 1, (long)&there, 1, 0) == (long)n ? n : 0;
+}
 
 /* One address sa (len bytes) at b, if it fits in room; the bytes used. */
 static size_t fw_addr_put(unsigned char *b, size_t room, const struct sockaddr *sa, socklen_t len)
@@ -175,15 +198,14 @@ static int fw_named(enum fw_id id, int fd, const struct sockaddr *sa, socklen_t 
 	struct fw_call c = {.id = (uint16_t)id, .fd = fd};
 	int r;
 	FW_NET_TIMED(c, fd, r, real(fd, sa, len));
-	int e = errno;
+	int e = errno, worked = r == 0 || e == EINPROGRESS;
 	unsigned char b[2 * (2 + sizeof(struct sockaddr_un))];
-	size_t n = 0;
-	if (!(r < 0 && e == EFAULT)) {
-		n = fw_addr_put(b, sizeof b, sa, len);
-		if (n && (r == 0 || e == EINPROGRESS) &&
-		    (id == FW_ID_connect ? fw_inet(sa) : r == 0 && fw_any_port(sa)))
-			n += fw_addr_local(b + n, sizeof b - n, fd);
-	}
+	struct sockaddr_storage ss;
+	const struct sockaddr *as = (const struct sockaddr *)&ss;
+	size_t sl = fw_user_copy(&ss, sizeof ss, sa, (int)len, worked);
+	size_t n = fw_addr_put(b, sizeof b, as, (socklen_t)sl);
+	if (n && worked && (id == FW_ID_connect ? fw_inet(as) : r == 0 && fw_any_port(as)))
+		n += fw_addr_local(b + n, sizeof b - n, fd);
 	c.ret = r;
 	fw_net_record(&c, r < 0, e, b, n);
 	return r;
@@ -212,11 +234,9 @@ FW_EXPORT int listen(int fd, int backlog)
 	return r;
 }
 
-/* accept and accept4: the peer. Asked of the kernel into a buffer of our
- * own when the program asked for none (the call is the same one); else
- * asked again with getpeername, since the program's buffer may be shorter
- * than the address, and how long it was is not ours to read before the
- * call. */
+/* accept and accept4: the peer, asked again with getpeername (the call is
+ * the program's as it made it: the program's buffer may be shorter than
+ * the address, or none, which the kernel treats otherwise). */
 static int fw_accepted(enum fw_id id, int fd, struct sockaddr *sa, socklen_t *lenp, int flags)
 {
 	void *f = fw_real_get(id);
@@ -228,16 +248,14 @@ static int fw_accepted(enum fw_id id, int fd, struct sockaddr *sa, socklen_t *le
 		return id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, sa, lenp, flags) : ((fw_accept_fn)f)(fd, sa, lenp);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
-	int ours = !sa;
 	struct fw_call c = {.id = (uint16_t)id, .fd = fd, .a1 = (uint32_t)flags};
 	int r;
 	FW_NET_TIMED(c, fd, r,
-		     id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, ours ? (struct sockaddr *)&ss : sa, ours ? &sl : lenp, flags)
-					 : ((fw_accept_fn)f)(fd, ours ? (struct sockaddr *)&ss : sa, ours ? &sl : lenp));
+		     id == FW_ID_accept4 ? ((fw_accept4_fn)f)(fd, sa, lenp, flags) : ((fw_accept_fn)f)(fd, sa, lenp));
 	int e = errno;
 	unsigned char b[2 + sizeof(struct sockaddr_un)];
 	size_t n = 0;
-	if (r >= 0 && (ours || fw_raw(SYS_getpeername, r, (long)&ss, (long)&sl, 0, 0, 0) == 0))
+	if (r >= 0 && fw_raw(SYS_getpeername, r, (long)&ss, (long)&sl, 0, 0, 0) == 0)
 		n = fw_addr_put(b, sizeof b, (struct sockaddr *)&ss, sl < sizeof ss ? sl : sizeof ss);
 	c.ret = r;
 	fw_net_record(&c, r < 0, e, b, n);
@@ -316,14 +334,16 @@ FW_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, const s
 	FW_NET_TIMED(c, fd, r, real(fd, buf, len, flags, sa, salen));
 	int e = errno;
 	unsigned char b[2 + sizeof(struct sockaddr_un)];
-	size_t n = r < 0 && e == EFAULT ? 0 : fw_addr_put(b, sizeof b, sa, salen);
+	struct sockaddr_storage ss;
+	size_t sl = fw_user_copy(&ss, sizeof ss, sa, (int)salen, r >= 0);
+	size_t n = fw_addr_put(b, sizeof b, (const struct sockaddr *)&ss, (socklen_t)sl);
 	c.ret = (int32_t)r;
 	fw_net_record(&c, r < 0, e, b, n);
 	return r;
 }
 
-/* The message header is read after the call, once the kernel has read it:
- * every error but these three comes after it did. */
+/* The message header is read after the call: as it is once the kernel has
+ * read it, else copied (fw_user_copy). */
 FW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	FW_NET_REAL(FW_ID_sendmsg, fw_sendmsg_fn);
@@ -334,12 +354,17 @@ FW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	ssize_t r;
 	FW_NET_TIMED(c, fd, r, real(fd, msg, flags));
 	int e = errno;
-	if ((r < 0 && (e == EBADF || e == ENOTSOCK || e == EFAULT)) || !msg->msg_name || !msg->msg_namelen) {
+	struct msghdr mh;
+	struct sockaddr_storage ss;
+	size_t sl = fw_user_copy(&mh, sizeof mh, msg, sizeof mh, r >= 0) == sizeof mh
+			    ? fw_user_copy(&ss, sizeof ss, mh.msg_name, (int)mh.msg_namelen, r >= 0)
+			    : 0;
+	if (!sl) {
 		errno = e;
 		return r;
 	}
 	unsigned char b[2 + sizeof(struct sockaddr_un)];
-	size_t n = fw_addr_put(b, sizeof b, msg->msg_name, msg->msg_namelen);
+	size_t n = fw_addr_put(b, sizeof b, (const struct sockaddr *)&ss, (socklen_t)sl);
 	c.ret = (int32_t)r;
 	fw_net_record(&c, r < 0, e, b, n);
 	return r;

@@ -306,7 +306,10 @@ int fw_filter_when(struct fw_filter *f, int until, const char *arg)
 			w->kind = *arg == '@' ? FW_WHEN_EPOCH : FW_WHEN_AFTER;
 			return 0;
 		}
-	if (isdigit((unsigned char)*arg) && sscanf(arg, "%2u:%2u%n", &h, &mi, &n) == 2 && h < 24 && mi < 60 &&
+	/* HH:MM, digits only (sscanf's %u would take a sign) */
+	if (isdigit((unsigned char)arg[0]) && isdigit((unsigned char)arg[1]) && arg[2] == ':' &&
+	    isdigit((unsigned char)arg[3]) && isdigit((unsigned char)arg[4]) &&
+	    sscanf(arg, "%2u:%2u%n", &h, &mi, &n) == 2 && n == 5 && h < 24 && mi < 60 &&
 	    (!arg[n] || (arg[n] == ':' && (e = fw_parse_ns(arg + n + 1, 1000000000u, &sec)) && !*e &&
 			 sec < 61000000000u))) {
 		w->kind = FW_WHEN_DAY;
@@ -332,17 +335,24 @@ void fw_filter_times(struct fw_filter *f, const struct fw_model *m)
 	}
 	if (first == UINT64_MAX)
 		return;
-	struct tm tm;
+	struct tm day;
 	time_t s = (time_t)(first / 1000000000u);
-	localtime_r(&s, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	uint64_t midnight = (uint64_t)mktime(&tm) * 1000000000u;
+	localtime_r(&s, &day);
 	for (int u = 0; u < 2; u++) {
 		const struct fw_when *w = u ? &f->until : &f->since;
 		uint64_t *b = u ? &f->until_ns : &f->since_ns;
-		if (w->kind)
-			*b = w->kind == FW_WHEN_EPOCH ? w->ns : w->kind == FW_WHEN_AFTER ? first + w->ns : midnight + w->ns;
+		if (w->kind == FW_WHEN_DAY) {
+			/* the hour and minute that day as the clock read them
+			 * (a day a clock change makes 23 or 25 hours long) */
+			struct tm tm = day;
+			tm.tm_hour = (int)(w->ns / 3600000000000u);
+			tm.tm_min = (int)(w->ns / 60000000000u % 60);
+			tm.tm_sec = 0;
+			tm.tm_isdst = -1;
+			*b = (uint64_t)mktime(&tm) * 1000000000u + w->ns % 60000000000u;
+		} else if (w->kind) {
+			*b = w->kind == FW_WHEN_EPOCH ? w->ns : first + w->ns;
+		}
 	}
 }
 

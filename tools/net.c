@@ -342,8 +342,18 @@ static void fw_net_ends(const struct fw_sock *s, char *l, char *r, size_t size)
 	strcpy(r, "*");
 	if (s->what & FW_NET_LOOKUP) {
 		const struct fw_event *ev = &s->ev;
-		snprintf(l, size, "%s%s%s", ev->node ? ev->node : "", ev->service ? ":" : "",
-			 ev->service ? ev->service : "");
+		/* the names asked are the program's bytes: escaped */
+		l[size - 1] = 0;
+		FILE *lf = fmemopen(l, size - 1, "w");
+		if (!lf)
+			err(1, "fmemopen");
+		if (ev->node)
+			fw_put_text(lf, ev->node, strlen(ev->node));
+		if (ev->service) {
+			putc(':', lf);
+			fw_put_text(lf, ev->service, strlen(ev->service));
+		}
+		fclose(lf);
 		FILE *f = fmemopen(r, size, "w");
 		if (!f)
 			err(1, "fmemopen");

@@ -8,6 +8,7 @@
 #include <err.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -237,8 +238,10 @@ static void fw_sql_prepare_calls(struct fw_sql *x, sqlite3_stmt **s, int n)
 static void fw_sql_flush(struct fw_sql *x)
 {
 	sqlite3_stmt *s = x->call, *rest = NULL;
-	if (!x->nrows || x->failed)
+	if (!x->nrows || x->failed) {
+		x->nrows = 0; /* after a failure, nothing more is kept */
 		return;
+	}
 	if (x->nrows < FW_SQL_BATCH) {
 		fw_sql_prepare_calls(x, &rest, x->nrows);
 		s = rest;
@@ -254,6 +257,8 @@ static void fw_sql_flush(struct fw_sql *x)
 static void fw_sql_call(void *ctx, const struct fw_proc *p, const struct fw_event *ev, const struct fw_res *res)
 {
 	struct fw_sql *x = ctx;
+	if (x->failed)
+		return;
 	unsigned a1 = res->path ? fw_actions(ev, 0) : 0, a2 = res->path2 ? fw_actions(ev, 1) : 0;
 	struct fw_sql_row *r = &x->rows[x->nrows++];
 	*r = (struct fw_sql_row){
@@ -368,6 +373,15 @@ int fw_view_sqlite(struct fw_model *m, const struct fw_opts *o, const char *file
 		warnx("%s: %s", fw_safe(file), sqlite3_errmsg(x.db));
 		x.failed = 1;
 	}
+	/* on the disk before it takes FILE's name: a crash then leaves the
+	 * old FILE or the whole new one */
+	int fd = x.failed ? -1 : open(tmp, O_RDONLY | O_CLOEXEC);
+	if (!x.failed && (fd < 0 || fsync(fd) < 0)) {
+		warn("%s", fw_safe(tmp));
+		x.failed = 1;
+	}
+	if (fd >= 0)
+		close(fd);
 	if (!x.failed && rename(tmp, file) < 0) {
 		warn("%s", fw_safe(file));
 		x.failed = 1;

@@ -9,5 +9,9 @@ $(B)/tests/net/probe: tests/net/probe.c Makefile tests/mk/net.mk
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ tests/net/probe.c $(LDFLAGS)
 
-check-net: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary $(B)/tests/net/probe
+$(B)/tests/net/badaddr: tests/net/badaddr.c Makefile tests/mk/net.mk
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ tests/net/badaddr.c $(LDFLAGS)
+
+check-net: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary $(B)/tests/net/probe $(B)/tests/net/badaddr
 	bash tests/net/run.sh $(B)

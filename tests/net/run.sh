@@ -218,4 +218,13 @@ read,stat $W/www/sub/c.txt" \
 fi
 
 rm -rf "$W"
+# --- addresses the kernel refused without reading them ---
+for k in 1 2 3 4 5 6 7; do
+	want=$("$B/tests/net/badaddr" $k </dev/null 2>&1; echo "status $?")
+	got=$("$RUN" -q -o "$W/bad$k" "$B/tests/net/badaddr" $k </dev/null 2>&1; echo "status $?")
+	want=${want//$'\n'/, } got=${got//$'\n'/, }
+	check "bad address $k: the result, errno and status of the untraced call ($want)" "$want yes" \
+		"$got $([[ $want == "-1 E"*", status 0" ]] && echo yes || echo "no: the untraced call did not fail with an error")"
+done
+
 tap_end
