@@ -48,6 +48,15 @@ static size_t fw_utf8(const unsigned char *s, size_t n, uint32_t *cp)
 	return l;
 }
 
+int fw_is_utf8(const char *s, size_t n)
+{
+	uint32_t cp;
+	for (size_t i = 0, l; i < n; i += l)
+		if (!(l = fw_utf8((const unsigned char *)s + i, n - i, &cp)))
+			return 0;
+	return 1;
+}
+
 static const char fw_hex[] = "0123456789abcdef";
 
 /* Characters shown by moving or breaking what is around them: the

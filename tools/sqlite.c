@@ -114,9 +114,14 @@ static const char *fw_sql_actions(struct fw_sql *x, uint32_t a)
 	return x->names[a];
 }
 
+/* Bytes of a log as TEXT; those that are not UTF-8 (a path may be any
+ * bytes) as a BLOB, which SQLite and its users read without decoding. */
 static void fw_sql_text(sqlite3_stmt *s, int col, const char *p, size_t n)
 {
-	sqlite3_bind_text(s, col, p, (int)n, SQLITE_STATIC);
+	if (fw_is_utf8(p, n))
+		sqlite3_bind_text(s, col, p, (int)n, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(s, col, p, (int)n, SQLITE_STATIC);
 }
 
 static void fw_sql_path(sqlite3_stmt *s, int col, uint32_t id)
@@ -181,7 +186,7 @@ static void fw_sql_prepare(struct fw_sql *x, sqlite3_stmt **s, const char *sql)
 static void fw_sql_bind_opt(sqlite3_stmt *s, int col, const char *text)
 {
 	if (text)
-		sqlite3_bind_text(s, col, text, -1, SQLITE_STATIC);
+		fw_sql_text(s, col, text, strlen(text));
 	else
 		sqlite3_bind_null(s, col);
 }
@@ -318,7 +323,7 @@ static void fw_sql_proc(struct fw_sql *x, const struct fw_model *m, size_t i, co
 		sqlite3_bind_text(s, 14, fw_sig_name(p->end.code, sig), -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 14);
-	sqlite3_bind_text(s, 15, p->file, -1, SQLITE_STATIC);
+	fw_sql_text(s, 15, p->file, strlen(p->file));
 	fw_sql_step(x, s, "processes");
 	free(argv);
 }

@@ -51,6 +51,7 @@ static inline uint64_t fw_clock_ns(clockid_t c)
 
 /* escape.c: every string that comes from a log goes out through these. */
 void fw_put_text(FILE *f, const char *s, size_t n);   /* bare, for lines of paths */
+int fw_is_utf8(const char *s, size_t n);              /* valid UTF-8 throughout */
 const char *fw_safe(const char *s);                   /* escaped, for messages */
 void fw_put_quoted(FILE *f, const char *s, size_t n); /* "..." like strace */
 void fw_put_csv(FILE *f, const char *s, size_t n);    /* one CSV field */

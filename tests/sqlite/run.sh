@@ -112,4 +112,15 @@ check "a file that cannot be created: exit 1, said" "1 fwatch-summary: $T/nodir/
 check "--sqlite --csv: usage error" "2 fwatch-summary: --csv applies to the table, --files, --by-file, --failed, --open, --net, --tree and --trace only, not --sqlite" \
 	"$? $(head -1 "$T/err")"
 
+# A path that is not UTF-8 is kept as its bytes (a BLOB): every row reads.
+mkdir "$T/nonutf8"
+(cd "$T" && "$RUN" -q -o "$T/nonutf8/logs" sh -c 'cat "$(printf "/nonexistent/\\377x")" 2>/dev/null; true')
+"$SUM" --sqlite "$T/nonutf8/db" "$T/nonutf8/logs" 2>"$T/nonutf8/err"
+check "a path that is not UTF-8: exported, every row readable, the path's bytes kept" "0|1" \
+	"$?|$(python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("select path from calls").fetchall()
+print(sum(1 for (p,) in rows if p == b"/nonexistent/\xffx"))' "$T/nonutf8/db" 2>&1)"
+
 tap_end
