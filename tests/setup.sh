@@ -23,7 +23,7 @@ for f in libfwatch.so fwatch-summary "$@"; do
 	fi
 done
 export LC_ALL=C TZ=UTC
-unset LD_PRELOAD FWATCH_DIR FWATCH_KEY FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
+unset LANGUAGE LD_PRELOAD FWATCH_DIR FWATCH_LIB FWATCH_KEY FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-$(basename "$0" .sh).XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT

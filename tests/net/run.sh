@@ -12,31 +12,13 @@
 # Usage: tests/net/run.sh BUILD_DIR
 # Prints TAP, ends with "# N passed, M failed, K skipped", exits 1 when a case failed.
 set -u
-
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
-B=$(cd "$1" && pwd)
+. "$(dirname "$0")/../setup.sh" "${1:-}" fwatch-run tests/net/probe tests/net/badaddr
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUN=$B/fwatch-run
-SUM=$B/fwatch-summary
 PROBE=$B/tests/net/probe
-for f in "$RUN" "$SUM" "$B/libfwatch.so" "$PROBE"; do
-	if [ ! -e "$f" ]; then
-		echo "$0: $f is missing (build it with make B=...)" >&2
-		exit 2
-	fi
-done
-
-export LC_ALL=C TZ=UTC
-unset LANGUAGE FWATCH_DIR FWATCH_LIB FWATCH_MAX_MB FWATCH_CALLS FWATCH_PATHS LD_LIBRARY_PATH
+unset LD_LIBRARY_PATH
 umask 022
 TO=(timeout -k 2 60)
-W=$(mktemp -d "${TMPDIR:-/tmp}/fwatch-net.XXXXXX") || exit 2
-W=$(cd "$W" && pwd -P)
-trap 'rm -rf "$W"; exit 1' INT TERM HUP
-. "$HERE/../tap.sh"
+W=$T
 
 # --- the probe -----------------------------------------------------------------
 
