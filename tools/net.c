@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <err.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,7 +235,7 @@ static void fw_net_each(void *ctx, const struct fw_proc *p, const struct fw_even
 			s->remote = *given;
 		if (local)
 			s->local = *local;
-		if (ev->err && ev->err != 115 /* EINPROGRESS */) {
+		if (ev->err && ev->err != EINPROGRESS) { /* a non-blocking connect under way */
 			s->failed++;
 			s->err = ev->err;
 		} else {
