@@ -40,6 +40,8 @@
  * prints for this long at most before it skips the rest of its lines. */
 #define FW_LAG_NS 1000000000ull
 #define FW_PRINT_NS 250000000ull
+/* How often the logs are read. */
+#define FW_FOLLOW_POLL_NS 25000000
 /* Records read per log and poll to be printed: the rest wait for the next
  * poll (or, late by then, are skipped). */
 #define FW_READ_MAX 65536u

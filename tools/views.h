@@ -134,7 +134,6 @@ void fw_trace_free(struct fw_trace *t);
  * directory printed as they are written, as --trace prints them (or, for
  * --files, each path the first time it is touched). */
 struct fw_follow;
-#define FW_FOLLOW_POLL_NS 25000000 /* how often the logs are read */
 /* skip: names of logs there before, sorted (fwatch-run's), not followed. */
 struct fw_follow *fw_follow_new(const char *dir, const struct fw_opts *o, FILE *out, int files,
 				char **skip, int nskip);
