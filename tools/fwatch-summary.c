@@ -237,7 +237,7 @@ static int fw_follow_main(int view, const char *perfetto, unsigned given, const 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	struct fw_follow *f = fw_follow_new(dir, o, stdout, view == FW_OPT_FILES, NULL, 0);
-	fw_follow_run(f, &fw_stop, 0);
+	fw_follow_run(f, &fw_stop, 1); /* what the logs hold by then, read to the end */
 	fw_follow_free(f, NULL, NULL);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "standard output");
