@@ -932,26 +932,18 @@ report() {
 		echo
 		echo "| loop | untraced per call | added per call |"
 		echo "| --- | --- | --- |"
-		if [ -n "$IN_STAT" ]; then
-			read -r a base <<< "$IN_STAT"
-			echo "| \`stat()\` | $base | **+$a** |"
-		fi
-		if [ -n "$IN_OPEN" ]; then
-			read -r a base <<< "$IN_OPEN"
-			echo "| \`open()\`, \`close()\` (average of the two) | $base | **+$a** |"
-		fi
-		if [ -n "$IN_FCNTL" ]; then
-			read -r a base <<< "$IN_FCNTL"
-			echo "| \`fcntl(F_GETFL)\` (not recorded) | $base | **$(fmt '%+.1f' "$a")** |"
-		fi
-		if [ -n "$IN_PAIR" ]; then
-			read -r a base <<< "$IN_PAIR"
-			echo "| \`socketpair()\`, \`close()\` twice (average of the three) | $base | **+$a** |"
-		fi
-		if [ -n "$IN_SEND" ]; then
-			read -r a base <<< "$IN_SEND"
-			echo "| \`send()\`, \`recv()\` (not recorded; average of the two) | $base | **$(fmt '%+.1f' "$a")** |"
-		fi
+		# iper_row "ADDED BASE" LABEL FORMAT: one row, when measured
+		iper_row() {
+			[ -n "$1" ] || return 0
+			local a base
+			read -r a base <<< "$1"
+			echo "| $2 | $base | **$(fmt "$3" "$a")** |"
+		}
+		iper_row "$IN_STAT" '`stat()`' '+%s'
+		iper_row "$IN_OPEN" '`open()`, `close()` (average of the two)' '+%s'
+		iper_row "$IN_FCNTL" '`fcntl(F_GETFL)` (not recorded)' '%+.1f'
+		iper_row "$IN_PAIR" '`socketpair()`, `close()` twice (average of the three)' '+%s'
+		iper_row "$IN_SEND" '`send()`, `recv()` (not recorded; average of the two)' '%+.1f'
 	fi
 }
 
