@@ -1,0 +1,141 @@
+"""What a traced command did, in one form from either side, for
+tests/notify/run.sh to compare fwatch's records with strace's.
+
+  norm.py calls-fw DIR MAP <trace.csv
+  norm.py calls-strace DIR MAP FILE...
+      one line per system call: ROLE CALL PATH PATH2 RESULT, tab-separated,
+      in the order read (the caller sorts and counts): ROLE is the pid's
+      name in MAP ("1234=parent,1235=child"), DIR in a path becomes W, RESULT
+      is "ok" or the errno's name. From fwatch's `--trace --csv` (only the
+      records of the notification door, via "syscall"), or from strace -ff
+      -s 4096 output files (FILE ends with .PID).
+  norm.py files-strace CWD FILE...
+      every path the calls of strace -ff -y -s 4096 output files name, made
+      absolute (against the descriptor strace -y shows, or CWD) and
+      normalised as fwatch resolves them (., .. and // removed, symbolic
+      links kept), one per line, sorted, each once.
+"""
+import csv
+import os
+import re
+import sys
+
+# The calls whose second path argument is a path too (rename's target);
+# symlink's first one is the link's contents, not a path it touches.
+TWO_PATHS = {"rename", "renameat", "renameat2", "link", "linkat"}
+CONTENTS_FIRST = {"symlink", "symlinkat"}
+# The calls whose first argument is a directory descriptor.
+AT_CALLS = {"openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
+            "readlinkat", "mkdirat", "unlinkat", "fchmodat", "fchmodat2", "fchownat",
+            "utimensat", "mknodat", "execveat", "renameat", "renameat2", "linkat",
+            "futimesat", "name_to_handle_at"}
+
+LINE = re.compile(r'^(\w+)\((.*)\)\s+= (\S+)(?: (E[A-Z0-9]+) )?')
+STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+FD = re.compile(r'(AT_FDCWD|-?\d+)<([^>]*)>')
+
+
+def unescape(s):
+    return re.sub(rb'\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)', lambda m: esc(m.group(1)),
+                  s.encode("latin-1")).decode("utf-8", "surrogateescape")
+
+
+def esc(g):
+    if g[:1] == b"x":
+        return bytes([int(g[1:], 16)])
+    if g[:1].isdigit():
+        return bytes([int(g, 8)])
+    return {b"n": b"\n", b"t": b"\t", b"r": b"\r", b"v": b"\v", b"f": b"\f"}.get(g, g)
+
+
+def parse(line):
+    """(call, args text, result) of one strace line, or None."""
+    m = LINE.match(line)
+    if not m:
+        return None
+    call, args, ret, err = m.groups()
+    return call, args, err if err else "ok"
+
+
+def paths(call, args):
+    """The path arguments of a call as [(dirfd path or None, path)]."""
+    strings = [unescape(s) for s in STRING.findall(args)]
+    fds = FD.findall(args)
+    if not strings:
+        return []
+    if call in CONTENTS_FIRST:
+        d = fds[0][1] if call == "symlinkat" and fds else None
+        return [(d, strings[1])] if len(strings) > 1 else []
+    first = (fds[0][1] if call in AT_CALLS and fds else None, strings[0])
+    if call in TWO_PATHS and len(strings) > 1:
+        d2 = fds[1][1] if call in AT_CALLS and len(fds) > 1 else None
+        return [first, (d2, strings[1])]
+    return [first]
+
+
+def strace_files(names):
+    for name in names:
+        pid = name.rsplit(".", 1)[1]
+        with open(name, encoding="latin-1") as f:
+            for line in f:
+                p = parse(line.rstrip("\n"))
+                if p:
+                    yield pid, p
+
+
+def role_map(text):
+    return dict(kv.split("=", 1) for kv in text.split(",") if kv)
+
+
+def w(path, d):
+    if path == d or path.startswith(d + "/"):
+        return "W" + path[len(d):]
+    return path
+
+
+def calls_strace(d, roles, names):
+    for pid, (call, args, result) in strace_files(names):
+        ps = paths(call, args)
+        if call in CONTENTS_FIRST:
+            ps = [(None, unescape(STRING.findall(args)[0]))] + ps
+        p1 = w(ps[0][1], d) if ps else ""
+        p2 = w(ps[1][1], d) if len(ps) > 1 else ""
+        print("\t".join([roles.get(pid, pid), call, p1, p2, result]))
+
+
+def calls_fw(d, roles):
+    rows = csv.reader(sys.stdin)
+    head = next(rows)
+    col = {k: head.index(k) for k in head}
+    for r in rows:
+        if r[col["via"]] != "syscall":
+            continue
+        pid = r[col["pid"]]
+        print("\t".join([roles.get(pid, pid), r[col["call"]], w(r[col["path"]], d),
+                         w(r[col["path2"]], d), r[col["errno"]] or "ok"]))
+
+
+def files_strace(cwd, names):
+    seen = set()
+    for _pid, (call, args, _result) in strace_files(names):
+        for base, p in paths(call, args):
+            if not p.startswith("/"):
+                p = os.path.join(base or cwd, p) if p else (base or cwd)
+            seen.add("/" + os.path.normpath(p).lstrip("/"))
+    for p in sorted(seen, key=lambda s: s.encode("utf-8", "surrogateescape")):
+        print(p)
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "calls-fw":
+        calls_fw(sys.argv[2], role_map(sys.argv[3]))
+    elif mode == "calls-strace":
+        calls_strace(sys.argv[2], role_map(sys.argv[3]), sys.argv[4:])
+    elif mode == "files-strace":
+        files_strace(sys.argv[2], sys.argv[3:])
+    else:
+        sys.exit("usage: norm.py calls-fw|calls-strace|files-strace ...")
+
+
+main()

@@ -1,0 +1,265 @@
+/* The statically linked program tests/notify/run.sh traces through the
+ * notification door: each mode makes a known number of file system calls
+ * through libc, the failing ones included, and says on standard output
+ * (by write(2), which is no call fwatch records) what it saw.
+ *
+ *   static calls DIR PARENT CHILD STATUS
+ *	forks; the parent and its child each make the set of calls below in
+ *	DIR/p and DIR/c, with the counts of PARENT and CHILD (13 numbers,
+ *	comma-separated, in the order of enum counts); the child exits 3, the
+ *	parent waits for it and exits STATUS.
+ *   static leaf FILE K STATUS
+ *	K stats of FILE, then exits STATUS (printing its effective uid).
+ *   static exec PROG ARG...
+ *	execs PROG with ARG... as its arguments (ARG is argv[0]).
+ *   static wait FILE STATUS
+ *	opens FILE, says "ready", waits for SIGUSR1, then opens and stats FILE
+ *	again and says what each returned; exits STATUS.
+ *   static badptr
+ *	open and stat with (char *)1 as the path.
+ *
+ * Built with gcc -static: glibc's open is the openat system call, stat and
+ * lstat are newfstatat, the other functions the system call of their name
+ * (x86-64). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../put.h"
+
+static void say(const char *s)
+{
+	put(1, s, strlen(s));
+}
+
+static void die(const char *what)
+{
+	put(2, "static: ", 8);
+	put(2, what, strlen(what));
+	put(2, "\n", 1);
+	_exit(98);
+}
+
+/* The counts of one process, in the order its arguments give them. */
+enum counts {
+	OPEN_OK,       /* open of DIR/X/file: openat = 3 */
+	OPEN_MISSING,  /* open of DIR/X/missing: openat ENOENT */
+	STAT,          /* stat of DIR/X/file: newfstatat */
+	LSTAT,         /* lstat of DIR/X/link: newfstatat, AT_SYMLINK_NOFOLLOW */
+	ACCESS_OK,     /* access(DIR/X/file, R_OK) */
+	ACCESS_ENOENT, /* access(DIR/X/missing, F_OK) */
+	READLINK_OK,   /* readlink of DIR/X/link = 4 */
+	READLINK_INVAL,/* readlink of DIR/X/file: EINVAL */
+	UNLINK_OK,     /* creat DIR/X/u.I, unlink it */
+	UNLINK_ENOENT, /* unlink DIR/X/missing */
+	RENAME_OK,     /* creat DIR/X/r.I, rename it to DIR/X/s.I */
+	RENAME_ENOENT, /* rename DIR/X/missing to DIR/X/none */
+	MKDIR_RMDIR,   /* mkdir DIR/X/d.I, rmdir it */
+	NCOUNTS
+};
+
+static void counts_parse(const char *s, long c[NCOUNTS])
+{
+	for (int i = 0; i < NCOUNTS; i++) {
+		char *end;
+		errno = 0;
+		c[i] = strtol(s, &end, 10);
+		if (errno || end == s || c[i] < 0 || c[i] > 100000 ||
+		    *end != (i == NCOUNTS - 1 ? '\0' : ','))
+			die("counts: 13 numbers, comma-separated");
+		s = end + 1;
+	}
+}
+
+static char *path(const char *dir, const char *x, const char *name, long i)
+{
+	static char buf[8][4096];
+	static int next;
+	char *b = buf[next++ % 8];
+	if (i < 0)
+		snprintf(b, sizeof buf[0], "%s/%s/%s", dir, x, name);
+	else
+		snprintf(b, sizeof buf[0], "%s/%s/%s.%ld", dir, x, name, i);
+	return b;
+}
+
+/* A call that must work (want 1) or fail with errno `e` (want 0). */
+static void expect(const char *what, int ok, int want, int e)
+{
+	if (want ? ok : (!ok && errno == e))
+		return;
+	char m[256];
+	snprintf(m, sizeof m, "%s: %s, errno %s", what, ok ? "worked" : "failed",
+		 strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+	die(m);
+}
+
+/* The set of calls of one process, in DIR/X. Besides the counted ones:
+ * mkdir DIR/X, creat DIR/X/file, symlink "file" DIR/X/link, and a second
+ * mkdir DIR/X that fails with EEXIST. */
+static void calls(const char *dir, const char *x, const long c[NCOUNTS])
+{
+	char buf[64];
+	struct stat st;
+	int fd;
+
+	char top[4096];
+	snprintf(top, sizeof top, "%s/%s", dir, x);
+	expect("mkdir", mkdir(top, 0755) == 0, 1, 0);
+	fd = creat(path(dir, x, "file", -1), 0644);
+	expect("creat", fd >= 0, 1, 0);
+	close(fd);
+	expect("symlink", symlink("file", path(dir, x, "link", -1)) == 0, 1, 0);
+
+	for (long i = 0; i < c[OPEN_OK]; i++) {
+		fd = open(path(dir, x, "file", -1), O_RDONLY);
+		expect("open", fd >= 0, 1, 0);
+		close(fd);
+	}
+	for (long i = 0; i < c[OPEN_MISSING]; i++)
+		expect("open missing", open(path(dir, x, "missing", -1), O_RDONLY) >= 0, 0, ENOENT);
+	for (long i = 0; i < c[STAT]; i++)
+		expect("stat", stat(path(dir, x, "file", -1), &st) == 0, 1, 0);
+	for (long i = 0; i < c[LSTAT]; i++)
+		expect("lstat", lstat(path(dir, x, "link", -1), &st) == 0 && S_ISLNK(st.st_mode), 1, 0);
+	for (long i = 0; i < c[ACCESS_OK]; i++)
+		expect("access", access(path(dir, x, "file", -1), R_OK) == 0, 1, 0);
+	for (long i = 0; i < c[ACCESS_ENOENT]; i++)
+		expect("access missing", access(path(dir, x, "missing", -1), F_OK) == 0, 0, ENOENT);
+	for (long i = 0; i < c[READLINK_OK]; i++)
+		expect("readlink", readlink(path(dir, x, "link", -1), buf, sizeof buf) == 4, 1, 0);
+	for (long i = 0; i < c[READLINK_INVAL]; i++)
+		expect("readlink file", readlink(path(dir, x, "file", -1), buf, sizeof buf) >= 0, 0, EINVAL);
+	for (long i = 0; i < c[UNLINK_OK]; i++) {
+		fd = creat(path(dir, x, "u", i), 0644);
+		expect("creat u", fd >= 0, 1, 0);
+		close(fd);
+		expect("unlink", unlink(path(dir, x, "u", i)) == 0, 1, 0);
+	}
+	for (long i = 0; i < c[UNLINK_ENOENT]; i++)
+		expect("unlink missing", unlink(path(dir, x, "missing", -1)) == 0, 0, ENOENT);
+	for (long i = 0; i < c[RENAME_OK]; i++) {
+		fd = creat(path(dir, x, "r", i), 0644);
+		expect("creat r", fd >= 0, 1, 0);
+		close(fd);
+		expect("rename", rename(path(dir, x, "r", i), path(dir, x, "s", i)) == 0, 1, 0);
+	}
+	for (long i = 0; i < c[RENAME_ENOENT]; i++)
+		expect("rename missing",
+		       rename(path(dir, x, "missing", -1), path(dir, x, "none", -1)) == 0, 0, ENOENT);
+	for (long i = 0; i < c[MKDIR_RMDIR]; i++) {
+		expect("mkdir d", mkdir(path(dir, x, "d", i), 0755) == 0, 1, 0);
+		expect("rmdir d", rmdir(path(dir, x, "d", i)) == 0, 1, 0);
+	}
+	expect("mkdir again", mkdir(top, 0755) == 0, 0, EEXIST);
+}
+
+static void say_num(const char *what, long v)
+{
+	char m[128];
+	snprintf(m, sizeof m, "%s %ld\n", what, v);
+	say(m);
+}
+
+/* "open -1 ENOSYS", "stat ok": whether a call worked, or its errno. */
+static void say_result(const char *what, int r)
+{
+	char m[128];
+	if (r < 0)
+		snprintf(m, sizeof m, "%s -1 %s\n", what,
+			 strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+	else
+		snprintf(m, sizeof m, "%s ok\n", what);
+	say(m);
+}
+
+static volatile sig_atomic_t woken;
+
+static void wake(int sig)
+{
+	(void)sig;
+	woken = 1;
+}
+
+static int status_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end || v < 0 || v > 255)
+		die("STATUS: 0 to 255");
+	return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 6 && !strcmp(argv[1], "calls")) {
+		long pc[NCOUNTS], cc[NCOUNTS];
+		counts_parse(argv[3], pc);
+		counts_parse(argv[4], cc);
+		int status = status_arg(argv[5]);
+		pid_t child = fork();
+		if (child < 0)
+			die("fork");
+		if (child == 0) {
+			calls(argv[2], "c", cc);
+			_exit(3);
+		}
+		say_num("parent", getpid());
+		say_num("child", child);
+		calls(argv[2], "p", pc);
+		int ws;
+		if (waitpid(child, &ws, 0) != child || !WIFEXITED(ws) || WEXITSTATUS(ws) != 3)
+			die("the child did not exit 3");
+		return status;
+	}
+	if (argc == 5 && !strcmp(argv[1], "leaf")) {
+		struct stat st;
+		long k = strtol(argv[3], NULL, 10);
+		say_num("leaf", getpid());
+		say_num("euid", geteuid());
+		for (long i = 0; i < k; i++)
+			if (stat(argv[2], &st) < 0)
+				die("leaf: stat");
+		return status_arg(argv[4]);
+	}
+	if (argc >= 4 && !strcmp(argv[1], "exec")) {
+		say_num("exec", getpid());
+		execv(argv[2], argv + 3);
+		die("execv");
+	}
+	if (argc == 4 && !strcmp(argv[1], "wait")) {
+		struct sigaction sa = {.sa_handler = wake};
+		sigset_t block, old;
+		sigemptyset(&block);
+		sigaddset(&block, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &block, &old);
+		sigaction(SIGUSR1, &sa, NULL);
+		int fd = open(argv[2], O_RDONLY);
+		say_result("open", fd);
+		if (fd >= 0)
+			close(fd);
+		say_num("ready", getpid());
+		while (!woken)
+			sigsuspend(&old);
+		struct stat st;
+		fd = open(argv[2], O_RDONLY);
+		say_result("open", fd);
+		say_result("stat", stat(argv[2], &st));
+		return status_arg(argv[3]);
+	}
+	if (argc == 2 && !strcmp(argv[1], "badptr")) {
+		struct stat st;
+		say_result("open", open((char *)1, O_RDONLY));
+		say_result("stat", stat((char *)1, &st));
+		return 0;
+	}
+	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
+	    "exec PROG ARG... | wait FILE STATUS | badptr");
+}
