@@ -879,6 +879,8 @@ static void fw_report(const char *dir, char **before, int nbefore, int table, in
 		uint64_t calls = 0, inside = 0;
 		for (int i = 0; i < FW_ID_COUNT; i++)
 			calls += s.by_id[i].calls;
+		for (int nr = 0; nr < FW_SYS_NR_MAX; nr++) /* a static program's own */
+			calls += s.by_sys[FW_VIA_SYSCALL - 1][nr].calls;
 		for (int l = 0; l < 2; l++)
 			for (int nr = 0; nr < FW_SYS_NR_MAX; nr++)
 				inside += s.by_sys[l][nr].calls;
