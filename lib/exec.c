@@ -419,6 +419,8 @@ static int fw_notify_exec(int dirfd, const char *file)
 {
 	if (!fw_env.lib[0] || fw_detached || fw_sys(SYS_faccessat, dirfd, (long)file, X_OK, 0) < 0)
 		return 0;
+	if (fw_notify_active())
+		return 1; /* the supervisor already there sees the exec */
 	const char *slash = strrchr(fw_env.lib, '/');
 	int dl = slash ? (int)(slash - fw_env.lib) : 0;
 	char sup[PATH_MAX], libdir[PATH_MAX + 16];

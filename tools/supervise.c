@@ -344,8 +344,6 @@ static void fw_log_begin(struct fw_proc *p, uint64_t start_ns, uint64_t fork_ns)
 	ssize_t cl = readlink(path, cwd, sizeof cwd - 1);
 	cwd[cl > 0 ? cl : 0] = 0;
 	ssize_t al = fw_proc_read(p->pid, "cmdline", argv, sizeof argv);
-	if (al > 0 && argv[al - 1] == 0)
-		al--; /* the library keeps no NUL after the last one */
 	uint64_t mono = fw_clock(CLOCK_MONOTONIC), wall = fw_clock(CLOCK_REALTIME);
 	struct fw_wlog_who who = {p->pid, ppid, ids[0], ids[2], ids[1], ids[3], exe, argv, cwd, fw_host, fw_key,
 				  al > 0 ? (size_t)al : 0, start_ns, wall - (mono - start_ns), fork_ns};
@@ -849,6 +847,10 @@ static void fw_handle(const struct seccomp_notif *n)
 	const struct fw_how *h = fw_how_of(nr);
 	if (!h) {
 		/* FW_NOTE rows */
+		if (nr == SYS_umask && (n->data.args[0] & ~0777ull) == FW_NOTIFY_PING) {
+			fw_reply(n, -EEXIST, 0); /* lib/notify.c asks: here */
+			return;
+		}
 		if (nr == SYS_exit_group && p->logging)
 			fw_wlog_end(&p->log, (int)(n->data.args[0] & 0xff) << 8, t0);
 		else if (nr == SYS_umask)
