@@ -591,6 +591,7 @@ struct fw_job {
 	char mine[2][FW_PATH_READ + 64];
 	char text[FW_PATH_READ + 1];
 	int empty[2];   /* path i is "" (or NULL) and its directory fd the object */
+	uint64_t t1;    /* when the call was made, before its answer */
 };
 
 /* What becomes of a call: answered with a result (or an error the kernel
@@ -743,6 +744,7 @@ static enum fw_verdict fw_open(struct fw_job *j, long *ret)
 		*ret = -errno;
 		return FW_V_ANSWER;
 	}
+	j->t1 = fw_clock(CLOCK_MONOTONIC); /* the answer wakes the program, which may run first */
 	struct seccomp_notif_addfd add = {.id = j->n->id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)fd,
 					  .newfd_flags = (uint32_t)(flags & O_CLOEXEC)};
 	long got = ioctl(fw_listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
@@ -870,6 +872,7 @@ static void fw_handle(const struct seccomp_notif *n)
 	}
 	static struct fw_job j;
 	memset(j.has, 0, sizeof j.has);
+	j.t1 = 0;
 	j.p = p;
 	j.n = n;
 	const long args[6] = {(long)n->data.args[0], (long)n->data.args[1], (long)n->data.args[2],
@@ -924,7 +927,7 @@ static void fw_handle(const struct seccomp_notif *n)
 	for (int k = 0; k < 2; k++)
 		if (j.local[k] >= 0)
 			close(j.local[k]);
-	uint64_t t1 = fw_clock(CLOCK_MONOTONIC);
+	uint64_t t1 = j.t1 ? j.t1 : fw_clock(CLOCK_MONOTONIC);
 	if (v == FW_V_LOST)
 		return;
 	if (cont == 2) {
