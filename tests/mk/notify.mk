@@ -21,6 +21,6 @@ $(B)/tests/notify/probe: tests/notify/probe.c Makefile tests/mk/notify.mk
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ tests/notify/probe.c $(LDFLAGS)
 
-check-notify: $(B)/libfwatch.so $(B)/fwatch-run $(B)/fwatch-summary $(B)/tests/notify/static \
+check-notify: $(B)/libfwatch.so $(B)/fwatch-supervise $(B)/fwatch-run $(B)/fwatch-summary $(B)/tests/notify/static \
 		$(B)/tests/notify/hop $(B)/tests/notify/probe
 	bash tests/notify/run.sh $(B)

@@ -13,7 +13,11 @@ tests/notify/run.sh to compare fwatch's records with strace's.
       every path the calls of strace -ff -y -s 4096 output files name, made
       absolute (against the descriptor strace -y shows, or CWD) and
       normalised as fwatch resolves them (., .. and // removed, symbolic
-      links kept), one per line, sorted, each once.
+      links kept), one per line, sorted, each once. A path relative to a
+      descriptor no traced call returned (inherited: fstat(1) is
+      newfstatat(1, "", AT_EMPTY_PATH)) is "<fd N>", what fwatch-summary
+      prints "<fd N of pid P>" for: the logs cannot know it, strace -y
+      asks /proc.
 """
 import csv
 import os
@@ -33,6 +37,7 @@ AT_CALLS = {"openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2
 LINE = re.compile(r'^(\w+)\((.*)\)\s+= (\S+)(?: (E[A-Z0-9]+) )?')
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 FD = re.compile(r'(AT_FDCWD|-?\d+)<([^>]*)>')
+RETURNED_FD = re.compile(r'\)\s+= (\d+)<')
 
 
 def unescape(s):
@@ -57,10 +62,13 @@ def parse(line):
     return call, args, err if err else "ok"
 
 
-def paths(call, args):
-    """The path arguments of a call as [(dirfd path or None, path)]."""
+def paths(call, args, known=None):
+    """The path arguments of a call as [(dirfd path or None, path)]; with
+    `known`, the descriptors traced calls returned, one it does not hold
+    stands for "<fd N>"."""
     strings = [unescape(s) for s in STRING.findall(args)]
-    fds = FD.findall(args)
+    fds = [(n, d if known is None or n == "AT_FDCWD" or n in known else "<fd %s>" % n)
+           for n, d in FD.findall(args)]
     if not strings:
         return []
     if call in CONTENTS_FIRST:
@@ -73,14 +81,14 @@ def paths(call, args):
     return [first]
 
 
-def strace_files(names):
+def strace_files(names, lines=False):
     for name in names:
         pid = name.rsplit(".", 1)[1]
         with open(name, encoding="latin-1") as f:
             for line in f:
                 p = parse(line.rstrip("\n"))
                 if p:
-                    yield pid, p
+                    yield (pid, p, line) if lines else (pid, p)
 
 
 def role_map(text):
@@ -117,11 +125,19 @@ def calls_fw(d, roles):
 
 def files_strace(cwd, names):
     seen = set()
-    for _pid, (call, args, _result) in strace_files(names):
-        for base, p in paths(call, args):
+    known = {}
+    for pid, (call, args, _result), line in strace_files(names, lines=True):
+        fds = known.setdefault(pid, set())
+        for base, p in paths(call, args, fds):
             if not p.startswith("/"):
                 p = os.path.join(base or cwd, p) if p else (base or cwd)
-            seen.add("/" + os.path.normpath(p).lstrip("/"))
+            if p.startswith("<fd "):
+                seen.add(p.rstrip("/"))
+            else:
+                seen.add("/" + os.path.normpath(p).lstrip("/"))
+        m = RETURNED_FD.search(line)
+        if m:
+            fds.add(m.group(1))
     for p in sorted(seen, key=lambda s: s.encode("utf-8", "surrogateescape")):
         print(p)
 
