@@ -9,6 +9,13 @@ tests/notify/run.sh to compare fwatch's records with strace's.
       is "ok" or the errno's name. From fwatch's `--trace --csv` (only the
       records of the notification door, via "syscall"), or from strace -ff
       -s 4096 output files (FILE ends with .PID).
+  norm.py resolved-fw DIR <trace.csv
+  norm.py resolved-strace DIR CWD FILE...
+      one line per system call: CALL RESOLVED RESOLVED2 RESULT, the paths
+      absolute as fwatch-summary resolves them (W for DIR): from fwatch's
+      `--trace --csv` (the door's records), or from strace -ff -y -s 4096
+      output files, against the descriptor strace -y shows and the working
+      directory (CWD at the start, then as chdir and fchdir change it).
   norm.py files-strace CWD FILE...
       every path the calls of strace -ff -y -s 4096 output files name, made
       absolute (against the descriptor strace -y shows, or CWD) and
@@ -123,6 +130,40 @@ def calls_fw(d, roles):
                          w(r[col["path2"]], d), r[col["errno"]] or "ok"]))
 
 
+def absolute(base, p):
+    if not p.startswith("/"):
+        p = os.path.join(base, p) if p else base
+    return "/" + os.path.normpath(p).lstrip("/")
+
+
+def resolved_fw(d):
+    rows = csv.reader(sys.stdin)
+    head = next(rows)
+    col = {k: head.index(k) for k in head}
+    for r in rows:
+        if r[col["via"]] != "syscall":
+            continue
+        print("\t".join([r[col["call"]], w(r[col["resolved"]], d), w(r[col["resolved2"]], d),
+                         r[col["errno"]] or "ok"]))
+
+
+def resolved_strace(d, cwd, names):
+    for _pid, (call, args, result) in strace_files(names):
+        fds = FD.findall(args)
+        if call == "fchdir":
+            out = [fds[0][1] if fds else ""]
+        else:
+            out = [absolute(base or cwd, p) for base, p in paths(call, args)]
+            if call in CONTENTS_FIRST:
+                out = [""] + out
+        if result == "ok" and call == "chdir":
+            cwd = out[0]
+        elif result == "ok" and call == "fchdir":
+            cwd = out[0]
+        out += ["", ""]
+        print("\t".join([call, w(out[0], d), w(out[1], d), result]))
+
+
 def files_strace(cwd, names):
     seen = set()
     known = {}
@@ -148,10 +189,14 @@ def main():
         calls_fw(sys.argv[2], role_map(sys.argv[3]))
     elif mode == "calls-strace":
         calls_strace(sys.argv[2], role_map(sys.argv[3]), sys.argv[4:])
+    elif mode == "resolved-fw":
+        resolved_fw(sys.argv[2])
+    elif mode == "resolved-strace":
+        resolved_strace(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif mode == "files-strace":
         files_strace(sys.argv[2], sys.argv[3:])
     else:
-        sys.exit("usage: norm.py calls-fw|calls-strace|files-strace ...")
+        sys.exit("usage: norm.py calls-fw|calls-strace|resolved-fw|resolved-strace|files-strace ...")
 
 
 main()

@@ -228,6 +228,55 @@ else
 	skip "the static program's calls: no static C library to build tests/notify/static"
 fi
 
+# --- paths relative to descriptors and to the working directory -----------------
+
+# The system calls of the design, but the exec ones (the exec that starts the
+# program is not one of its calls).
+DOOR_CALLS=open,openat,creat,newfstatat,stat,lstat,statx,access,faccessat,faccessat2,readlink,readlinkat
+DOOR_CALLS=$DOOR_CALLS,mkdir,mkdirat,rmdir,unlink,unlinkat,rename,renameat,renameat2,link,linkat,symlink
+DOOR_CALLS=$DOOR_CALLS,symlinkat,truncate,chmod,fchmodat,chown,lchown,fchownat,utimensat,mknod,mknodat
+DOOR_CALLS=$DOOR_CALLS,statfs,chdir,fchdir,chroot
+
+if [ -x "$STATIC" ]; then
+	A=$T/at
+	mkdir -p "$A/fw/w" "$A/st/w"
+	(cd "$A/fw" && "${TO[@]}" "$RUN" -q -o "$A/fw/logs" "$STATIC" at "$A/fw/w" >"$A/fw/out" 2>"$A/fw/err")
+	st=$?
+	check "the *at calls, chdir and fchdir: every call did as it does without fwatch (exit 0)" \
+		"at ok
+status 0" "$(cat "$A/fw/out" "$A/fw/err")
+status $st"
+	"$SUM" --trace --csv "$A/fw/logs" | "${NORM[@]}" resolved-fw "$A/fw/w" >"$A/fw/calls"
+	# static glibc's readlink of /proc/self/exe, and at()'s 39 calls
+	check "the *at calls, chdir and fchdir: 40 calls recorded, 6 of them failed" "40 6" \
+		"$(wc -l <"$A/fw/calls") $(awk -F'\t' '$4 != "ok"' "$A/fw/calls" | wc -l)"
+	if [ -n "$HAVE_STRACE" ]; then
+		(cd "$A/st" && "${TO[@]}" strace -ff -qq -y -s 4096 -e signal=none -e trace="$DOOR_CALLS" \
+			-o "$A/st/s" "$STATIC" at "$A/st/w" >"$A/st/out" 2>"$A/st/err")
+		check "the *at calls, chdir and fchdir: each resolved as strace -y sees it, with its result" \
+			"$("${NORM[@]}" resolved-strace "$A/st/w" "$A/st" "$A"/st/s.*)" "$(cat "$A/fw/calls")"
+	else
+		skip "the *at calls against strace: strace is not installed or cannot trace here"
+	fi
+else
+	skip "the *at calls, chdir and fchdir: no static C library to build tests/notify/static"
+fi
+
+# --- threads ---------------------------------------------------------------------
+
+if [ -x "$STATIC" ]; then
+	echo x >"$T/tf"
+	"${TO[@]}" "$RUN" -q -o "$T/threads" "$STATIC" threads "$T/tf" 250 >"$T/threads.out" 2>&1
+	check "4 threads: exit status 0, 4 thread ids printed" "0 4" "$? $(grep -c '^thread [0-9]' "$T/threads.out")"
+	check "4 threads: each thread's 250 stats recorded under its own id, none twice" \
+		"$(awk '$1 == "thread" { print $2, 250 }' "$T/threads.out" | sort)" \
+		"$("$SUM" --trace --csv "$T/threads" | cols tid call path via |
+			awk -F'\t' -v f="$T/tf" '$2 == "newfstatat" && $3 == f && $4 == "syscall" { n[$1]++ }
+				END { for (t in n) print t, n[t] }' | sort)"
+else
+	skip "4 threads: no static C library to build tests/notify/static"
+fi
+
 # --- a bad path pointer ----------------------------------------------------------
 
 if [ -x "$STATIC" ]; then
