@@ -262,6 +262,26 @@ else
 	skip "the *at calls, chdir and fchdir: no static C library to build tests/notify/static"
 fi
 
+# --- what the supervisor leaves to the kernel: a FIFO, devices -------------------
+
+if [ -x "$STATIC" ]; then
+	mkdir -p "$T/special/w"
+	want=$(mkdir -p "$T/special/plain" && "$STATIC" special "$T/special/plain" | sed "s|^$T/special/plain/|W/|")
+	"${TO[@]}" "$RUN" -q -o "$T/special/logs" "$STATIC" special "$T/special/w" >"$T/special/out" 2>&1
+	check "a FIFO and devices: the program sees what it sees without fwatch" \
+		"W/fifo -1 ENXIO
+/dev/null 3
+/dev/full -1 ENOTDIR
+same" "$(sed "s|^$T/special/w/|W/|" "$T/special/out")
+$([ "$(sed "s|^$T/special/w/|W/|" "$T/special/out")" = "$want" ] && echo same || echo "untraced: $want")"
+	check "a FIFO and devices: each open recorded with the result and errno the program got" \
+		"$(sed 's/^\([^ ]*\) -1 \(.*\)/\1 -1 \2/; s/^\([^ ]*\) \([0-9]*\)$/\1 \2 ok/' "$T/special/out")" \
+		"$("$SUM" --trace --csv "$T/special/logs" | cols call path ret errno via |
+			awk -F'\t' '$1 == "openat" && $5 == "syscall" { print $2, $3, ($4 == "" ? "ok" : $4) }')"
+else
+	skip "a FIFO and devices: no static C library to build tests/notify/static"
+fi
+
 # --- threads ---------------------------------------------------------------------
 
 if [ -x "$STATIC" ]; then

@@ -21,6 +21,10 @@
  *	the *at calls on a descriptor of DIR, relative paths after chdir and
  *	fchdir, and the rest of the door's calls, once each (see at()); says
  *	"at ok", or which call did not do as expected (and exits 1).
+ *   static special DIR
+ *	opens what the supervisor leaves to the kernel (a FIFO, devices):
+ *	DIR/fifo for writing with no reader (ENXIO), /dev/null (works),
+ *	/dev/full as a directory (ENOTDIR); prints each result.
  *   static threads FILE N
  *	4 threads, each N stats of FILE; prints each thread's id.
  *
@@ -264,6 +268,29 @@ static void at(const char *dir)
 		say("at ok\n");
 }
 
+/* "PATH FD" or "PATH -1 ERRNO" */
+static void say_open(const char *path, int flags)
+{
+	char m[4200];
+	int fd = open(path, flags);
+	if (fd < 0)
+		snprintf(m, sizeof m, "%s -1 %s\n", path,
+			 strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+	else
+		snprintf(m, sizeof m, "%s %d\n", path, fd);
+	say(m);
+}
+
+static void special(const char *dir)
+{
+	char fifo[4096];
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	expect("mkfifo", mkfifo(fifo, 0644) == 0, 1, 0);
+	say_open(fifo, O_WRONLY | O_NONBLOCK);
+	say_open("/dev/null", O_RDONLY);
+	say_open("/dev/full", O_RDONLY | O_DIRECTORY);
+}
+
 static const char *thread_file;
 static long thread_stats;
 
@@ -357,6 +384,10 @@ int main(int argc, char **argv)
 		at(argv[2]);
 		return missed ? 1 : 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "special")) {
+		special(argv[2]);
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
 		pthread_t t[4];
 		thread_file = argv[2];
@@ -375,5 +406,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | threads FILE N");
 }
