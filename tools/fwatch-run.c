@@ -612,9 +612,13 @@ static int fw_warn_untraceable(const char *cmd, int quiet)
 	char *why = file ? fw_untraceable(file, &via, &secure, 0) : NULL;
 	if (why && !secure) {
 		notify = 1;
-		if (!quiet)
-			warnx("%s%s%s %s: traced by system-call notification (seccomp), not by libfwatch.so",
-			      fw_safe(file), via ? " runs " : "", via ? fw_safe(via) : "", why);
+		if (!quiet && via)
+			warnx("%s runs %s, which %s: traced by system-call notification (seccomp), "
+			      "not by libfwatch.so",
+			      fw_safe(file), fw_safe(via), why);
+		else if (!quiet)
+			warnx("%s %s: traced by system-call notification (seccomp), not by libfwatch.so",
+			      fw_safe(file), why);
 	} else if (why) {
 		/* strace keeps a set-uid program's privileges only as root. */
 		const char *fix = "; use strace -f -e trace=%file instead, as root";
