@@ -229,6 +229,8 @@ else
 fi
 
 # --- paths relative to descriptors and to the working directory -----------------
+# (and the umask, close-on-exec and O_PATH, which the supervisor must carry
+# over from the program)
 
 # The system calls of the design, but the exec ones (the exec that starts the
 # program is not one of its calls).
@@ -247,8 +249,8 @@ if [ -x "$STATIC" ]; then
 status 0" "$(cat "$A/fw/out" "$A/fw/err")
 status $st"
 	"$SUM" --trace --csv "$A/fw/logs" | "${NORM[@]}" resolved-fw "$A/fw/w" >"$A/fw/calls"
-	# static glibc's readlink of /proc/self/exe, and at()'s 39 calls
-	check "the *at calls, chdir and fchdir: 40 calls recorded, 6 of them failed" "40 6" \
+	# static glibc's readlink of /proc/self/exe, and at()'s 46 calls
+	check "the *at calls, chdir and fchdir: 47 calls recorded, 6 of them failed" "47 6" \
 		"$(wc -l <"$A/fw/calls") $(awk -F'\t' '$4 != "ok"' "$A/fw/calls" | wc -l)"
 	if [ -n "$HAVE_STRACE" ]; then
 		(cd "$A/st" && "${TO[@]}" strace -ff -qq -y -s 4096 -e signal=none -e trace="$DOOR_CALLS" \

@@ -256,6 +256,25 @@ static void at(const char *dir)
 	expect("unlinkat hard2", unlinkat(fd, "sub/hard2", 0) == 0, 1, 0);
 	expect("unlinkat missing", unlinkat(fd, "sub/nothing", AT_REMOVEDIR) == 0, 0, ENOENT);
 	expect("statfs", statfs("sub", &sf) == 0, 1, 0);
+	/* what the supervisor must carry over from the program: its umask,
+	 * close-on-exec, O_PATH descriptors (usable as directories) */
+	mode_t old = umask(027);
+	f = creat("sub/m", 0666);
+	expect("creat umask", f >= 0, 1, 0);
+	close(f);
+	expect("stat umask", stat("sub/m", &st) == 0 && (st.st_mode & 0777) == 0640, 1, 0);
+	umask(old);
+	expect("unlink m", unlink("sub/m") == 0, 1, 0);
+	f = open("sub/file", O_RDONLY | O_CLOEXEC);
+	expect("open O_CLOEXEC", f >= 0 && fcntl(f, F_GETFD) == FD_CLOEXEC, 1, 0);
+	close(f);
+	f = open("sub/file", O_RDONLY);
+	expect("open without O_CLOEXEC", f >= 0 && fcntl(f, F_GETFD) == 0, 1, 0);
+	close(f);
+	int pd = openat(fd, "sub", O_PATH | O_DIRECTORY);
+	expect("openat O_PATH", pd >= 0, 1, 0);
+	expect("fstatat O_PATH", fstatat(pd, "file", &st, 0) == 0, 1, 0);
+	close(pd);
 	/* what the supervisor cannot make for the program (paths that name
 	 * the caller, a FIFO to open) */
 	expect("stat /proc/self", stat("/proc/self/nothing", &st) == 0, 0, ENOENT);
