@@ -20,11 +20,12 @@ tests/notify/run.sh to compare fwatch's records with strace's.
       every path the calls of strace -ff -y -s 4096 output files name, made
       absolute (against the descriptor strace -y shows, or CWD) and
       normalised as fwatch resolves them (., .. and // removed, symbolic
-      links kept), one per line, sorted, each once. A path relative to a
-      descriptor no traced call returned (inherited: fstat(1) is
-      newfstatat(1, "", AT_EMPTY_PATH)) is "<fd N>", what fwatch-summary
-      prints "<fd N of pid P>" for: the logs cannot know it, strace -y
-      asks /proc.
+      links kept), one per line, sorted, each once. The output files must
+      hold the forks too (-e trace=%file,clone,clone3,fork,vfork). A path
+      relative to a descriptor no open returned (inherited from outside,
+      made by dup2: fstat(1) is newfstatat(1, "", AT_EMPTY_PATH)) is
+      "<fd N>", what fwatch-summary prints "<fd N of pid P>" for: the logs
+      cannot know it, strace -y asks /proc.
 """
 import csv
 import os
@@ -45,6 +46,9 @@ LINE = re.compile(r'^(\w+)\((.*)\)\s+= (\S+)(?: (E[A-Z0-9]+) )?')
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 FD = re.compile(r'(AT_FDCWD|-?\d+)<([^>]*)>')
 RETURNED_FD = re.compile(r'\)\s+= (\d+)<')
+FORKED = re.compile(r'\)\s+= (\d+)$')
+FORKS = {"clone", "clone3", "fork", "vfork"}
+OPENS = {"open", "openat", "openat2", "creat"}
 
 
 def unescape(s):
@@ -69,13 +73,11 @@ def parse(line):
     return call, args, err if err else "ok"
 
 
-def paths(call, args, known=None):
-    """The path arguments of a call as [(dirfd path or None, path)]; with
-    `known`, the descriptors traced calls returned, one it does not hold
-    stands for "<fd N>"."""
+def paths(call, args):
+    """The path arguments of a call as [(dirfd path or None, path)], the
+    directory as strace -y shows it."""
     strings = [unescape(s) for s in STRING.findall(args)]
-    fds = [(n, d if known is None or n == "AT_FDCWD" or n in known else "<fd %s>" % n)
-           for n, d in FD.findall(args)]
+    fds = FD.findall(args)
     if not strings:
         return []
     if call in CONTENTS_FIRST:
@@ -165,22 +167,78 @@ def resolved_strace(d, cwd, names):
 
 
 def files_strace(cwd, names):
+    """The paths as fwatch can resolve them: a descriptor is known from the
+    open that returned it (its path as the open named it, not where
+    strace -y finds it: /etc/localtime, not the zone file it links to),
+    a fork child starts with its parent's, an exec keeps those opened
+    without O_CLOEXEC; descriptors made otherwise (dup2, pipe, inherited
+    from outside) are unknown, "<fd N>"."""
+    files = {}
+    for name in names:
+        files[name.rsplit(".", 1)[1]] = name
+    children = set()
+    for name in files.values():
+        with open(name, encoding="latin-1") as f:
+            for line in f:
+                p = parse(line.rstrip("\n"))
+                if p and p[0] in FORKS and p[2] == "ok":
+                    m = FORKED.search(line)
+                    if m:
+                        children.add(m.group(1))
     seen = set()
-    known = {}
-    for pid, (call, args, _result), line in strace_files(names, lines=True):
-        fds = known.setdefault(pid, set())
-        for base, p in paths(call, args, fds):
-            if not p.startswith("/"):
-                p = os.path.join(base or cwd, p) if p else (base or cwd)
-            if p.startswith("<fd "):
-                seen.add(p.rstrip("/"))
-            else:
-                seen.add("/" + os.path.normpath(p).lstrip("/"))
-        m = RETURNED_FD.search(line)
-        if m:
-            fds.add(m.group(1))
+
+    def run(pid, fds, cwd):
+        with open(files[pid], encoding="latin-1") as f:
+            lines = f.readlines()
+        for line in lines:
+            p = parse(line.rstrip("\n"))
+            if not p:
+                continue
+            call, args, result = p
+            if call in FORKS:
+                m = FORKED.search(line)
+                if m and m.group(1) in files:
+                    run(m.group(1), fds if "CLONE_FILES" in args else dict(fds), cwd)
+                continue
+            table = {n: path for n, (path, _cloexec) in fds.items()}
+            # a path relative to a directory descriptor: the second path
+            # of renameat and linkat to the second one
+            dirfds = [n for n, _d in FD.findall(args)] if call in AT_CALLS else []
+            out = []
+            for i, (_base, q) in enumerate(paths(call, args)):
+                base = cwd
+                if dirfds:
+                    n = dirfds[min(i, len(dirfds) - 1)]
+                    base = cwd if n == "AT_FDCWD" else table.get(n, "<fd %s>" % n)
+                out.append(resolve(base, q))
+            seen.update(out)
+            if result != "ok":
+                continue
+            if call == "chdir" and out:
+                cwd = out[0]
+            elif call == "fchdir":
+                n = FD.findall(args)
+                cwd = table.get(n[0][0], cwd) if n else cwd
+            elif call in ("execve", "execveat"):
+                for n in [n for n, (_p, c) in fds.items() if c]:
+                    del fds[n]
+            m = RETURNED_FD.search(line)
+            if m and call in OPENS and out:
+                fds[m.group(1)] = (out[0], "O_CLOEXEC" in args)
+
+    for pid in sorted(files, key=int):
+        if pid not in children:
+            run(pid, {}, cwd)
     for p in sorted(seen, key=lambda s: s.encode("utf-8", "surrogateescape")):
         print(p)
+
+
+def resolve(base, p):
+    if p.startswith("/"):
+        return "/" + os.path.normpath(p).lstrip("/")
+    if base.startswith("<fd "):
+        return base + ("/" + os.path.normpath(p) if p else "")
+    return absolute(base, p)
 
 
 def main():

@@ -425,11 +425,11 @@ fi
 
 BB=$(command -v busybox)
 if [ -z "$BB" ]; then
-	skip "busybox find, tar and cp: busybox is not installed (busybox-static)"
+	skip "busybox find, tar, cp and sh: busybox is not installed (busybox-static)"
 elif ! is_static "$BB"; then
-	skip "busybox find, tar and cp: $BB is dynamically linked (the busybox-static package has the static one)"
+	skip "busybox find, tar, cp and sh: $BB is dynamically linked (the busybox-static package has the static one)"
 elif [ -z "$HAVE_STRACE" ]; then
-	skip "busybox find, tar and cp against strace: strace is not installed or cannot trace here"
+	skip "busybox find, tar, cp and sh against strace: strace is not installed or cannot trace here"
 else
 	Z=$T/bb
 	mkdir -p "$Z/tree/a/b/c" "$Z/tree/d" "$Z/tree/e f"
@@ -441,20 +441,24 @@ else
 	ln -s missing "$Z/tree/dangling"
 	TREE=$(cd "$Z/tree" && find "$PWD" | sort)
 	cd "$Z" || exit 2
-	for c in "find" "tar" "cp"; do
+	for c in "find" "tar" "cp" "sh"; do
+		status=0
 		case $c in
 		find) cmd=("$BB" find "$Z/tree") made= ;;
 		tar) cmd=("$BB" tar cf "$Z/out.tar" "$Z/tree") made=$Z/out.tar ;;
 		cp) cmd=("$BB" cp -r "$Z/tree" "$Z/copy") made=$(printf '%s\n' "$TREE" | sed "s|^$Z/tree|$Z/copy|") ;;
+		# a static shell forking and exec'ing static programs
+		sh) cmd=("$BB" sh -c "$BB ls -lR $Z/tree >/dev/null; $BB cat '$Z/tree/e f/7 8' >$Z/out.txt; exit 4")
+			made=$Z/out.txt status=4 ;;
 		esac
-		rm -rf "$Z/out.tar" "$Z/copy"
+		rm -rf "$Z/out.tar" "$Z/copy" "$Z/out.txt"
 		"${TO[@]}" "$RUN" -q -o "$Z/fw-$c" "${cmd[@]}" >/dev/null 2>"$Z/fw-$c.err"
 		fst=$?
-		rm -rf "$Z/out.tar" "$Z/copy"
+		rm -rf "$Z/out.tar" "$Z/copy" "$Z/out.txt"
 		mkdir -p "$Z/st-$c"
-		"${TO[@]}" strace -ff -qq -y -s 4096 -e signal=none -e trace=%file -o "$Z/st-$c/s" "${cmd[@]}" \
-			>/dev/null 2>"$Z/st-$c.err"
-		check "busybox $c: exit status 0, traced and under strace" "0 0" "$fst $?"
+		"${TO[@]}" strace -ff -qq -y -s 4096 -e signal=none -e trace=%file,clone,clone3,fork,vfork \
+			-o "$Z/st-$c/s" "${cmd[@]}" >/dev/null 2>"$Z/st-$c.err"
+		check "busybox $c: exit status $status, traced and under strace" "$status $status" "$fst $?"
 		# a descriptor inherited from outside (busybox's fstat of its
 		# standard output) is "<fd N of pid P>" to fwatch-summary, "<fd N>"
 		# to norm.py
@@ -468,6 +472,10 @@ else
 		check "busybox $c: --files has every path of the tree$([ -n "$made" ] && echo " and of what it made")" "" \
 			"$(comm -23 <(printf '%s\n' "$TREE" ${made:+"$made"} | sort) <(printf '%s\n' "$files"))"
 	done
+	check "busybox sh: a log for the shell, and one for each of its 2 children before and after its exec, all (seccomp)" \
+		"5 5" "$(logs "$Z/fw-sh") $("$SUM" --tree "$Z/fw-sh" | grep -c '(seccomp)')"
+	check "busybox sh: each child's execve recorded once, by the door" "2" \
+		"$("$SUM" --trace --csv "$Z/fw-sh" | cols call path via | grep -c "^execve	$BB	syscall\$")"
 	cd "$T" || exit 2
 fi
 
