@@ -345,6 +345,12 @@ ready $prog
 open -1 ENOSYS
 stat -1 ENOSYS" "$(cat "$D/out")"
 		check "supervisor killed: fwatch-run still exits with the program's status (5)" 5 "$st"
+		check "supervisor killed: the log holds the calls made before, readable; the end as fwatch-run saw it" \
+			"readlink /proc/self/exe ok
+openat $D/file ok
+exited 5" \
+			"$("$SUM" --trace --csv "$D/logs" | cols call path errno | awk -F'\t' '{ print $1, $2, ($3 == "" ? "ok" : $3) }')
+$("$SUM" --tree --csv "$D/logs" | cols end exit_status | tr '\t' ' ')"
 	else
 		notok "supervisor killed: the program said it was ready" "$(cat "$D/out" "$D/err")"
 		kill -TERM "$run" 2>/dev/null
@@ -379,7 +385,7 @@ $STATIC (seccomp)" \
 		done)"
 	# each image: its exe, then its own calls (via call or syscall) as
 	# "call via path xCOUNT", sorted; the loader's and libc's left out
-	images=$(for l in $(find "$X/logs" -name '*.fwlog'); do
+	images=$(for l in "$X"/logs/*.fwlog; do
 		"$SUM" --tree --csv "$l" | cols start_ns exe | tr '\n' '\t'
 		"$SUM" --trace --csv "$l" | cols call via path |
 			awk -F'\t' '$2 == "call" || $2 == "syscall" { n[$1 " " $2 " " $3]++ }
@@ -392,7 +398,7 @@ $HOP	close call  x4|execv call $STATIC x1|open call $X/f x4|
 $STATIC	newfstatat syscall $X/f x6|readlink syscall /proc/self/exe x1|" \
 		"$images"
 	check "static -> dynamic -> static: the dynamic image has no record of the door" "" \
-		"$(for l in $(find "$X/logs" -name 'hop.*.fwlog'); do "$SUM" --trace --csv "$l" | cols via | grep -x syscall; done)"
+		"$(for l in "$X"/logs/hop.*.fwlog; do "$SUM" --trace --csv "$l" | cols via | grep -x syscall; done)"
 else
 	skip "static -> dynamic -> static: no static C library to build tests/notify/static"
 fi
@@ -496,7 +502,7 @@ else
 	FILES=$(find "$G/tree" -type f | sort)
 	DIRS=$(find "$G/tree" -type d | sort)
 	NF=$(printf '%s\n' "$FILES" | wc -l)
-	if ! GOCACHE=$G/cache GOPATH=$G/path GO111MODULE=off GOFLAGS= CGO_ENABLED=0 \
+	if ! GOCACHE=$G/cache GOPATH=$G/path GO111MODULE=off GOFLAGS='' CGO_ENABLED=0 \
 		go build -o "$G/walk" "$HERE/walk.go" >"$G/build.err" 2>&1; then
 		notok "the Go walker builds with CGO_ENABLED=0" "$(cat "$G/build.err")"
 	else
