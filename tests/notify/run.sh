@@ -284,6 +284,35 @@ else
 	skip "a FIFO and devices: no static C library to build tests/notify/static"
 fi
 
+# --- signals during the calls ------------------------------------------------------
+
+# A signal that comes while a call waits for the supervisor must neither
+# make it be handed over (and recorded) twice, nor fail where it would not
+# fail without fwatch (a stat or open of a regular file never fails with
+# EINTR).
+if [ -x "$STATIC" ]; then
+	echo x >"$T/sf"
+	for restart in 1 0; do
+		"${TO[@]}" "$RUN" -q -o "$T/sig$restart" "$STATIC" signals "$T/sf" 3000 $restart >"$T/sig$restart.out" 2>&1
+		check "signals every 20 us, handler $([ $restart = 1 ] && echo with || echo without) SA_RESTART: no call failed, as without fwatch" \
+			"signals yes eintr 0 other 0 status 0" "$(cat "$T/sig$restart.out") status $?"
+		recorded=$("$SUM" --trace --csv "$T/sig$restart" | cols call path errno |
+			awk -F'\t' -v f="$T/sf" '$2 == f && $3 == "" { n[$1]++ } END { for (c in n) print c, n[c] }' | sort)
+		if [ $restart = 1 ]; then
+			check "signals every 20 us, handler with SA_RESTART: 3000 stats and 3000 opens recorded, each once" \
+				"newfstatat 3000
+openat 3000" "$recorded"
+		else
+			# whatever failed with EINTR was not made: the others, once each
+			check "signals every 20 us, handler without SA_RESTART: each call that worked recorded once, no other" \
+				$((6000 - $(awk '{ print $4 + $6 }' "$T/sig0.out"))) \
+				"$(printf '%s\n' "$recorded" | awk '{ s += $2 } END { print s + 0 }')"
+		fi
+	done
+else
+	skip "signals during the calls: no static C library to build tests/notify/static"
+fi
+
 # --- threads ---------------------------------------------------------------------
 
 if [ -x "$STATIC" ]; then

@@ -25,6 +25,11 @@
  *	opens what the supervisor leaves to the kernel (a FIFO, devices):
  *	DIR/fifo for writing with no reader (ENXIO), /dev/null (works),
  *	/dev/full as a directory (ENOTDIR); prints each result.
+ *   static signals FILE N RESTART
+ *	N stats and N opens of FILE while a timer's signal arrives every 20
+ *	microseconds, its handler installed with SA_RESTART or not (RESTART 1
+ *	or 0); says whether signals came, and how many calls failed with
+ *	EINTR or otherwise (neither happens without fwatch).
  *   static threads FILE N
  *	4 threads, each N stats of FILE; prints each thread's id.
  *
@@ -42,6 +47,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -310,6 +316,37 @@ static void special(const char *dir)
 	say_open("/dev/full", O_RDONLY | O_DIRECTORY);
 }
 
+static volatile sig_atomic_t ticks;
+
+static void tick(int sig)
+{
+	(void)sig;
+	ticks++;
+}
+
+static void signals(const char *file, long n, int restart)
+{
+	struct sigaction sa = {.sa_handler = tick, .sa_flags = restart ? SA_RESTART : 0};
+	struct itimerval on = {{0, 20}, {0, 20}}, off = {{0, 0}, {0, 0}};
+	struct stat st;
+	long eintr = 0, other = 0;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &on, NULL);
+	for (long i = 0; i < n; i++) {
+		if (stat(file, &st) < 0)
+			errno == EINTR ? eintr++ : other++;
+		int fd = open(file, O_RDONLY);
+		if (fd < 0)
+			errno == EINTR ? eintr++ : other++;
+		else
+			close(fd);
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	char m[128];
+	snprintf(m, sizeof m, "signals %s eintr %ld other %ld\n", ticks ? "yes" : "no", eintr, other);
+	say(m);
+}
+
 static const char *thread_file;
 static long thread_stats;
 
@@ -407,6 +444,10 @@ int main(int argc, char **argv)
 		special(argv[2]);
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "signals")) {
+		signals(argv[2], strtol(argv[3], NULL, 10), !strcmp(argv[4], "1"));
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
 		pthread_t t[4];
 		thread_file = argv[2];
@@ -425,5 +466,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | threads FILE N");
 }
