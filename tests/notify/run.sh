@@ -313,6 +313,27 @@ else
 	skip "signals during the calls: no static C library to build tests/notify/static"
 fi
 
+# --- 40 children at once, 14 grandchildren --------------------------------------
+
+if [ -x "$STATIC" ]; then
+	echo x >"$T/ff"
+	"${TO[@]}" "$RUN" -q -o "$T/forks" "$STATIC" forks "$T/ff" 40 >"$T/forks.out" 2>&1
+	check "40 children at once: exit status 0, 54 children and grandchildren said what they did" "0 54" \
+		"$? $(grep -c '^stats ' "$T/forks.out")"
+	check "40 children at once: a log for the program and each of the 54" 55 "$(logs "$T/forks")"
+	check "40 children at once: each one's stats recorded under its pid, each once" \
+		"$(awk '$1 == "stats" { print $2, $3 }' "$T/forks.out" | sort)" \
+		"$("$SUM" --trace --csv "$T/forks" | cols pid call path |
+			awk -F'\t' -v f="$T/ff" '$2 == "newfstatat" && $3 == f { n[$1]++ } END { for (p in n) print p, n[p] }' | sort)"
+	# the program itself: the parent that is not one of the 54
+	top=$(awk '$1 == "stats" { p[$2] = 1; pp[$4] = 1 } END { for (x in pp) if (!(x in p)) print x }' "$T/forks.out")
+	check "40 children at once: --tree gives each its parent" \
+		"$(awk '$1 == "stats" { print $2, $4 }' "$T/forks.out" | sort)" \
+		"$("$SUM" --tree --csv "$T/forks" | cols pid ppid | awk -F'\t' -v t="$top" '$1 != t { print $1, $2 }' | sort)"
+else
+	skip "40 children at once: no static C library to build tests/notify/static"
+fi
+
 # --- threads ---------------------------------------------------------------------
 
 if [ -x "$STATIC" ]; then

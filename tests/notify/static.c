@@ -30,6 +30,10 @@
  *	microseconds, its handler installed with SA_RESTART or not (RESTART 1
  *	or 0); says whether signals came, and how many calls failed with
  *	EINTR or otherwise (neither happens without fwatch).
+ *   static forks FILE N
+ *	N children at once, child I making I % 4 + 1 stats of FILE and, for
+ *	every third one, a grandchild making 2; each prints "stats PID K
+ *	PPID".
  *   static threads FILE N
  *	4 threads, each N stats of FILE; prints each thread's id.
  *
@@ -347,6 +351,43 @@ static void signals(const char *file, long n, int restart)
 	say(m);
 }
 
+/* k stats of file, then "stats PID K PPID" */
+static void stats_line(const char *file, long k)
+{
+	struct stat st;
+	char m[64];
+	for (long i = 0; i < k; i++)
+		if (stat(file, &st) < 0)
+			die("stats: stat");
+	snprintf(m, sizeof m, "stats %ld %ld %ld\n", (long)getpid(), k, (long)getppid());
+	say(m);
+}
+
+static void forks(const char *file, long n)
+{
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p < 0)
+			die("fork");
+		if (p)
+			continue;
+		if (i % 3 == 0) {
+			pid_t g = fork();
+			if (g == 0) {
+				stats_line(file, 2);
+				_exit(0);
+			}
+			stats_line(file, i % 4 + 1);
+			waitpid(g, NULL, 0);
+		} else {
+			stats_line(file, i % 4 + 1);
+		}
+		_exit(0);
+	}
+	while (wait(NULL) > 0)
+		;
+}
+
 static const char *thread_file;
 static long thread_stats;
 
@@ -448,6 +489,10 @@ int main(int argc, char **argv)
 		signals(argv[2], strtol(argv[3], NULL, 10), !strcmp(argv[4], "1"));
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "forks")) {
+		forks(argv[2], strtol(argv[3], NULL, 10));
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
 		pthread_t t[4];
 		thread_file = argv[2];
@@ -466,5 +511,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | forks FILE N | threads FILE N");
 }
