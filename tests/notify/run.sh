@@ -542,9 +542,11 @@ if ! command -v go >/dev/null 2>&1; then
 else
 	G=$T/go
 	mkdir -p "$G/tree"
-	for d in 1 2 3 4; do
+	# 8 directories of 31 to 38 files and a subdirectory of 1 each, and an
+	# empty file: 285 regular files for the 4 goroutines
+	for d in 1 2 3 4 5 6 7 8; do
 		mkdir -p "$G/tree/d$d/sub"
-		for ((i = 0; i < 9 + d; i++)); do printf '%d %d\n' $d $i >"$G/tree/d$d/f$i"; done
+		for ((i = 0; i < 30 + d; i++)); do printf '%d %d\n' $d $i >"$G/tree/d$d/f$i"; done
 		printf 'sub %d\n' $d >"$G/tree/d$d/sub/g"
 	done
 	: >"$G/tree/empty"
