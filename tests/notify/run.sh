@@ -207,6 +207,10 @@ $K exited 3" \
 	check "the table: one row per system call, named 'NAME (syscall)', with both processes' calls and errors" \
 		"$(awk -F'\t' '{ c[$2]++; if ($5 != "ok") e[$2]++ } END { for (k in c) print k, "(syscall)", c[k], e[k] + 0 }' "$C/want" | sort)" \
 		"$("$SUM" "$C/fw/logs" | awk '$NF == "(syscall)" { print $(NF - 1), $NF, $4, $5 }' | sort)"
+	# close is no call the door sees: a view must not take a descriptor
+	# the program closed for one left open
+	check "static calls: --open lists no descriptor left open (the program closed every one)" \
+		"pid,command,fd,mode,call,path" "$("$SUM" --open --csv "$C/fw/logs")"
 	left=""
 	for p in $(new_supervisors "$before"); do gone "$p" || left="$left $p"; done
 	check "static calls: no supervisor left once fwatch-run has exited" "" "$left"
