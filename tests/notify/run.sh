@@ -338,6 +338,19 @@ else
 	skip "40 children at once: no static C library to build tests/notify/static"
 fi
 
+# --- a descriptor closed and reused by a call the door does not see -------------
+
+if [ -x "$STATIC" ]; then
+	echo x >"$T/rf"
+	"${TO[@]}" "$RUN" -q -o "$T/reuse" "$STATIC" reuse "$T/rf" >"$T/reuse.out" 2>&1
+	check "a descriptor reused by pipe(): the program ran as without fwatch" "0 " "$? $(cat "$T/reuse.out")"
+	check "a descriptor reused by pipe(): --files -v does not take the pipe for the file closed before (1 call on it, no $T/rf/x)" \
+		"1 0 read $T/rf" \
+		"$("$SUM" --files -v "$T/reuse" | awk -v f="$T/rf" '$NF == f || index($NF, f "/") == 1 { print $1, $2, $3, $NF }')"
+else
+	skip "a descriptor reused by pipe(): no static C library to build tests/notify/static"
+fi
+
 # --- threads ---------------------------------------------------------------------
 
 if [ -x "$STATIC" ]; then

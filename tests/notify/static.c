@@ -34,6 +34,10 @@
  *	N children at once, child I making I % 4 + 1 stats of FILE and, for
  *	every third one, a grandchild making 2; each prints "stats PID K
  *	PPID".
+ *   static reuse FILE
+ *	opens FILE and closes it, then makes a pipe (whose read end takes
+ *	the same descriptor, by no call the door sees) and stats the pipe
+ *	with fstat and fstatat(fd, "x") (ENOTDIR).
  *   static threads FILE N
  *	4 threads, each N stats of FILE; prints each thread's id.
  *
@@ -493,6 +497,16 @@ int main(int argc, char **argv)
 		forks(argv[2], strtol(argv[3], NULL, 10));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "reuse")) {
+		struct stat st;
+		int p[2], fd = open(argv[2], O_RDONLY);
+		expect("open", fd >= 0, 1, 0);
+		close(fd);
+		expect("pipe", pipe(p) == 0 && p[0] == fd, 1, 0);
+		expect("fstat", fstat(p[0], &st) == 0 && S_ISFIFO(st.st_mode), 1, 0);
+		expect("fstatat", fstatat(p[0], "x", &st, 0) == 0, 0, ENOTDIR);
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
 		pthread_t t[4];
 		thread_file = argv[2];
@@ -511,5 +525,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | forks FILE N | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | forks FILE N | reuse FILE | threads FILE N");
 }
