@@ -344,7 +344,7 @@ if [ -x "$STATIC" ]; then
 	echo x >"$T/rf"
 	"${TO[@]}" "$RUN" -q -o "$T/reuse" "$STATIC" reuse "$T/rf" >"$T/reuse.out" 2>&1
 	check "a descriptor reused by pipe(): the program ran as without fwatch" "0 " "$? $(cat "$T/reuse.out")"
-	check "a descriptor reused by pipe(): --files -v does not take the pipe for the file closed before (1 call on it, no $T/rf/x)" \
+	check "a descriptor reused by pipe(): --files -v does not take the pipe for the file closed before (1 call on it, none below it)" \
 		"1 0 read $T/rf" \
 		"$("$SUM" --files -v "$T/reuse" | awk -v f="$T/rf" '$NF == f || index($NF, f "/") == 1 { print $1, $2, $3, $NF }')"
 else
