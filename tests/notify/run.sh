@@ -215,6 +215,26 @@ $K exited 3" \
 	for p in $(new_supervisors "$before"); do gone "$p" || left="$left $p"; done
 	check "static calls: no supervisor left once fwatch-run has exited" "" "$left"
 
+	check "static calls: fwatch-summary -e newfstatat selects the door's rows by their name (48 in the parent, 17 in the child)" \
+		"$P 48
+$K 17" "$("$SUM" --trace --csv -e newfstatat "$C/fw/logs" 2>&1 | cols pid | sort | uniq -c | awk '{ print $2, $1 }' | sort -k2,2nr)"
+
+	# What fwatch-run is told to record: -e %stat, -P the child's directory
+	mkdir -p "$C/e/w" "$C/P/w"
+	"${TO[@]}" "$RUN" -q -e %stat -o "$C/e/logs" "$STATIC" calls "$C/e/w" "$PSPEC" "$CSPEC" 7 >"$C/e/out" 2>&1
+	check "fwatch-run -e %stat: only the stats and lstats recorded (newfstatat: 48 in the parent, 17 in the child)" \
+		"parent newfstatat 48
+child newfstatat 17" \
+		"$("$SUM" --trace --csv "$C/e/logs" | cols pid call |
+			awk -F'\t' -v p="$(awk '$1 == "parent" { print $2 }' "$C/e/out")" \
+				'{ n[($1 == p ? "parent" : "child") " " $2]++ } END { for (k in n) print k, n[k] }' | sort -r)"
+	"${TO[@]}" "$RUN" -q -P "$C/P/w/c" -o "$C/P/logs" "$STATIC" calls "$C/P/w" "$PSPEC" "$CSPEC" 7 >"$C/P/out" 2>&1
+	PP=$(awk '$1 == "parent" { print $2 }' "$C/P/out")
+	PK=$(awk '$1 == "child" { print $2 }' "$C/P/out")
+	check "fwatch-run -P DIR/c: only the calls on the child's directory recorded, each once" \
+		"$(grep '^child' "$C/want" | counted)" \
+		"$("$SUM" --trace --csv "$C/P/logs" | "${NORM[@]}" calls-fw "$C/P/w" "$PP=parent,$PK=child" | counted)"
+
 	if [ -n "$HAVE_STRACE" ]; then
 		"${TO[@]}" strace -ff -qq -s 4096 -e signal=none \
 			-e trace=openat,newfstatat,access,readlink,creat,unlink,rename,mkdir,rmdir,symlink \
