@@ -5,12 +5,17 @@
 # "syscall"). The static program (tests/notify/static.c) makes known
 # numbers of calls, failing ones included, in itself and in a fork child:
 # fwatch must record each once, with its errno and paths, as the program
-# was told to make them and as strace -ff sees them. Then busybox find, tar
-# and cp against strace -e trace=%file, a Go program reading a tree with 4
-# goroutines, a static program that execs a dynamic one that execs a
-# static one, a set-uid program (not traced), the supervisor killed (the
-# calls fail with ENOSYS), a bad path pointer (EFAULT), and fwatch-run's
-# one line about the door (none with -q).
+# was told to make them and as strace -ff sees them, and record only what
+# fwatch-run -e and -P select. Then the *at calls and relative paths after
+# chdir and fchdir, resolved as strace -y sees them; the umask,
+# close-on-exec and O_PATH carried over; a bad path pointer (EFAULT); the
+# supervisor killed (the calls fail with ENOSYS); a static program that
+# execs a dynamic one that execs a static one; opens the supervisor leaves
+# to the kernel (a FIFO, devices); a timer's signals during the calls; 54
+# children and grandchildren; a descriptor reused by pipe(); 4 threads; a
+# set-uid program (not traced); busybox find, tar, cp and sh against
+# strace -e trace=%file; a Go program reading a tree with 4 goroutines;
+# and fwatch-run's one line about the door (none with -q).
 #
 # Usage: tests/notify/run.sh BUILD_DIR
 # Prints TAP, ends with "# N passed, M failed, K skipped", exits 1 when a case failed.
