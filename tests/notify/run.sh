@@ -376,6 +376,22 @@ else
 	skip "a descriptor reused by pipe(): no static C library to build tests/notify/static"
 fi
 
+# --- credentials set to what they were ------------------------------------------
+
+# busybox, when not run by root, sets its group and user ids to the real
+# ones at the start of every applet: nothing changed, and the calls after
+# it are the supervisor's to make and record as before.
+if [ -x "$STATIC" ]; then
+	"${TO[@]}" "$RUN" -q -o "$T/ids" "$STATIC" sameids "$T/nothing" >"$T/ids.out" 2>&1
+	check "setuid and setgid to the same ids: the program ran as without fwatch" "0 " "$? $(cat "$T/ids.out")"
+	check "setuid and setgid to the same ids: the stat after them recorded with its result, as the one before" \
+		"newfstatat(AT_FDCWD, \"$T/nothing\", 0) = -1 ENOENT (No such file or directory)
+newfstatat(AT_FDCWD, \"$T/nothing\", 0) = -1 ENOENT (No such file or directory)" \
+		"$("$SUM" --trace -e %stat "$T/ids" | sed 's/^[0-9:.]* [0-9]* //; s/ <[0-9.]*> (syscall)$//')"
+else
+	skip "setuid and setgid to the same ids: no static C library to build tests/notify/static"
+fi
+
 # --- threads ---------------------------------------------------------------------
 
 if [ -x "$STATIC" ]; then

@@ -38,6 +38,10 @@
  *	opens FILE and closes it, then makes a pipe (whose read end takes
  *	the same descriptor, by no call the door sees) and stats the pipe
  *	with fstat and fstatat(fd, "x") (ENOTDIR).
+ *   static sameids FILE
+ *	stats FILE (missing), sets its group and user ids to what they are
+ *	(as busybox does at the start of every applet when not root), and
+ *	stats it again.
  *   static threads FILE N
  *	4 threads, each N stats of FILE; prints each thread's id.
  *
@@ -507,6 +511,14 @@ int main(int argc, char **argv)
 		expect("fstatat", fstatat(p[0], "x", &st, 0) == 0, 0, ENOTDIR);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "sameids")) {
+		struct stat st;
+		expect("stat", stat(argv[2], &st) == 0, 0, ENOENT);
+		expect("setgid", setgid(getgid()) == 0, 1, 0);
+		expect("setuid", setuid(getuid()) == 0, 1, 0);
+		expect("stat again", stat(argv[2], &st) == 0, 0, ENOENT);
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
 		pthread_t t[4];
 		thread_file = argv[2];
@@ -525,5 +537,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | forks FILE N | reuse FILE | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | threads FILE N");
 }
