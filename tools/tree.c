@@ -35,7 +35,7 @@ static void fw_tree_each(void *ctx, const struct fw_proc *p, const struct fw_eve
 	struct fw_tree *x = ctx;
 	(void)res;
 	struct fw_node *nd = &x->nodes[p - x->m->procs];
-	if (fw_event_via(ev) == FW_VIA_LIBC || fw_event_via(ev) == FW_VIA_LOADER) {
+	if ((ev->bits & FW_RB_LIBC) && fw_event_via(ev) != FW_VIA_SYSCALL) {
 		nd->inside++;
 		return;
 	}

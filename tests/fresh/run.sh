@@ -25,7 +25,7 @@ T=$(cd "$T" && pwd -P)
 . "$(dirname "$0")/../tap.sh"
 
 demo='apt-get update && apt-get install -y gcc make libcapstone-dev libsqlite3-dev && make demo'
-test='apt-get update && apt-get install -y gcc make libcapstone-dev libsqlite3-dev libcmocka-dev clang libclang-rt-14-dev llvm-14 python3 strace gdb valgrind default-jdk-headless pkg-config man-db && make check'
+test='apt-get update && apt-get install -y gcc make libcapstone-dev libsqlite3-dev libcmocka-dev clang libclang-rt-14-dev llvm-14 python3 strace gdb valgrind default-jdk-headless pkg-config man-db busybox-static golang-go && make check'
 check "README: the one line that runs the main job" "$demo" "$(grep -x 'apt-get .* && make demo' README.md)"
 check "README: the one line that runs the tests" "$test" "$(grep -x 'apt-get .* && make check' README.md)"
 ci=$(.ci/run -n)

@@ -47,6 +47,7 @@ include/fwatch/fwatch_calls.def -rw-r--r--
 include/fwatch/fwatch_calls.h -rw-r--r--
 include/fwatch/fwatch_log.h -rw-r--r--
 include/fwatch/fwatch_reader.h -rw-r--r--
+lib/fwatch/fwatch-supervise -rwxr-xr-x
 lib/fwatch/libfwatch-audit.so -rwxr-xr-x
 lib/fwatch/libfwatch.so -rwxr-xr-x
 lib/libfwatch-reader.a -rw-r--r--

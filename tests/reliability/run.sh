@@ -471,7 +471,7 @@ bytes "escapes: fwatch-run -c with an odd program name and -o directory: its lin
 # Its warning about a program it cannot follow names the program.
 if [ -x "$B/tests/reliability/relprog-static" ]; then
 	cp "$B/tests/reliability/relprog-static" "$W/esc/stat${ESC}[2Jic"
-	"$RUN" -q -o "$W/esc/logs-static" "$W/esc/stat${ESC}[2Jic" one >/dev/null 2>"$W/esc/static.err"
+	"$RUN" -o "$W/esc/logs-static" "$W/esc/stat${ESC}[2Jic" one >/dev/null 2>"$W/esc/static.err"
 	if grep -q 'statically linked' "$W/esc/static.err"; then
 		bytes "escapes: fwatch-run's warning about a static program with an odd name is clean" "$W/esc/static.err"
 	else
