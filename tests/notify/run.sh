@@ -12,7 +12,8 @@
 # supervisor killed (the calls fail with ENOSYS); a static program that
 # execs a dynamic one that execs a static one; opens the supervisor leaves
 # to the kernel (a FIFO, devices); a timer's signals during the calls; 54
-# children and grandchildren; a descriptor reused by pipe(); 4 threads; a
+# children and grandchildren; a descriptor reused by pipe(); setuid to the
+# same ids; an exec while other threads make calls; 4 threads; a
 # set-uid program (not traced); busybox find, tar, cp and sh against
 # strace -e trace=%file; a Go program reading a tree with 4 goroutines;
 # and fwatch-run's one line about the door (none with -q).
@@ -390,6 +391,31 @@ newfstatat(AT_FDCWD, \"$T/nothing\", 0) = -1 ENOENT (No such file or directory)"
 		"$("$SUM" --trace -e %stat "$T/ids" | sed 's/^[0-9:.]* [0-9]* //; s/ <[0-9.]*> (syscall)$//')"
 else
 	skip "setuid and setgid to the same ids: no static C library to build tests/notify/static"
+fi
+
+# --- an exec while other threads make calls -------------------------------------
+
+if [ -x "$STATIC" ]; then
+	E=$T/execthreads
+	mkdir -p "$E"
+	echo x >"$E/before"
+	echo y >"$E/after"
+	"${TO[@]}" "$RUN" -q -o "$E/logs" "$STATIC" execthreads "$E/before" "$STATIC" static leaf "$E/after" 5 6 >"$E/out" 2>&1
+	check "an exec while 3 threads stat: the new image's exit status (6), one log per image" "6 2" "$? $(logs "$E/logs")"
+	# each image's rows, "call path result xCOUNT", the threads' stats
+	# (as many as were made before the exec) as "xSOME"
+	check "an exec while 3 threads stat: the old image has the threads' stats and the exec, the new one its own 5 stats, none astray" \
+		"execve $STATIC ok x1|newfstatat $E/before ok xSOME|readlink /proc/self/exe ok x1|
+newfstatat $E/after ok x5|readlink /proc/self/exe ok x1|" \
+		"$(for l in "$E"/logs/*.fwlog; do
+			"$SUM" --tree --csv "$l" | cols start_ns | tr '\n' '\t'
+			"$SUM" --trace --csv "$l" | cols call path errno |
+				awk -F'\t' -v b="$E/before" '{ n[$1 " " $2 " " ($3 == "" ? "ok" : $3)]++ }
+					END { for (k in n) print k " x" (index(k, b " ok") && n[k] > 0 ? "SOME" : n[k]) }' | sort | tr '\n' '|'
+			echo
+		done | sort -n | cut -f2-)"
+else
+	skip "an exec while other threads make calls: no static C library to build tests/notify/static"
 fi
 
 # --- threads ---------------------------------------------------------------------

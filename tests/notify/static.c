@@ -42,6 +42,9 @@
  *	stats FILE (missing), sets its group and user ids to what they are
  *	(as busybox does at the start of every applet when not root), and
  *	stats it again.
+ *   static execthreads FILE PROG ARG...
+ *	3 threads stat FILE without end while the main thread, 20 ms
+ *	later, execs PROG with ARG... (ARG is argv[0]).
  *   static threads FILE N
  *	4 threads, each N stats of FILE; prints each thread's id.
  *
@@ -410,6 +413,15 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+static void *stat_forever(void *arg)
+{
+	struct stat st;
+	for (;;)
+		if (stat(arg, &st) < 0)
+			die("stat_forever: stat");
+	return NULL;
+}
+
 static volatile sig_atomic_t woken;
 
 static void wake(int sig)
@@ -519,6 +531,15 @@ int main(int argc, char **argv)
 		expect("stat again", stat(argv[2], &st) == 0, 0, ENOENT);
 		return 0;
 	}
+	if (argc >= 5 && !strcmp(argv[1], "execthreads")) {
+		pthread_t t;
+		for (int i = 0; i < 3; i++)
+			if (pthread_create(&t, NULL, stat_forever, argv[2]))
+				die("pthread_create");
+		usleep(20000);
+		execv(argv[3], argv + 4);
+		die("execv");
+	}
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
 		pthread_t t[4];
 		thread_file = argv[2];
@@ -537,5 +558,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | execthreads FILE PROG ARG... | threads FILE N");
 }
