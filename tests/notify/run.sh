@@ -64,6 +64,16 @@ supervisors() {
 new_supervisors() {
 	comm -13 <(printf '%s\n' "$1" | sed '/^$/d') <(supervisors)
 }
+# supervisor_of DIR: this build's fwatch-supervise that has a log under DIR
+# open (so that another run's is never taken for it)
+supervisor_of() {
+	local p f
+	for p in $(supervisors); do
+		for f in /proc/"$p"/fd/*; do
+			case $(readlink "$f" 2>/dev/null) in "$1"/*) echo "$p" && break ;; esac
+		done
+	done
+}
 # gone PID: until the process is gone or a zombie (10 s at most)
 gone() {
 	local i
@@ -461,12 +471,11 @@ if [ -x "$STATIC" ]; then
 	D=$T/death
 	mkdir -p "$D"
 	echo x >"$D/file"
-	before=$(supervisors)
 	"${TO[@]}" "$RUN" -q -o "$D/logs" "$STATIC" wait "$D/file" 5 >"$D/out" 2>"$D/err" &
 	run=$!
 	if wait_for "$D/out" '^ready '; then
 		prog=$(awk '$1 == "ready" { print $2 }' "$D/out")
-		sup=$(new_supervisors "$before")
+		sup=$(supervisor_of "$D/logs")
 		check "supervisor killed: one fwatch-supervise started for the program" 1 "$(printf '%s' "$sup" | grep -c .)"
 		for p in $sup; do kill -KILL "$p"; done
 		for p in $sup; do gone "$p"; done
