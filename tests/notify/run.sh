@@ -476,7 +476,7 @@ if [ -x "$STATIC" ]; then
 	if wait_for "$D/out" '^ready '; then
 		prog=$(awk '$1 == "ready" { print $2 }' "$D/out")
 		sup=$(supervisor_of "$D/logs")
-		check "supervisor killed: one fwatch-supervise started for the program" 1 "$(printf '%s' "$sup" | grep -c .)"
+		check "supervisor killed: one fwatch-supervise holds the program's log" 1 "$(printf '%s' "$sup" | grep -c .)"
 		for p in $sup; do kill -KILL "$p"; done
 		for p in $sup; do gone "$p"; done
 		kill -USR1 "$prog"
