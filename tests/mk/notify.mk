@@ -9,9 +9,8 @@ CHECKS += check-notify
 $(B)/tests/notify/static: tests/notify/static.c tests/put.h Makefile tests/mk/notify.mk
 	@mkdir -p $(@D)
 	@rm -f $@
-	@$(CC) -std=gnu11 $(WARN) $(CFLAGS) -static -pthread -o $@ tests/notify/static.c 2>$@.err || \
-		{ cat $@.err; echo "no static C library (libc.a): the static program's cases will be skipped"; }
-	@rm -f $@.err
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -static -pthread -o $@ tests/notify/static.c || \
+		echo "no static C library (libc.a): the static program's cases will be skipped"
 
 $(B)/tests/notify/hop: tests/notify/hop.c tests/put.h Makefile tests/mk/notify.mk
 	@mkdir -p $(@D)
