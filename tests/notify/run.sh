@@ -461,6 +461,16 @@ newfstatat	-1	EFAULT	" \
 			awk -F'\t' '$5 == "syscall" && $1 != "readlink" { print $1 "\t" $2 "\t" $3 "\t" $4 }')"
 	check "a bad path pointer: --trace prints it <unreadable>" "1 1" \
 		"$("$SUM" --trace "$T/bad" | grep -c 'openat(AT_FDCWD, <unreadable>, O_RDONLY) = -1 EFAULT') $("$SUM" --trace "$T/bad" | grep -c 'newfstatat(AT_FDCWD, <unreadable>.* = -1 EFAULT')"
+	# utimensat's path may be NULL (futimens), but not with AT_FDCWD
+	want=$("$STATIC" nullpath 2>/dev/null; echo "status $?")
+	got=$("${TO[@]}" "$RUN" -q -o "$T/null" "$STATIC" nullpath 2>/dev/null; echo "status $?")
+	check "utimensat(AT_FDCWD, NULL): EFAULT, as without fwatch, and recorded so" \
+		"utimensat -1 EFAULT
+status 0
+same
+utimensat -1 EFAULT" "$got
+$([ "$got" = "$want" ] && echo same || echo "untraced: $want")
+$("$SUM" --trace --csv "$T/null" | cols call ret errno via | awk -F'\t' '$4 == "syscall" && $1 == "utimensat" { print $1, $2, $3 }')"
 else
 	skip "a bad path pointer: no static C library to build tests/notify/static"
 fi

@@ -17,6 +17,8 @@
  *	again and says what each returned; exits STATUS.
  *   static badptr
  *	open and stat with (char *)1 as the path.
+ *   static nullpath
+ *	the system call utimensat with AT_FDCWD and a NULL path (EFAULT).
  *   static at DIR
  *	the *at calls on a descriptor of DIR, relative paths after chdir and
  *	fchdir, and the rest of the door's calls, once each (see at()); says
@@ -557,6 +559,11 @@ int main(int argc, char **argv)
 		say_result("stat", stat((char *)1, &st));
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "nullpath")) {
+		/* no path and no descriptor: the kernel answers EFAULT */
+		say_result("utimensat", (int)syscall(SYS_utimensat, AT_FDCWD, NULL, NULL, 0));
+		return 0;
+	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | at DIR | special DIR | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | execthreads FILE PROG ARG... | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | nullpath | at DIR | special DIR | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | execthreads FILE PROG ARG... | threads FILE N");
 }
