@@ -34,7 +34,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I$(B) $(SAN_TOOLS) -DFW_VE
 LIB_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(SAN_LIB) -fPIC -fvisibility=hidden \
 	-U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -ftls-model=initial-exec
 
-LIB_SRC := lib/attach.c lib/wait.c lib/net.c lib/wrappers.c lib/fcntl.c lib/exec.c lib/shell.c lib/clone.c lib/keeper.c lib/patch.c lib/site.c lib/peek.c lib/load.c lib/filter.c lib/real.c lib/symbols.c lib/log.c \
+LIB_SRC := lib/notify.c lib/attach.c lib/wait.c lib/net.c lib/wrappers.c lib/fcntl.c lib/exec.c lib/shell.c lib/clone.c lib/keeper.c lib/patch.c lib/site.c lib/peek.c lib/load.c lib/filter.c lib/real.c lib/symbols.c lib/log.c \
 	lib/calls.c
 READER_SRC := lib/reader.c lib/calls.c
 TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/filter.c \
@@ -42,7 +42,7 @@ TOOL_SRC := tools/summary.c tools/model.c tools/paths.c tools/resolve.c tools/fi
 	tools/trace.c tools/perfetto.c tools/ends.c tools/follow.c tools/net.c
 HDRS := $(wildcard include/*.h include/*.def lib/*.h tools/*.h) Makefile
 
-all: $(B)/libfwatch.so $(B)/libfwatch-audit.so $(B)/fwatch-run $(B)/fwatch-summary $(B)/libfwatch-reader.so
+all: $(B)/libfwatch.so $(B)/libfwatch-audit.so $(B)/fwatch-supervise $(B)/fwatch-run $(B)/fwatch-summary $(B)/libfwatch-reader.so
 
 $(B):
 	mkdir -p $(B)
@@ -93,9 +93,14 @@ PLAN_FLAGS := -DFW_HAVE_CAPSTONE
 PLAN_LIBS := -lcapstone
 endif
 
-$(B)/fwatch-run: tools/fwatch-run.c tools/plan.c tools/attach.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
-	$(CC) $(ALL_CFLAGS) $(PLAN_FLAGS) -Itools -o $@ tools/fwatch-run.c tools/plan.c tools/attach.c \
-		$(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS) $(PLAN_LIBS)
+$(B)/fwatch-run: tools/fwatch-run.c tools/plan.c tools/attach.c lib/notify.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(PLAN_FLAGS) -Itools -Ilib -o $@ tools/fwatch-run.c tools/plan.c tools/attach.c \
+		lib/notify.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS) $(PLAN_LIBS)
+
+# The supervisor of programs that cannot be preloaded (static, Go), next
+# to the library, which starts it too (docs/static.md).
+$(B)/fwatch-supervise: tools/supervise.c tools/wlog.c $(B)/libfwatch-reader.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) -Itools -Ilib -o $@ tools/supervise.c tools/wlog.c $(B)/libfwatch-reader.a $(LDFLAGS)
 
 # The main job on a real program.
 demo: all
@@ -107,7 +112,7 @@ include bench/bench.mk
 # What make install puts where, relative to DESTDIR; make uninstall
 # removes the same.
 INSTALLED := $(BINDIR)/fwatch-run $(BINDIR)/fwatch-summary \
-	$(PKGLIBDIR)/libfwatch.so $(PKGLIBDIR)/libfwatch-audit.so \
+	$(PKGLIBDIR)/libfwatch.so $(PKGLIBDIR)/libfwatch-audit.so $(PKGLIBDIR)/fwatch-supervise \
 	$(LIBDIR)/libfwatch-reader.so.$(VERSION) $(LIBDIR)/libfwatch-reader.so.$(READER_ABI) \
 	$(LIBDIR)/libfwatch-reader.so $(LIBDIR)/libfwatch-reader.a $(LIBDIR)/pkgconfig/fwatch.pc \
 	$(MANDIR)/man1/fwatch-run.1 $(MANDIR)/man1/fwatch-summary.1 \
@@ -117,7 +122,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(INCLUDEDIR)/fwatch
 	install -m 755 $(B)/fwatch-run $(B)/fwatch-summary $(DESTDIR)$(BINDIR)/
-	install -m 755 $(B)/libfwatch.so $(B)/libfwatch-audit.so $(DESTDIR)$(PKGLIBDIR)/
+	install -m 755 $(B)/libfwatch.so $(B)/libfwatch-audit.so $(B)/fwatch-supervise $(DESTDIR)$(PKGLIBDIR)/
 	install -m 755 $(B)/libfwatch-reader.so $(DESTDIR)$(LIBDIR)/libfwatch-reader.so.$(VERSION)
 	ln -sf libfwatch-reader.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfwatch-reader.so.$(READER_ABI)
 	ln -sf libfwatch-reader.so.$(READER_ABI) $(DESTDIR)$(LIBDIR)/libfwatch-reader.so

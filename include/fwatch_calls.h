@@ -53,6 +53,18 @@ int fw_call_selects(unsigned id, const char *w, unsigned long len);
 const char *fw_sys_name(unsigned nr);
 int fw_sys_like(unsigned nr);
 
+/* What a system call of the FW_SYS rows records, from its number and its
+ * arguments a[0..5]: the row, the fd, the addresses of its paths (0 for
+ * none), a1 and a2. 0 for another number, or an fcntl that does not
+ * duplicate (which the fcntl row does not record either). */
+struct fw_sys_args {
+	int id;
+	int32_t fd;
+	uintptr_t path, path2;
+	uint32_t a1, a2;
+};
+int fw_sys_args(long nr, const long a[6], struct fw_sys_args *s);
+
 /* Whether row id's shape has letter c (a-z, A-Z): what strchr(shape, c)
  * says, from a table of bits, since readers ask for every record. */
 extern uint64_t fw_shape_bits[FW_ID_COUNT];

@@ -29,6 +29,12 @@
 				* reaped_status holds what its wait said */
 #define FW_LOGF_DETACHED 0x400u /* fwatch-run let go of it (attached): it
 				 * went on running unrecorded */
+#define FW_LOGF_NOTIFY 0x800u  /* written by fwatch's supervisor, not by the
+				* process: a program fwatch could not preload
+				* (static, Go), whose file system calls were
+				* handed to the supervisor by seccomp
+				* notification (docs/static.md). Ticks are
+				* nanoseconds (FW_LOGF_TICKS_NS) */
 
 /* The header is at offset 0. Its fixed part is followed by the strings
  * exe, argv (NUL-separated arguments), cwd, host and key, each with the
@@ -80,7 +86,9 @@ struct fw_rec {
 	int32_t ret;     /* result; the fd for FILE * and DIR *, -1 for NULL */
 	uint16_t bits;   /* FW_RB_*, which also say which fields follow */
 	uint16_t spare;  /* 0; with FW_RB_LIBC, the system call's number, and
-	                  * FW_SYS_LOADER if the dynamic loader made it */
+	                  * FW_SYS_LOADER if the dynamic loader made it, or
+	                  * FW_SYS_NOTIFY (and FW_SYS_NORESULT) if fwatch's
+	                  * supervisor saw it */
 	/* then 4 bytes each, only when its bit is set, in this order:
 	 *   FW_RB_TID  tid; else the process's main thread (tid = pid)
 	 *   FW_RB_FD   fd or dirfd argument; else AT_FDCWD for a call with a
@@ -127,6 +135,13 @@ struct fw_rec {
                                * program's behalf, recorded as the row of the
                                * same meaning: spare says which */
 #define FW_SYS_LOADER 0x8000u /* in spare: made by the dynamic loader */
+#define FW_SYS_NOTIFY 0x4000u /* in spare: made by a program fwatch could not
+                               * preload, seen by the supervisor (seccomp
+                               * notification) */
+#define FW_SYS_NORESULT 0x2000u /* in spare, with FW_SYS_NOTIFY: the kernel made
+                                 * the call and the supervisor did not learn its
+                                 * result (docs/static.md): ret and err are 0 */
+#define FW_SYS_NR(spare) ((unsigned)(spare) & 0x1fffu) /* the system call's number */
 
 /* Threads take the log in chunks of this size (or a multiple, for a record
  * that needs more), each starting at a file offset that is a multiple of

@@ -27,8 +27,11 @@ struct fw_log {
 struct fw_event {
 	enum fw_id id;
 	uint16_t err, bits;
-	uint16_t sys;     /* FW_RB_LIBC: the system call libc or the loader
-	                   * made (| FW_SYS_LOADER for the loader); else 0 */
+	uint16_t sys;     /* FW_RB_LIBC: the system call (FW_SYS_NR) libc or the
+	                   * loader made (| FW_SYS_LOADER for the loader), or
+	                   * the supervisor saw (| FW_SYS_NOTIFY, and
+	                   * FW_SYS_NORESULT when its result is not known);
+	                   * else 0 */
 	uint32_t tid;
 	int32_t ret, fd;
 	uint32_t a1, a2;
@@ -102,11 +105,13 @@ int fw_log_follow(struct fw_log *log, int fd, char *err, size_t errlen);
 int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errlen);
 
 /* The event's name: the function the program called, or the system call
- * libc or the loader made; and who made it: the program (a call of its
- * own), libc, or the loader (a system call of its, or an object it mapped:
- * the load rows). fw_via_names: "call", "libc", "loader". */
-enum fw_via { FW_VIA_CALL, FW_VIA_LIBC, FW_VIA_LOADER };
-extern const char *const fw_via_names[3];
+ * libc, the loader or the program made; and who made it: the program (a
+ * call of its own), libc, the loader (a system call of its, or an object
+ * it mapped: the load rows), or a program that could not be preloaded (a
+ * system call its supervisor was handed, docs/static.md).
+ * fw_via_names: "call", "libc", "loader", "syscall". */
+enum fw_via { FW_VIA_CALL, FW_VIA_LIBC, FW_VIA_LOADER, FW_VIA_SYSCALL };
+extern const char *const fw_via_names[4];
 const char *fw_event_name(const struct fw_event *ev);
 enum fw_via fw_event_via(const struct fw_event *ev);
 

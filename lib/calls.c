@@ -1,4 +1,5 @@
 /* The names and classes of the intercepted calls, for the reader and tools. */
+#include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -65,4 +66,26 @@ int fw_sys_like(unsigned nr)
 #undef FW_SYS
 	}
 	return -1;
+}
+
+int fw_sys_args(long nr, const long a[6], struct fw_sys_args *s)
+{
+	long a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4];
+	(void)a4;
+	switch (nr) {
+#define FW_SYS(name, like, fd_, path_, path2_, a1_, a2_)                                      \
+	case SYS_##name:                                                                     \
+		s->id = FW_ID_##like;                                                        \
+		s->fd = (int32_t)(fd_);                                                      \
+		s->path = (uintptr_t)(path_);                                                \
+		s->path2 = (uintptr_t)(path2_);                                              \
+		s->a1 = (uint32_t)(a1_);                                                     \
+		s->a2 = (uint32_t)(a2_);                                                     \
+		break;
+#include "fwatch_calls.def"
+#undef FW_SYS
+	default:
+		return 0;
+	}
+	return s->id != FW_ID_fcntl || s->a1 == F_DUPFD || s->a1 == F_DUPFD_CLOEXEC;
 }

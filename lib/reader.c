@@ -393,10 +393,10 @@ int fw_log_next(struct fw_log *log, struct fw_event *ev, char *err, size_t errle
 		if (r.spare && !(r.bits & FW_RB_LIBC))
 			return fw_fail(err, errlen, "record at offset %llu: spare bytes not zero",
 				       (unsigned long long)off);
-		if ((r.bits & FW_RB_LIBC) && fw_sys_like(r.spare & ~FW_SYS_LOADER) != (int)id - 1)
+		if ((r.bits & FW_RB_LIBC) && fw_sys_like(FW_SYS_NR(r.spare)) != (int)id - 1)
 			return fw_fail(err, errlen,
 				       "record at offset %llu: made inside libc as system call %u, which is not a %s",
-				       (unsigned long long)off, r.spare & ~FW_SYS_LOADER, fw_calls[id - 1].name);
+				       (unsigned long long)off, FW_SYS_NR(r.spare), fw_calls[id - 1].name);
 		uint64_t dur = r.dur;
 		if (r.bits & FW_RB_LONG)
 			memcpy(&dur, lim, 8);
@@ -453,14 +453,14 @@ int fw_log_next_at(struct fw_log *log, uint64_t offset, uint32_t repeat_back, st
 
 const char *fw_event_name(const struct fw_event *ev)
 {
-	return (ev->bits & FW_RB_LIBC) ? fw_sys_name(ev->sys & ~FW_SYS_LOADER) : fw_calls[ev->id].name;
+	return (ev->bits & FW_RB_LIBC) ? fw_sys_name(FW_SYS_NR(ev->sys)) : fw_calls[ev->id].name;
 }
 
-const char *const fw_via_names[3] = {"call", "libc", "loader"};
+const char *const fw_via_names[4] = {"call", "libc", "loader", "syscall"};
 
 enum fw_via fw_event_via(const struct fw_event *ev)
 {
 	if (!(ev->bits & FW_RB_LIBC))
 		return ev->id == FW_ID_load ? FW_VIA_LOADER : FW_VIA_CALL;
-	return (ev->sys & FW_SYS_LOADER) ? FW_VIA_LOADER : FW_VIA_LIBC;
+	return (ev->sys & FW_SYS_NOTIFY) ? FW_VIA_SYSCALL : (ev->sys & FW_SYS_LOADER) ? FW_VIA_LOADER : FW_VIA_LIBC;
 }

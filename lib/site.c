@@ -242,22 +242,15 @@ long fw_sys_call(const struct fw_sysregs *r, struct fw_call *c, int loader)
 
 int fw_sys_row(const struct fw_sysregs *r, struct fw_call *c)
 {
-	long a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10, a4 = r->r8;
-	(void)a4;
-	switch (r->rax) {
-#define FW_SYS(name, like, fd_, path_, path2_, a1_, a2_)                                      \
-	case SYS_##name:                                                                     \
-		c->id = FW_ID_##like;                                                        \
-		c->fd = (int32_t)(fd_);                                                      \
-		c->path = (const char *)(path_);                                             \
-		c->path2 = (const char *)(path2_);                                           \
-		c->a1 = (uint32_t)(a1_);                                                     \
-		c->a2 = (uint32_t)(a2_);                                                     \
-		break;
-#include "fwatch_calls.def"
-#undef FW_SYS
-	default:
+	const long a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+	struct fw_sys_args s;
+	if (!fw_sys_args(r->rax, a, &s))
 		return 0;
-	}
-	return c->id != FW_ID_fcntl || c->a1 == F_DUPFD || c->a1 == F_DUPFD_CLOEXEC;
+	c->id = (uint16_t)s.id;
+	c->fd = s.fd;
+	c->path = (const char *)s.path;
+	c->path2 = (const char *)s.path2;
+	c->a1 = s.a1;
+	c->a2 = s.a2;
+	return 1;
 }

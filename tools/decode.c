@@ -307,6 +307,10 @@ const char *fw_errno_name(int e)
 
 void fw_put_result(FILE *f, const struct fw_event *ev, const struct fw_decode *d)
 {
+	if (ev->sys & FW_SYS_NORESULT) { /* strace's mark for a result it has not */
+		fputs("= ?", f);
+		return;
+	}
 	if (ev->err) {
 		const char *n = fw_errno_name(ev->err), *desc = strerrordesc_np(ev->err);
 		if (n)

@@ -119,7 +119,7 @@ static void fw_put_via(FILE *out, enum fw_format fmt, uint8_t via)
 {
 	char buf[32];
 	size_t n = 0;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (via & (1u << i)) {
 			if (fmt == FW_JSON)
 				fprintf(out, "%s\"%s\"", n++ ? ", " : "[", fw_via_names[i]);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include "notify.h"
 #include "plan.h"
 #include <grp.h>
 #include <limits.h>
@@ -601,16 +602,22 @@ static char *fw_untraceable(const char *path, char **via, int *secure, int depth
 }
 
 /* Say before the command runs that nothing of its own will be recorded,
- * and what will: the programs it starts, if they can be preloaded. */
-static void fw_warn_untraceable(const char *cmd)
+ * and what will: the programs it starts, if they can be preloaded. A
+ * statically linked one is traced by system-call notification instead
+ * (docs/static.md): 1, said unless quiet. */
+static int fw_warn_untraceable(const char *cmd, int quiet)
 {
 	char *file = fw_which(cmd), *via = NULL;
-	int secure = 0;
+	int secure = 0, notify = 0;
 	char *why = file ? fw_untraceable(file, &via, &secure, 0) : NULL;
-	if (why) {
+	if (why && !secure) {
+		notify = 1;
+		if (!quiet)
+			warnx("%s%s%s %s: traced by system-call notification (seccomp), not by libfwatch.so",
+			      fw_safe(file), via ? " runs " : "", via ? fw_safe(via) : "", why);
+	} else if (why) {
 		/* strace keeps a set-uid program's privileges only as root. */
-		const char *fix = secure ? "; use strace -f -e trace=%file instead, as root"
-					 : "; use strace -f -e trace=%file instead";
+		const char *fix = "; use strace -f -e trace=%file instead, as root";
 		if (via)
 			warnx("%s runs %s, which %s: libfwatch.so cannot be preloaded into it, so "
 			      "none of its file calls will be recorded%s",
@@ -623,6 +630,7 @@ static void fw_warn_untraceable(const char *cmd)
 	free(why);
 	free(via);
 	free(file);
+	return notify;
 }
 
 /* The command's pid while it runs; 0 before and once it is reaped, so that
@@ -651,7 +659,7 @@ static const int fw_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
  * lost between the fork and the moment its pid is known; the child gets
  * back the signal mask and dispositions fwatch-run started with. Returns
  * the pid, or 0 with *exec_errno set when execvp failed. */
-static pid_t fw_spawn(char **argv, int *exec_errno)
+static pid_t fw_spawn(char **argv, int *exec_errno, const char *supervisor, char *const *sup_env)
 {
 	sigset_t block, old;
 	sigemptyset(&block);
@@ -669,6 +677,10 @@ static pid_t fw_spawn(char **argv, int *exec_errno)
 	if (pid == 0) {
 		sigaction(SIGCHLD, &fw_chld_old, NULL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		const char *why = supervisor ? fw_notify_start(supervisor, sup_env) : NULL;
+		if (why)
+			warnx("cannot trace %s by system-call notification (%s: %s): it runs untraced",
+			      fw_safe(argv[0]), why, strerror(errno));
 		execvp(argv[0], argv);
 		int e = errno;
 		ssize_t w = write(pfd[1], &e, sizeof e);
@@ -1300,10 +1312,17 @@ int main(int argc, char **argv)
 		free(pids);
 		return st;
 	}
-	fw_warn_untraceable(cmd[0]);
+	/* The supervisor, for a static command, next to the library. */
+	char sup[PATH_MAX], e_dir[PATH_MAX + 16], e_key[FW_KEY_MAX + 16], e_lib[PATH_MAX + 16];
+	char *sup_env[] = {e_dir, e_lib, key ? e_key : NULL, NULL};
+	snprintf(sup, sizeof sup, "%.*s/" FW_SUPERVISOR, (int)(strrchr(lib, '/') - lib), lib);
+	snprintf(e_dir, sizeof e_dir, "FWATCH_DIR=%s", dir);
+	snprintf(e_lib, sizeof e_lib, "FWATCH_LIBDIR=%.*s", (int)(strrchr(lib, '/') - lib), lib);
+	snprintf(e_key, sizeof e_key, "FWATCH_KEY=%s", key ? key : "");
+	int notify = fw_warn_untraceable(cmd[0], quiet);
 
 	int exec_errno;
-	pid_t pid = fw_spawn(cmd, &exec_errno);
+	pid_t pid = fw_spawn(cmd, &exec_errno, notify ? sup : NULL, sup_env);
 	if (!pid) {
 		int status = fw_exec_failed(cmd[0], exec_errno);
 		/* Nothing ran: leave no empty directory behind. */

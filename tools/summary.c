@@ -11,9 +11,9 @@
 
 void fw_summary_count(struct fw_summary *s, const struct fw_event *ev)
 {
-	unsigned nr = ev->sys & ~FW_SYS_LOADER;
+	unsigned nr = FW_SYS_NR(ev->sys);
 	struct fw_count *c = !(ev->bits & FW_RB_LIBC) ? &s->by_id[ev->id]
-			     : nr < FW_SYS_NR_MAX   ? &s->by_sys[!!(ev->sys & FW_SYS_LOADER)][nr]
+			     : nr < FW_SYS_NR_MAX   ? &s->by_sys[fw_event_via(ev) - 1][nr]
 						    : NULL;
 	if (!c)
 		return;
@@ -228,20 +228,23 @@ static struct fw_count fw_block(const struct fw_summary *s, FILE *out, enum fw_f
 
 void fw_summary_print(const struct fw_summary *s, FILE *out, enum fw_format fmt)
 {
-	static struct fw_row rows[FW_ID_COUNT + 2 * FW_SYS_NR_MAX];
+	static struct fw_row rows[FW_ID_COUNT + 3 * FW_SYS_NR_MAX];
 	int n = 0, nsys = 0;
 	for (int i = 0; i < FW_ID_COUNT; i++)
 		if (s->by_id[i].calls) {
 			rows[n] = (struct fw_row){&s->by_id[i], "", fw_class_names[fw_calls[i].cls], NULL};
 			snprintf(rows[n++].name, sizeof rows[0].name, "%s", fw_calls[i].name);
 		}
-	for (int l = 0; l < 2; l++)
+	/* the system calls of programs that could not be preloaded are their
+	 * own, in the first block; libc's and the loader's in the second */
+	for (int l = 2; l >= 0; l--)
 		for (unsigned nr = 0; nr < FW_SYS_NR_MAX; nr++)
 			if (s->by_sys[l][nr].calls) {
-				struct fw_row *r = &rows[n + nsys++];
-				*r = (struct fw_row){&s->by_sys[l][nr], "",
-						     fw_class_names[fw_calls[fw_sys_like(nr)].cls], l ? "loader" : "libc"};
-				snprintf(r->name, sizeof r->name, "%s (%s)", fw_sys_name(nr), l ? "loader" : "in libc");
+				struct fw_row *r = l == 2 ? &rows[n++] : &rows[n + nsys++];
+				*r = (struct fw_row){&s->by_sys[l][nr], "", fw_class_names[fw_calls[fw_sys_like(nr)].cls],
+						     fw_via_names[l + 1]};
+				snprintf(r->name, sizeof r->name, "%s (%s)", fw_sys_name(nr),
+					 l == 2 ? "syscall" : l ? "loader" : "in libc");
 			}
 	if (fmt == FW_CSV)
 		fprintf(out, "function,calls,errors,seconds,usecs_per_call,percent_time\n");

@@ -30,7 +30,9 @@ struct fw_untraced_row {
 #define FW_SYS_NR_MAX 512
 struct fw_summary {
 	struct fw_count by_id[FW_ID_COUNT];
-	struct fw_count by_sys[2][FW_SYS_NR_MAX];
+	struct fw_count by_sys[3][FW_SYS_NR_MAX]; /* by fw_via - 1: libc's, the loader's,
+						   * and those of programs that
+						   * could not be preloaded */
 	uint64_t logs, dropped, incomplete;
 	uint64_t unplanned; /* logs of processes whose libc had no plan */
 	int failed; /* some input could not be read: exit 1 */

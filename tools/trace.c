@@ -177,7 +177,10 @@ void fw_trace_put(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
 		fw_put_result(out, ev, &d);
 		fprintf(out, " <%llu.%06llu>%s\n", (unsigned long long)(ev->dur_ns / 1000000000u),
 			(unsigned long long)(ev->dur_ns % 1000000000u / 1000),
-			!(ev->bits & FW_RB_LIBC) ? "" : (ev->sys & FW_SYS_LOADER) ? " (loader)" : " (in libc)");
+			!(ev->bits & FW_RB_LIBC)    ? ""
+			: (ev->sys & FW_SYS_NOTIFY) ? " (syscall)"
+			: (ev->sys & FW_SYS_LOADER) ? " (loader)"
+						    : " (in libc)");
 		return;
 	}
 	size_t al;

@@ -35,7 +35,7 @@ static void fw_tree_each(void *ctx, const struct fw_proc *p, const struct fw_eve
 	struct fw_tree *x = ctx;
 	(void)res;
 	struct fw_node *nd = &x->nodes[p - x->m->procs];
-	if (ev->bits & FW_RB_LIBC) {
+	if (fw_event_via(ev) == FW_VIA_LIBC || fw_event_via(ev) == FW_VIA_LOADER) {
 		nd->inside++;
 		return;
 	}
@@ -131,9 +131,9 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 		if (u)
 			fprintf(out, ", \"why\": \"%s\", \"calls\": null, \"errors\": null", why);
 		else
-			fprintf(out, ", \"calls\": %llu, \"errors\": %llu, \"inside_libc\": %llu",
+			fprintf(out, ", \"calls\": %llu, \"errors\": %llu, \"inside_libc\": %llu, \"seccomp\": %s",
 				(unsigned long long)nd->c.calls, (unsigned long long)nd->c.errors,
-				(unsigned long long)nd->inside);
+				(unsigned long long)nd->inside, (p->log.hdr.flags & FW_LOGF_NOTIFY) ? "true" : "false");
 		fputs(", \"exe\": ", out);
 		fw_put_json(out, exe, exelen);
 		fputs(", \"argv\": ", out);
@@ -225,6 +225,8 @@ static void fw_tree_line(FILE *out, const struct fw_opts *o, struct fw_tree *x, 
 	uint64_t at = u ? 0 : fw_attached_ns(p);
 	if (at)
 		fprintf(out, " (attached at %s: earlier calls not recorded)", fw_hms(at, when));
+	if (!u && (p->log.hdr.flags & FW_LOGF_NOTIFY))
+		fputs(" (seccomp)", out); /* its system calls, seen by notification */
 	if (keylen)
 		fprintf(out, " (key %.*s)", (int)keylen, key);
 	putc('\n', out);

@@ -1,0 +1,160 @@
+/* The start of the notification door (docs/static.md), in a process about
+ * to exec a program fwatch cannot preload (static, Go): a supervisor of
+ * fwatch's is started (tools/supervise.c), then a seccomp filter is
+ * installed that hands the program's file system calls to it, and the
+ * filter's listener is passed to it. The program keeps its pid, its parent
+ * and its exit status; every process it starts inherits the filter.
+ *
+ * Shared by fwatch-run (for its command) and the library (lib/exec.c, for
+ * an exec of such a program inside a traced tree), so only system calls
+ * here, through syscall(2), which no wrapper records: in the library this
+ * runs in the program's process, whose fork handlers, SIGCHLD handler and
+ * wait() must never meet the supervisor. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+/* The system calls handed over: the FW_SYS rows that take a path, fchdir,
+ * and the FW_NOTE rows (fwatch_calls.def). */
+static const struct {
+	unsigned nr;
+	const char *path;
+} fw_notify_rows[] = {
+#define FW_SYS(name, like, fd, path, ...) {SYS_##name, #path},
+#define FW_NOTE(name) {SYS_##name, "note"},
+#include "fwatch_calls.def"
+#undef FW_SYS
+#undef FW_NOTE
+};
+
+int fw_notify_nrs(unsigned *nr, int max)
+{
+	int n = 0;
+	for (size_t i = 0; i < sizeof fw_notify_rows / sizeof *fw_notify_rows && n < max; i++)
+		if (strcmp(fw_notify_rows[i].path, "NULL") || fw_notify_rows[i].nr == SYS_fchdir)
+			nr[n++] = fw_notify_rows[i].nr;
+	return n;
+}
+
+/* ALLOW for every other call and every other architecture (x32 numbers
+ * never match): the kernel's seccomp cache then skips the filter for
+ * them altogether. */
+static int fw_notify_filter(void)
+{
+	unsigned nr[FW_NOTIFY_MAX];
+	int n = fw_notify_nrs(nr, FW_NOTIFY_MAX);
+	struct sock_filter f[FW_NOTIFY_MAX + 6];
+	int k = 0;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, (uint8_t)(n + 1));
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (int i = 0; i < n; i++)
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr[i], (uint8_t)(n - i), 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	struct sock_fprog prog = {(unsigned short)k, f};
+	/* Once the supervisor has taken a call, only a fatal signal ends the
+	 * wait: a handled one would make the kernel restart the call and
+	 * hand it over twice, after the supervisor made it once. */
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+	if (fd < 0 && errno == EINVAL)
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return (int)fd;
+}
+
+const char *fw_notify_start(const char *supervisor, char *const env[])
+{
+	int sv[2];
+	if (syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return "socketpair";
+	/* A child with no exit signal (no SIGCHLD for the program, and a
+	 * wait() without __WALL does not see it), which makes the supervisor
+	 * and ends: the supervisor is nobody's child but init's (or a
+	 * subreaper's). */
+	long pid = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
+	if (pid == 0) {
+		if (syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L) == 0) {
+			/* fd 3 is the socket; stdin and stdout /dev/null, so
+			 * that it holds no pipe of the program's open; stderr
+			 * for what it has to say. Its own process group, so that
+			 * Ctrl-C, which ends the program, does not end it
+			 * first. */
+			int null = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR, 0);
+			if (null >= 0) {
+				syscall(SYS_dup3, null, 0, 0);
+				syscall(SYS_dup3, null, 1, 0);
+			}
+			if (sv[1] == 3)
+				syscall(SYS_fcntl, 3, F_SETFD, 0);
+			else
+				syscall(SYS_dup3, sv[1], 3, 0);
+			syscall(SYS_close_range, 4U, ~0U, 0);
+			syscall(SYS_setpgid, 0, 0);
+			char *argv[] = {(char *)"fwatch-supervise", NULL};
+			syscall(SYS_execve, supervisor, argv, env);
+			syscall(SYS_exit_group, 127);
+		}
+		syscall(SYS_exit_group, 0);
+	}
+	syscall(SYS_close, sv[1]);
+	const char *why = NULL;
+	if (pid < 0)
+		why = "clone";
+	else
+		while (syscall(SYS_wait4, pid, NULL, __WALL, NULL) < 0 && errno == EINTR)
+			;
+	/* The supervisor says it is ready; only then is the filter put in
+	 * place, which no supervisor would make fail every file call. */
+	char ready = 0;
+	long got = -1;
+	if (!why) {
+		while ((got = syscall(SYS_recvfrom, sv[0], &ready, 1, 0, NULL, NULL)) < 0 && errno == EINTR)
+			;
+		if (got != 1)
+			why = "the supervisor did not start";
+	}
+	int fd = -1;
+	if (!why && syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		why = "prctl(PR_SET_NO_NEW_PRIVS)";
+	if (!why && (fd = fw_notify_filter()) < 0)
+		why = "seccomp";
+	if (!why) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		memset(&u, 0, sizeof u);
+		struct iovec iov = {&ready, 1};
+		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				   .msg_controllen = sizeof u.buf};
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+		if (syscall(SYS_sendmsg, sv[0], &m, 0) != 1)
+			why = "sendmsg"; /* the filter stays: its calls fail with ENOSYS */
+		syscall(SYS_close, fd);
+	}
+	syscall(SYS_close, sv[0]);
+	return why;
+}

@@ -1,0 +1,22 @@
+/* The notification door (docs/static.md): its start (lib/notify.c), in
+ * the library and in fwatch-run, and the list of what it hands over, which
+ * the supervisor (tools/supervise.c) knows too. */
+#ifndef FWATCH_NOTIFY_H
+#define FWATCH_NOTIFY_H
+
+#define FW_NOTIFY_MAX 64 /* system calls handed over, at most */
+
+/* The numbers of the system calls handed over, into nr; how many. */
+int fw_notify_nrs(unsigned *nr, int max);
+
+/* Start the supervisor (the executable at `supervisor`, with environment
+ * env) and hand it this process's file system calls from now on, and those
+ * of every process it becomes (exec) or starts. NULL when done; else what
+ * failed, and nothing is handed over (unless sendmsg failed, after which
+ * the calls fail with ENOSYS). Before an exec only: the filter stays. */
+const char *fw_notify_start(const char *supervisor, char *const env[]);
+
+/* The supervisor's name, next to libfwatch.so. */
+#define FW_SUPERVISOR "fwatch-supervise"
+
+#endif
