@@ -22,6 +22,7 @@
 
 #include "fwatch.h"
 #include "fwatch_calls.h"
+#include "notify.h"
 
 extern char **environ;
 
@@ -383,8 +384,8 @@ char *const *fw_env_for(char *const *envp, const struct fw_args *a, struct fw_sc
  * parent's. The record, kept mapped (*seg) for fw_exec_end, or NULL: not
  * in a vfork child, whose exec that works would keep it so for good,
  * unless it is in its thread's region, which stays mapped anyway. */
-static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args *a, const char *file,
-				    uint16_t bits, int flags, struct fw_scratch *sc, uint32_t *seg)
+static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args *a, uint16_t bits, int flags,
+				    uint32_t *seg)
 {
 	struct fw_rec *r = NULL;
 	int want = fw_wants(id); /* first: a child's first call starts its log (and fw_pid) */
@@ -396,9 +397,6 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
 				    .a1 = (uint32_t)flags,
 				    .paths = (id == FW_ID_fexecve ? 0 : 1) | 8 | (a->bad ? 4 : 0)};
 		c.bits = bits;
-		/* execveat's file is relative to its dirfd */
-		if (file && sc)
-			c.bits |= fw_untraceable(id == FW_ID_execveat ? fd : AT_FDCWD, file, sc);
 		if (vforked)
 			c.bits |= FW_RB_VFORK;
 		c.keep = vforked ? NULL : seg;
@@ -411,6 +409,29 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
 	if (!vforked)
 		fw_close(FW_CLOSE_EXEC, -1);
 	return r;
+}
+
+/* A static program about to be exec'd (file, relative to dirfd) is
+ * traced by system-call notification (lib/notify.c): 1 when it will be.
+ * Not a program the exec would refuse to run for want of an execute bit:
+ * the filter would stay on this process for nothing. */
+static int fw_notify_exec(int dirfd, const char *file)
+{
+	if (!fw_env.lib[0] || fw_detached || fw_sys(SYS_faccessat, dirfd, (long)file, X_OK, 0) < 0)
+		return 0;
+	if (fw_notify_active())
+		return 1; /* the supervisor already there sees the exec */
+	const char *slash = strrchr(fw_env.lib, '/');
+	int dl = slash ? (int)(slash - fw_env.lib) : 0;
+	char sup[PATH_MAX], libdir[PATH_MAX + 16];
+	snprintf(sup, sizeof sup, "%.*s/" FW_SUPERVISOR, dl, fw_env.lib);
+	snprintf(libdir, sizeof libdir, "FWATCH_LIBDIR=%.*s", dl, fw_env.lib);
+	char *env[] = {fw_env.dir, libdir, fw_env.key[0] ? fw_env.key : NULL, NULL};
+	const char *why = fw_notify_start(sup, env);
+	if (why)
+		fw_say("cannot trace ", file, " by system-call notification (", why, ": ", strerror(errno),
+		       "): it runs untraced", NULL);
+	return !why;
 }
 
 /* The exec failed (errno e): the image goes on, its log with it. */
@@ -465,8 +486,14 @@ static int fw_exec(enum fw_id id, enum fw_how how, const char *path, int fd, con
 		file = a.path && sc ? fw_which(a.path, sc->which, sizeof sc->which) : NULL;
 	else if (!a.path && file == path)
 		file = NULL;
+	/* execveat's file is relative to its dirfd */
+	if (file && sc)
+		bits |= fw_untraceable(id == FW_ID_execveat ? fd : AT_FDCWD, file, sc);
+	if ((bits & (FW_RB_STATIC | FW_RB_SECURE)) == FW_RB_STATIC &&
+	    fw_notify_exec(id == FW_ID_execveat ? fd : AT_FDCWD, file))
+		bits &= (uint16_t)~FW_RB_STATIC;
 	uint32_t seg;
-	struct fw_rec *r = fw_exec_begin(id, fd, &a, file, bits, flags, sc, &seg);
+	struct fw_rec *r = fw_exec_begin(id, fd, &a, bits, flags, &seg);
 	/* a vfork child whose exec works leaves its scratch to its parent */
 	int vforked = fw_sys(SYS_getpid, 0, 0, 0, 0) != fw_pid;
 	if (vforked && sc)

@@ -16,6 +16,14 @@ int fw_notify_nrs(unsigned *nr, int max);
  * the calls fail with ENOSYS). Before an exec only: the filter stays. */
 const char *fw_notify_start(const char *supervisor, char *const env[]);
 
+/* Whether this process's calls are already handed to a supervisor of
+ * fwatch's (a static program's child, say), which will record what it
+ * execs: the kernel allows one listener on a process's filters. It asks
+ * with umask(FW_NOTIFY_PING | its umask), which the supervisor answers
+ * EEXIST and the kernel takes for umask(its umask). */
+#define FW_NOTIFY_PING 0x46570000u
+int fw_notify_active(void);
+
 /* The supervisor's name, next to libfwatch.so. */
 #define FW_SUPERVISOR "fwatch-supervise"
 

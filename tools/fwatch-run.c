@@ -612,9 +612,13 @@ static int fw_warn_untraceable(const char *cmd, int quiet)
 	char *why = file ? fw_untraceable(file, &via, &secure, 0) : NULL;
 	if (why && !secure) {
 		notify = 1;
-		if (!quiet)
-			warnx("%s%s%s %s: traced by system-call notification (seccomp), not by libfwatch.so",
-			      fw_safe(file), via ? " runs " : "", via ? fw_safe(via) : "", why);
+		if (!quiet && via)
+			warnx("%s runs %s, which %s: traced by system-call notification (seccomp), "
+			      "not by libfwatch.so",
+			      fw_safe(file), fw_safe(via), why);
+		else if (!quiet)
+			warnx("%s %s: traced by system-call notification (seccomp), not by libfwatch.so",
+			      fw_safe(file), why);
 	} else if (why) {
 		/* strace keeps a set-uid program's privileges only as root. */
 		const char *fix = "; use strace -f -e trace=%file instead, as root";
@@ -879,6 +883,8 @@ static void fw_report(const char *dir, char **before, int nbefore, int table, in
 		uint64_t calls = 0, inside = 0;
 		for (int i = 0; i < FW_ID_COUNT; i++)
 			calls += s.by_id[i].calls;
+		for (int nr = 0; nr < FW_SYS_NR_MAX; nr++) /* a static program's own */
+			calls += s.by_sys[FW_VIA_SYSCALL - 1][nr].calls;
 		for (int l = 0; l < 2; l++)
 			for (int nr = 0; nr < FW_SYS_NR_MAX; nr++)
 				inside += s.by_sys[l][nr].calls;

@@ -344,8 +344,6 @@ static void fw_log_begin(struct fw_proc *p, uint64_t start_ns, uint64_t fork_ns)
 	ssize_t cl = readlink(path, cwd, sizeof cwd - 1);
 	cwd[cl > 0 ? cl : 0] = 0;
 	ssize_t al = fw_proc_read(p->pid, "cmdline", argv, sizeof argv);
-	if (al > 0 && argv[al - 1] == 0)
-		al--; /* the library keeps no NUL after the last one */
 	uint64_t mono = fw_clock(CLOCK_MONOTONIC), wall = fw_clock(CLOCK_REALTIME);
 	struct fw_wlog_who who = {p->pid, ppid, ids[0], ids[2], ids[1], ids[3], exe, argv, cwd, fw_host, fw_key,
 				  al > 0 ? (size_t)al : 0, start_ns, wall - (mono - start_ns), fork_ns};
@@ -593,6 +591,7 @@ struct fw_job {
 	char mine[2][FW_PATH_READ + 64];
 	char text[FW_PATH_READ + 1];
 	int empty[2];   /* path i is "" (or NULL) and its directory fd the object */
+	uint64_t t1;    /* when the call was made, before its answer */
 };
 
 /* What becomes of a call: answered with a result (or an error the kernel
@@ -745,6 +744,7 @@ static enum fw_verdict fw_open(struct fw_job *j, long *ret)
 		*ret = -errno;
 		return FW_V_ANSWER;
 	}
+	j->t1 = fw_clock(CLOCK_MONOTONIC); /* the answer wakes the program, which may run first */
 	struct seccomp_notif_addfd add = {.id = j->n->id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)fd,
 					  .newfd_flags = (uint32_t)(flags & O_CLOEXEC)};
 	long got = ioctl(fw_listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
@@ -849,6 +849,10 @@ static void fw_handle(const struct seccomp_notif *n)
 	const struct fw_how *h = fw_how_of(nr);
 	if (!h) {
 		/* FW_NOTE rows */
+		if (nr == SYS_umask && (n->data.args[0] & ~0777ull) == FW_NOTIFY_PING) {
+			fw_reply(n, -EEXIST, 0); /* lib/notify.c asks: here */
+			return;
+		}
 		if (nr == SYS_exit_group && p->logging)
 			fw_wlog_end(&p->log, (int)(n->data.args[0] & 0xff) << 8, t0);
 		else if (nr == SYS_umask)
@@ -868,6 +872,7 @@ static void fw_handle(const struct seccomp_notif *n)
 	}
 	static struct fw_job j;
 	memset(j.has, 0, sizeof j.has);
+	j.t1 = 0;
 	j.p = p;
 	j.n = n;
 	const long args[6] = {(long)n->data.args[0], (long)n->data.args[1], (long)n->data.args[2],
@@ -922,7 +927,7 @@ static void fw_handle(const struct seccomp_notif *n)
 	for (int k = 0; k < 2; k++)
 		if (j.local[k] >= 0)
 			close(j.local[k]);
-	uint64_t t1 = fw_clock(CLOCK_MONOTONIC);
+	uint64_t t1 = j.t1 ? j.t1 : fw_clock(CLOCK_MONOTONIC);
 	if (v == FW_V_LOST)
 		return;
 	if (cont == 2) {

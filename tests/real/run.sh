@@ -664,9 +664,9 @@ else
 	skip "fwatch-run user preload: no C compiler to build one"
 fi
 
-# A statically linked program cannot be preloaded: it runs as usual, and
-# fwatch-run says why nothing was recorded instead of printing an empty
-# summary (DESIGN.md). ldconfig is static on Debian.
+# A statically linked program cannot be preloaded: it is traced by
+# system-call notification (docs/static.md, tests/notify), runs as usual,
+# and fwatch-run says so. ldconfig is static on Debian.
 LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
 if [ -x "$LDCONFIG" ] && ! LC_ALL=C readelf -l "$LDCONFIG" 2>/dev/null | grep -q INTERP; then
 	D=$FR/static
