@@ -42,6 +42,7 @@
 #include <sys/auxv.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -163,17 +164,15 @@ struct fw_proc {
 	struct fw_wlog log;
 	int logging; /* log open */
 	struct fw_proc *next;
-	uint64_t gen;
 };
 
 #define FW_BUCKETS 1024
 static struct fw_proc *fw_procs[FW_BUCKETS];
-static uint64_t fw_gen;
 static struct {
 	pid_t tid;
 	struct fw_proc *p;
-	uint64_t gen;
-} fw_tids[4096];
+} fw_tids[4096]; /* which process a thread is of: a cache */
+static int fw_nprocs;
 
 static int fw_listener, fw_epoll;
 static const char *fw_dir, *fw_key, *fw_lib_dir;
@@ -381,13 +380,18 @@ static void fw_exec_put(struct fw_proc *p, int worked)
 		fw_wlog_put(&p->log, &r);
 }
 
-/* Whether the exec let through worked: p runs a new image. */
-static void fw_exec_settle(struct fw_proc *p)
+/* Whether the exec let through worked: p runs a new image. A call of
+ * another thread, with the image unchanged, may come while the exec is
+ * still being made: only the thread that made it, calling again, tells
+ * that it failed. */
+static void fw_exec_settle(struct fw_proc *p, pid_t tid)
 {
 	unsigned char now[24];
 	if (!p->exec.pending)
 		return;
 	int worked = fw_image(p->pid, now) == 0 && memcmp(now, p->image, sizeof now);
+	if (!worked && tid != (pid_t)p->exec.tid && tid)
+		return;
 	if (p->state == FW_S_RECORD)
 		fw_exec_put(p, worked);
 	fw_exec_forget(&p->exec);
@@ -422,6 +426,9 @@ static void fw_gone(struct fw_proc *p)
 	if (p->exec.pending && p->state == FW_S_RECORD)
 		fw_exec_put(p, 0);
 	fw_exec_forget(&p->exec);
+	for (size_t i = 0; i < sizeof fw_tids / sizeof *fw_tids; i++)
+		if (fw_tids[i].p == p)
+			fw_tids[i].p = NULL;
 	fw_log_finish(p);
 	for (struct fw_proc **q = fw_bucket(p->pid); *q; q = &(*q)->next)
 		if (*q == p) {
@@ -434,7 +441,6 @@ static void fw_gone(struct fw_proc *p)
 		close(p->cwd);
 	if (fw_in_cwd == p)
 		fw_in_cwd = NULL;
-	p->gen = 0;
 	free(p);
 }
 
@@ -462,7 +468,7 @@ static const char *fw_foreign(pid_t pid, const char *status)
 static struct fw_proc *fw_proc_of(pid_t tid)
 {
 	unsigned slot = (unsigned)tid % (sizeof fw_tids / sizeof *fw_tids);
-	if (fw_tids[slot].tid == tid && fw_tids[slot].p && fw_tids[slot].p->gen == fw_tids[slot].gen)
+	if (fw_tids[slot].tid == tid && fw_tids[slot].p)
 		return fw_tids[slot].p;
 	static char status[4096];
 	char line[64];
@@ -474,13 +480,12 @@ static struct fw_proc *fw_proc_of(pid_t tid)
 	if (!p) {
 		pid_t ppid = fw_status_line(status, "PPid:", line, sizeof line) ? atoi(line) : 0;
 		struct fw_proc *parent = fw_find(ppid);
-		int first = !fw_gen;
+		int first = !fw_nprocs++;
 		p = calloc(1, sizeof *p);
 		if (!p)
 			return NULL;
 		p->pid = pid;
 		p->cwd = -1;
-		p->gen = ++fw_gen;
 		p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 		struct epoll_event ev = {EPOLLIN, {.ptr = p}};
 		if (p->pidfd < 0 || epoll_ctl(fw_epoll, EPOLL_CTL_ADD, p->pidfd, &ev) < 0) {
@@ -527,7 +532,6 @@ static struct fw_proc *fw_proc_of(pid_t tid)
 	}
 	fw_tids[slot].tid = tid;
 	fw_tids[slot].p = p;
-	fw_tids[slot].gen = p->gen;
 	return p;
 }
 
@@ -844,7 +848,7 @@ static void fw_handle(const struct seccomp_notif *n)
 		fw_reply(n, 0, 1);
 		return;
 	}
-	fw_exec_settle(p);
+	fw_exec_settle(p, (pid_t)n->pid);
 	uint64_t t0 = fw_clock(CLOCK_MONOTONIC);
 	const struct fw_how *h = fw_how_of(nr);
 	if (!h) {
@@ -864,8 +868,10 @@ static void fw_handle(const struct seccomp_notif *n)
 	}
 	if (p->state != FW_S_RECORD) {
 		if (h->kind == FW_K_EXEC) {
+			fw_exec_forget(&p->exec);
 			p->exec.pending = 1;
 			p->exec.nr = nr;
+			p->exec.tid = n->pid;
 		}
 		fw_reply(n, 0, 1);
 		return;
@@ -995,6 +1001,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		fw_status_line(status, keys[i], fw_my_ids[i], sizeof fw_my_ids[i]);
 	umask(fw_cur_umask);
+	/* a descriptor or three per process it follows */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 
 	/* ready: then the listener comes */
 	char c = 1;

@@ -368,7 +368,12 @@ if command -v strace >/dev/null; then
 	st=$?
 	kill -INT "$sp"
 	wait "$sp"
-	kill -TERM "$tp"
+	# A signal sent while strace detaches can be lost to the detach (seen
+	# once): sent again until the target ends, for at most 10 s.
+	for _ in $(seq 10); do
+		kill -TERM "$tp" 2>/dev/null || break
+		timeout 1 tail --pid="$tp" -f /dev/null && break
+	done
 	ends "$tp"
 	tst=$?
 	check "a process strace traces: exit 1, names strace; the target exits 7" \
