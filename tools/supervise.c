@@ -157,6 +157,10 @@ struct fw_proc {
 	int pidfd;
 	enum fw_state state;
 	const char *foreign; /* why its calls are let through, or NULL */
+	pid_t recheck;       /* a thread that made a credential or namespace
+			      * call: until it calls again, whether the
+			      * process is still like the supervisor is asked
+			      * at each call */
 	int cwd;             /* its working directory, O_PATH; -1 until needed */
 	unsigned umask;
 	unsigned char image[24]; /* AT_RANDOM's address and bytes: the image */
@@ -460,6 +464,18 @@ static const char *fw_foreign(pid_t pid, const char *status)
 	if (stat(path, &st) < 0 || st.st_ino != fw_my_mnt.st_ino)
 		return "it is in another mount namespace";
 	return NULL;
+}
+
+/* After a credential or namespace call (setuid to the ids it has already,
+ * as busybox does at its start, changes nothing): is the process still
+ * one whose calls the supervisor can make? Once foreign, always. */
+static void fw_recheck(struct fw_proc *p, pid_t tid)
+{
+	static char status[4096];
+	if (!p->foreign && fw_proc_read(p->pid, "status", status, sizeof status) > 0)
+		p->foreign = fw_foreign(p->pid, status);
+	if (tid == p->recheck || p->foreign)
+		p->recheck = 0;
 }
 
 /* The process whose thread tid made a call, seen for the first time if
@@ -849,6 +865,8 @@ static void fw_handle(const struct seccomp_notif *n)
 		return;
 	}
 	fw_exec_settle(p, (pid_t)n->pid);
+	if (p->recheck)
+		fw_recheck(p, (pid_t)n->pid);
 	uint64_t t0 = fw_clock(CLOCK_MONOTONIC);
 	const struct fw_how *h = fw_how_of(nr);
 	if (!h) {
@@ -861,8 +879,8 @@ static void fw_handle(const struct seccomp_notif *n)
 			fw_wlog_end(&p->log, (int)(n->data.args[0] & 0xff) << 8, t0);
 		else if (nr == SYS_umask)
 			p->umask = (unsigned)n->data.args[0] & 0777;
-		else if (nr != SYS_exit_group && !p->foreign)
-			p->foreign = "it changed its credentials or namespaces";
+		else if (nr != SYS_exit_group)
+			p->recheck = (pid_t)n->pid;
 		fw_reply(n, 0, 1);
 		return;
 	}
