@@ -149,6 +149,7 @@ struct fw_exec {
 	char *argv; /* argc NUL-terminated strings, argv_len bytes */
 	uint32_t argc;
 	size_t argv_len;
+	int argv_cut; /* not all of them: too long, or unreadable */
 };
 
 /* A process (thread group) of the program. */
@@ -372,13 +373,15 @@ static void fw_exec_forget(struct fw_exec *x)
 	memset(x, 0, sizeof *x);
 }
 
-/* The exec record into p's (old image's) log. */
+/* The exec record into p's (old image's) log: 0 when it worked; when it
+ * failed after the check, its errno is not known. */
 static void fw_exec_put(struct fw_proc *p, int worked)
 {
 	struct fw_exec *x = &p->exec;
-	struct fw_wrec r = {(uint8_t)(x->nr == SYS_execve ? FW_ID_execve : FW_ID_execveat), 0, FW_RB_LIBC,
+	struct fw_wrec r = {(uint8_t)(x->nr == SYS_execve ? FW_ID_execve : FW_ID_execveat), 0,
+			    (uint16_t)(FW_RB_LIBC | (x->argv_cut ? FW_RB_TRUNC2 : 0)),
 			    (uint16_t)(x->nr | FW_SYS_NOTIFY | (worked ? 0 : FW_SYS_NORESULT)),
-			    worked ? 0 : 0, x->tid, x->fd, x->a1, x->argc, x->t0, x->t1 - x->t0,
+			    0, x->tid, x->fd, x->a1, x->argc, x->t0, x->t1 - x->t0,
 			    x->path, x->argv, x->argv_len};
 	if (p->logging)
 		fw_wlog_put(&p->log, &r);
@@ -799,29 +802,29 @@ static void fw_exec_args(struct fw_exec *x, pid_t tid, uint64_t vec)
 	char *buf = malloc(cap);
 	uint64_t ptr[64];
 	uint32_t argc = 0;
+	int end = 0; /* its NULL was read */
 	if (!buf)
 		return;
-	for (int done = 0; vec && !done && len < cap - 1;) {
+	while (vec && !end && len < cap - 1) {
 		ssize_t got = fw_peek(tid, vec + 8 * (uint64_t)argc, ptr, sizeof ptr);
 		if (got < 8)
 			break;
-		for (size_t i = 0; i < (size_t)got / 8; i++) {
-			if (!ptr[i] || len >= cap - 1) {
-				done = 1;
-				break;
-			}
+		size_t i = 0;
+		for (; i < (size_t)got / 8 && ptr[i] && len < cap - 1; i++) {
 			long l = fw_peek_str(tid, ptr[i], buf + len, cap - len);
-			if (l < 0) {
-				done = 1;
+			if (l < 0)
 				break;
-			}
 			len += (size_t)l + 1;
 			argc++;
 		}
+		end = i < (size_t)got / 8 && !ptr[i];
+		if (i < (size_t)got / 8 && !end)
+			break; /* a string that cannot be read, or no room */
 	}
 	x->argv = buf;
 	x->argv_len = len;
 	x->argc = argc;
+	x->argv_cut = !end;
 }
 
 static void fw_reply(const struct seccomp_notif *n, long ret, int cont)
@@ -957,7 +960,8 @@ static void fw_handle(const struct seccomp_notif *n)
 	if (cont == 2) {
 		struct fw_exec *x = &p->exec;
 		fw_exec_forget(x);
-		*x = (struct fw_exec){1, n->pid, nr, sa.fd, sa.a1, t0, t1, strdup(j.path[0]), NULL, 0, 0};
+		*x = (struct fw_exec){.pending = 1, .tid = n->pid, .nr = nr, .fd = sa.fd, .a1 = sa.a1, .t0 = t0,
+				      .t1 = t1, .path = strdup(j.path[0])};
 		fw_exec_args(x, (pid_t)n->pid, n->data.args[nr == SYS_execveat ? 2 : 1]);
 	}
 	if (!answered)
