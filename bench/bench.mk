@@ -25,6 +25,26 @@ $(B)/bench-count: bench/count.c $(B)/libfwatch-reader.a $(HDRS)
 $(B)/bench-timeit: bench/timeit.c | $(B)
 	$(CC) $(BENCH_CFLAGS) -o $@ bench/timeit.c $(LDFLAGS)
 
+# Programs fwatch cannot preload, which fwatch-run traces by system-call
+# notification: the loop linked statically (when the C library has its
+# static archive, libc6-dev's libc.a), and bench/walk.go, a Go program built
+# without cgo (when go is installed), its cache and GOPATH under $(B). A row
+# whose program is missing is left out of the report, with a note.
+ifneq ($(wildcard $(shell $(CC) -print-file-name=libc.a)),)
+BENCH_PROGS += $(B)/bench-loop-static
+endif
+$(B)/bench-loop-static: bench/loop.c | $(B)
+	$(CC) $(BENCH_CFLAGS) -static -pthread -o $@ bench/loop.c $(LDFLAGS)
+
+GO ?= go
+ifneq ($(shell command -v $(GO) 2> /dev/null),)
+BENCH_PROGS += $(B)/bench-walk
+endif
+BENCH_GOENV = CGO_ENABLED=0 GOCACHE=$(abspath $(B))/go/cache GOPATH=$(abspath $(B))/go/path \
+	GOFLAGS= GOTOOLCHAIN=local GOPROXY=off
+$(B)/bench-walk: bench/walk.go | $(B)
+	$(BENCH_GOENV) $(GO) build -trimpath -o $@ bench/walk.go
+
 # How much of what strace sees fwatch sees, program by program (not part
 # of `make bench`: it needs strace, and prints percents, not times).
 coverage: all
@@ -32,7 +52,7 @@ coverage: all
 
 .PHONY: coverage
 
-bench-overhead: $(B)/libfwatch.so $(BENCH_PROGS) $(B)/fwatch-summary $(B)/tests/summary/stats
+bench-overhead: all $(BENCH_PROGS) $(B)/fwatch-summary $(B)/tests/summary/stats
 	bash bench/bench.sh $(B)
 
 bench: bench-overhead

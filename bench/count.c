@@ -2,7 +2,9 @@
  * line of name=value pairs for bench.sh, how many records they hold, how many
  * log bytes those records took, and the records per function the program
  * called, then inside_libc: the system calls libc and the loader made for
- * it (docs/libc-internals.md). Exits 1 when a
+ * it (docs/libc-internals.md), and notified: the system calls of a program
+ * that could not be preloaded, which its supervisor was handed
+ * (docs/static.md), with notified_NAME for each. Exits 1 when a
  * log cannot be read or is damaged, so a benchmark never quotes a size or a
  * count from a log it could not check. */
 #define _GNU_SOURCE
@@ -20,7 +22,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uint64_t by_id[FW_ID_COUNT] = {0};
-	uint64_t inside = 0, records = 0, used = 0, size = 0, dropped = 0, incomplete = 0, errors = 0;
+	static uint64_t by_nr[1024]; /* notified, by system call number */
+	uint64_t inside = 0, notified = 0, records = 0, used = 0, size = 0, dropped = 0, incomplete = 0, errors = 0;
 	unsigned partial = 0, closed = 0;
 	int status = 0;
 	for (int i = 1; i < argc; i++) {
@@ -34,7 +37,10 @@ int main(int argc, char **argv)
 		}
 		int r;
 		while ((r = fw_log_next(&log, &ev, msg, sizeof msg)) > 0) {
-			if (ev.bits & FW_RB_LIBC)
+			if ((ev.bits & FW_RB_LIBC) && fw_event_via(&ev) == FW_VIA_SYSCALL) {
+				notified++;
+				by_nr[FW_SYS_NR(ev.sys) % 1024]++;
+			} else if (ev.bits & FW_RB_LIBC)
 				inside++;
 			else
 				by_id[ev.id]++;
@@ -70,6 +76,11 @@ int main(int argc, char **argv)
 			printf(" %s=%llu", fw_calls[id].name, (unsigned long long)by_id[id]);
 	if (inside)
 		printf(" inside_libc=%llu", (unsigned long long)inside);
+	if (notified)
+		printf(" notified=%llu", (unsigned long long)notified);
+	for (unsigned nr = 0; nr < 1024; nr++)
+		if (by_nr[nr])
+			printf(" notified_%s=%llu", fw_sys_name(nr), (unsigned long long)by_nr[nr]);
 	printf("\n");
 	return status;
 }

@@ -417,7 +417,9 @@ static struct fw_rec *fw_exec_begin(enum fw_id id, int fd, const struct fw_args 
  * the filter would stay on this process for nothing. */
 static int fw_notify_exec(int dirfd, const char *file)
 {
-	if (!fw_env.lib[0] || fw_detached || fw_sys(SYS_faccessat, dirfd, (long)file, X_OK, 0) < 0)
+	const char *off = fw_conf("FWATCH_NOTIFY");
+	if (!fw_env.lib[0] || fw_detached || (off && !strcmp(off, "off")) ||
+	    fw_sys(SYS_faccessat, dirfd, (long)file, X_OK, 0) < 0)
 		return 0;
 	if (fw_notify_active())
 		return 1; /* the supervisor already there sees the exec */

@@ -610,7 +610,8 @@ static int fw_warn_untraceable(const char *cmd, int quiet)
 	char *file = fw_which(cmd), *via = NULL;
 	int secure = 0, notify = 0;
 	char *why = file ? fw_untraceable(file, &via, &secure, 0) : NULL;
-	if (why && !secure) {
+	const char *off = getenv("FWATCH_NOTIFY");
+	if (why && !secure && !(off && !strcmp(off, "off"))) {
 		notify = 1;
 		if (!quiet && via)
 			warnx("%s runs %s, which %s: traced by system-call notification (seccomp), "
@@ -621,7 +622,8 @@ static int fw_warn_untraceable(const char *cmd, int quiet)
 			      fw_safe(file), why);
 	} else if (why) {
 		/* strace keeps a set-uid program's privileges only as root. */
-		const char *fix = "; use strace -f -e trace=%file instead, as root";
+		const char *fix = secure ? "; use strace -f -e trace=%file instead, as root"
+					 : "; use strace -f -e trace=%file instead";
 		if (via)
 			warnx("%s runs %s, which %s: libfwatch.so cannot be preloaded into it, so "
 			      "none of its file calls will be recorded%s",

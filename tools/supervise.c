@@ -149,6 +149,7 @@ struct fw_exec {
 	char *argv; /* argc NUL-terminated strings, argv_len bytes */
 	uint32_t argc;
 	size_t argv_len;
+	int argv_cut; /* not all of them: too long, or unreadable */
 };
 
 /* A process (thread group) of the program. */
@@ -157,6 +158,10 @@ struct fw_proc {
 	int pidfd;
 	enum fw_state state;
 	const char *foreign; /* why its calls are let through, or NULL */
+	pid_t recheck;       /* a thread that made a credential or namespace
+			      * call: until it calls again, whether the
+			      * process is still like the supervisor is asked
+			      * at each call */
 	int cwd;             /* its working directory, O_PATH; -1 until needed */
 	unsigned umask;
 	unsigned char image[24]; /* AT_RANDOM's address and bytes: the image */
@@ -368,13 +373,15 @@ static void fw_exec_forget(struct fw_exec *x)
 	memset(x, 0, sizeof *x);
 }
 
-/* The exec record into p's (old image's) log. */
+/* The exec record into p's (old image's) log: 0 when it worked; when it
+ * failed after the check, its errno is not known. */
 static void fw_exec_put(struct fw_proc *p, int worked)
 {
 	struct fw_exec *x = &p->exec;
-	struct fw_wrec r = {(uint8_t)(x->nr == SYS_execve ? FW_ID_execve : FW_ID_execveat), 0, FW_RB_LIBC,
+	struct fw_wrec r = {(uint8_t)(x->nr == SYS_execve ? FW_ID_execve : FW_ID_execveat), 0,
+			    (uint16_t)(FW_RB_LIBC | (x->argv_cut ? FW_RB_TRUNC2 : 0)),
 			    (uint16_t)(x->nr | FW_SYS_NOTIFY | (worked ? 0 : FW_SYS_NORESULT)),
-			    worked ? 0 : 0, x->tid, x->fd, x->a1, x->argc, x->t0, x->t1 - x->t0,
+			    0, x->tid, x->fd, x->a1, x->argc, x->t0, x->t1 - x->t0,
 			    x->path, x->argv, x->argv_len};
 	if (p->logging)
 		fw_wlog_put(&p->log, &r);
@@ -460,6 +467,18 @@ static const char *fw_foreign(pid_t pid, const char *status)
 	if (stat(path, &st) < 0 || st.st_ino != fw_my_mnt.st_ino)
 		return "it is in another mount namespace";
 	return NULL;
+}
+
+/* After a credential or namespace call (setuid to the ids it has already,
+ * as busybox does at its start, changes nothing): is the process still
+ * one whose calls the supervisor can make? Once foreign, always. */
+static void fw_recheck(struct fw_proc *p, pid_t tid)
+{
+	static char status[4096];
+	if (!p->foreign && fw_proc_read(p->pid, "status", status, sizeof status) > 0)
+		p->foreign = fw_foreign(p->pid, status);
+	if (tid == p->recheck || p->foreign)
+		p->recheck = 0;
 }
 
 /* The process whose thread tid made a call, seen for the first time if
@@ -783,29 +802,29 @@ static void fw_exec_args(struct fw_exec *x, pid_t tid, uint64_t vec)
 	char *buf = malloc(cap);
 	uint64_t ptr[64];
 	uint32_t argc = 0;
+	int end = 0; /* its NULL was read */
 	if (!buf)
 		return;
-	for (int done = 0; vec && !done && len < cap - 1;) {
+	while (vec && !end && len < cap - 1) {
 		ssize_t got = fw_peek(tid, vec + 8 * (uint64_t)argc, ptr, sizeof ptr);
 		if (got < 8)
 			break;
-		for (size_t i = 0; i < (size_t)got / 8; i++) {
-			if (!ptr[i] || len >= cap - 1) {
-				done = 1;
-				break;
-			}
+		size_t i = 0;
+		for (; i < (size_t)got / 8 && ptr[i] && len < cap - 1; i++) {
 			long l = fw_peek_str(tid, ptr[i], buf + len, cap - len);
-			if (l < 0) {
-				done = 1;
+			if (l < 0)
 				break;
-			}
 			len += (size_t)l + 1;
 			argc++;
 		}
+		end = i < (size_t)got / 8 && !ptr[i];
+		if (i < (size_t)got / 8 && !end)
+			break; /* a string that cannot be read, or no room */
 	}
 	x->argv = buf;
 	x->argv_len = len;
 	x->argc = argc;
+	x->argv_cut = !end;
 }
 
 static void fw_reply(const struct seccomp_notif *n, long ret, int cont)
@@ -849,6 +868,8 @@ static void fw_handle(const struct seccomp_notif *n)
 		return;
 	}
 	fw_exec_settle(p, (pid_t)n->pid);
+	if (p->recheck)
+		fw_recheck(p, (pid_t)n->pid);
 	uint64_t t0 = fw_clock(CLOCK_MONOTONIC);
 	const struct fw_how *h = fw_how_of(nr);
 	if (!h) {
@@ -861,8 +882,8 @@ static void fw_handle(const struct seccomp_notif *n)
 			fw_wlog_end(&p->log, (int)(n->data.args[0] & 0xff) << 8, t0);
 		else if (nr == SYS_umask)
 			p->umask = (unsigned)n->data.args[0] & 0777;
-		else if (nr != SYS_exit_group && !p->foreign)
-			p->foreign = "it changed its credentials or namespaces";
+		else if (nr != SYS_exit_group)
+			p->recheck = (pid_t)n->pid;
 		fw_reply(n, 0, 1);
 		return;
 	}
@@ -939,7 +960,8 @@ static void fw_handle(const struct seccomp_notif *n)
 	if (cont == 2) {
 		struct fw_exec *x = &p->exec;
 		fw_exec_forget(x);
-		*x = (struct fw_exec){1, n->pid, nr, sa.fd, sa.a1, t0, t1, strdup(j.path[0]), NULL, 0, 0};
+		*x = (struct fw_exec){.pending = 1, .tid = n->pid, .nr = nr, .fd = sa.fd, .a1 = sa.a1, .t0 = t0,
+				      .t1 = t1, .path = strdup(j.path[0])};
 		fw_exec_args(x, (pid_t)n->pid, n->data.args[nr == SYS_execveat ? 2 : 1]);
 	}
 	if (!answered)
