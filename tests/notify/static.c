@@ -45,7 +45,7 @@
  *	(as busybox does at the start of every applet when not root), and
  *	stats it again.
  *   static execthreads FILE PROG ARG...
- *	3 threads stat FILE without end while the main thread, 20 ms
+ *	6 threads stat FILE without end while the main thread, 20 ms
  *	later, execs PROG with ARG... (ARG is argv[0]).
  *   static threads FILE N
  *	4 threads, each N stats of FILE; prints each thread's id.
@@ -535,7 +535,7 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 5 && !strcmp(argv[1], "execthreads")) {
 		pthread_t t;
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 6; i++)
 			if (pthread_create(&t, NULL, stat_forever, argv[2]))
 				die("pthread_create");
 		usleep(20000);
