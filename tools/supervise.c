@@ -363,6 +363,14 @@ static void fw_log_begin(struct fw_proc *p, uint64_t start_ns, uint64_t fork_ns)
 		return;
 	}
 	p->logging = 1;
+	/* an image that began with an exec: its executable, as the library's
+	 * first record (lib/load.c) names it, the one object a static
+	 * program has */
+	if (!fork_ns && *exe) {
+		struct fw_wrec r = {.id = FW_ID_load, .tid = (uint32_t)p->pid, .fd = AT_FDCWD, .start_ns = start_ns,
+				    .path = exe};
+		fw_wlog_put(&p->log, &r);
+	}
 }
 
 static void fw_log_finish(struct fw_proc *p)
