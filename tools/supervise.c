@@ -187,6 +187,8 @@ static int fw_nprocs;
 
 static int fw_listener, fw_epoll;
 static const char *fw_dir, *fw_key, *fw_lib_dir;
+static uint8_t fw_want[FW_ID_COUNT]; /* FWATCH_CALLS: the rows recorded */
+static const char *fw_paths;          /* FWATCH_PATHS, or NULL */
 static char fw_host[65];
 static char fw_my_ids[3][256]; /* our Uid:, Gid: and Groups: lines */
 static struct stat fw_my_root, fw_my_mnt;
@@ -369,7 +371,8 @@ static void fw_log_begin(struct fw_proc *p, uint64_t start_ns, uint64_t fork_ns)
 	if (!fork_ns && *exe) {
 		struct fw_wrec r = {.id = FW_ID_load, .tid = (uint32_t)p->pid, .fd = AT_FDCWD, .start_ns = start_ns,
 				    .path = exe};
-		fw_wlog_put(&p->log, &r);
+		if (fw_want[FW_ID_load] && (!fw_paths || fw_paths_want(fw_paths, exe, NULL)))
+			fw_wlog_put(&p->log, &r);
 	}
 }
 
@@ -1067,7 +1070,41 @@ static void fw_handle(const struct seccomp_notif *n)
 	} else if (fw_shape_has(sa.id, 'q')) {
 		r.bits |= v == FW_V_FAULT ? FW_RB_BADPATH : FW_RB_NOPATH2;
 	}
-	fw_wlog_put(&p->log, &r);
+	if (fw_want[r.id] && (!fw_paths || fw_paths_want(fw_paths, r.path, r.path2)))
+		fw_wlog_put(&p->log, &r);
+}
+
+/* What fwatch-run -e and -P chose, as the library reads them
+ * (lib/filter.c): a value it would not take means everything. */
+static void fw_filter_init(void)
+{
+	const char *v = getenv("FWATCH_CALLS");
+	memset(fw_want, 1, sizeof fw_want);
+	if (v && *v) {
+		uint8_t w[FW_ID_COUNT] = {0};
+		for (const char *p = v; *p;) {
+			size_t l = strcspn(p, ",");
+			int hit = 0;
+			for (unsigned i = 0; i < FW_ID_COUNT; i++)
+				if (fw_call_selects(i, p, l))
+					w[i] = hit = 1;
+			if (!hit) {
+				fw_say("FWATCH_CALLS=%s: unknown function or class; recording all calls", v);
+				return;
+			}
+			p += l + (p[l] == ',');
+		}
+		memcpy(fw_want, w, sizeof w);
+	}
+	v = getenv("FWATCH_PATHS");
+	if (v && *v) {
+		for (const char *d = v; *d; d += strcspn(d, ":"), d += *d == ':')
+			if (*d != '/' && *d != ':') {
+				fw_say("FWATCH_PATHS=%s: every directory must be absolute; recording all calls", v);
+				return;
+			}
+		fw_paths = v;
+	}
 }
 
 int main(int argc, char **argv)
@@ -1082,6 +1119,7 @@ int main(int argc, char **argv)
 	fw_lib_dir = getenv("FWATCH_LIBDIR");
 	if (!fw_lib_dir)
 		fw_lib_dir = "";
+	fw_filter_init();
 	if (!fw_dir || *fw_dir != '/') {
 		fw_say("FWATCH_DIR is not set to an absolute directory");
 		return 2;
