@@ -43,9 +43,16 @@ extern const struct fw_call_info fw_calls[FW_ID_COUNT];
 extern const char *const fw_class_names[FW_CLASS_COUNT]; /* "open", "stat", ... */
 
 /* Whether the word w (len bytes) of a call list selects row id: its name,
- * "%class", "%file" (every call that takes a path, as strace's), or
- * strace's "%network" (the same as "%net"). */
+ * "%class", "%file" (every call that takes a path, as strace's), strace's
+ * "%network" (the same as "%net"), or the name of a system call recorded
+ * as that row (newfstatat: fstatat). */
 int fw_call_selects(unsigned id, const char *w, unsigned long len);
+
+/* FWATCH_PATHS (dirs, colon-separated absolute directories): whether a
+ * call on these paths is recorded: if one of its absolute paths lies under
+ * one of them, or it has none (a relative path, or a call on an fd, which
+ * only the reader can resolve, and filters exactly). */
+int fw_paths_want(const char *dirs, const char *path, const char *path2);
 
 /* The system calls fwatch records inside libc (the FW_SYS rows): the
  * name of number nr and the row it is recorded as; NULL and -1 for any

@@ -35,17 +35,32 @@ void fw_shape_init(void)
 	fw_shape_ready = 1;
 }
 
-/* One word of a -e list or FWATCH_CALLS: a function's name, "%class", or
- * strace's "%file" (every call that takes a path) and "%network". */
+/* One word of a -e list or FWATCH_CALLS: a function's name, "%class",
+ * strace's "%file" (every call that takes a path) and "%network", or the
+ * name of a system call of the FW_SYS rows, which selects the row it is
+ * recorded as (newfstatat: fstatat), as a static program's table names it. */
 int fw_call_selects(unsigned id, const char *w, size_t len)
 {
+	static const struct {
+		const char *name;
+		unsigned like;
+	} sys[] = {
+#define FW_SYS(name, like, ...) {#name, FW_ID_##like},
+#include "fwatch_calls.def"
+#undef FW_SYS
+	};
 	if (len == 5 && !memcmp(w, "%file", 5))
 		return fw_shape_has(id, 'p');
 	if (len == 8 && !memcmp(w, "%network", 8))
 		return fw_calls[id].cls == FW_CLASS_NET;
 	int cls = len && *w == '%';
 	const char *n = cls ? fw_class_names[fw_calls[id].cls] : fw_calls[id].name;
-	return len > (size_t)cls && strlen(n) == len - (size_t)cls && !memcmp(n, w + cls, len - (size_t)cls);
+	if (len > (size_t)cls && strlen(n) == len - (size_t)cls && !memcmp(n, w + cls, len - (size_t)cls))
+		return 1;
+	for (size_t i = 0; !cls && i < sizeof sys / sizeof *sys; i++)
+		if (sys[i].like == id && strlen(sys[i].name) == len && !memcmp(sys[i].name, w, len))
+			return 1;
+	return 0;
 }
 
 const char *fw_sys_name(unsigned nr)
@@ -89,3 +104,27 @@ int fw_sys_args(long nr, const long a[6], struct fw_sys_args *s)
 	}
 	return s->id != FW_ID_fcntl || s->a1 == F_DUPFD || s->a1 == F_DUPFD_CLOEXEC;
 }
+
+#if __STDC_HOSTED__ /* not in the audit module, which has no libc */
+static int fw_under(const char *dirs, const char *path)
+{
+	for (const char *d = dirs; *d;) {
+		size_t l = strcspn(d, ":");
+		while (l > 1 && d[l - 1] == '/')
+			l--;
+		if (l && !strncmp(path, d, l) && (path[l] == '/' || path[l] == 0 || (l == 1 && *d == '/')))
+			return 1;
+		d += l;
+		d += strspn(d, "/");
+		d += *d == ':';
+	}
+	return 0;
+}
+
+int fw_paths_want(const char *dirs, const char *path, const char *path2)
+{
+	if ((!path || *path != '/') && (!path2 || *path2 != '/'))
+		return 1;
+	return (path && *path == '/' && fw_under(dirs, path)) || (path2 && *path2 == '/' && fw_under(dirs, path2));
+}
+#endif

@@ -428,7 +428,14 @@ static int fw_notify_exec(int dirfd, const char *file)
 	char sup[PATH_MAX], libdir[PATH_MAX + 16];
 	snprintf(sup, sizeof sup, "%.*s/" FW_SUPERVISOR, dl, fw_env.lib);
 	snprintf(libdir, sizeof libdir, "FWATCH_LIBDIR=%.*s", dl, fw_env.lib);
-	char *env[] = {fw_env.dir, libdir, fw_env.key[0] ? fw_env.key : NULL, NULL};
+	char *env[5] = {fw_env.dir, libdir}, **e = env + 2;
+	if (fw_env.key[0])
+		*e++ = fw_env.key;
+	if (fw_env.calls[0])
+		*e++ = fw_env.calls;
+	if (fw_env.paths[0])
+		*e++ = fw_env.paths;
+	*e = NULL;
 	const char *why = fw_notify_start(sup, env);
 	if (why)
 		fw_say("cannot trace ", file, " by system-call notification (", why, ": ", strerror(errno),

@@ -54,27 +54,9 @@ void fw_filter_init(void)
 	}
 }
 
-static int fw_under(const char *path)
-{
-	for (const char *d = fw_paths; *d;) {
-		size_t l = strcspn(d, ":");
-		while (l > 1 && d[l - 1] == '/')
-			l--;
-		if (l && !strncmp(path, d, l) && (path[l] == '/' || path[l] == 0 || (l == 1 && *d == '/')))
-			return 1;
-		d += l;
-		d += strspn(d, "/");
-		d += *d == ':';
-	}
-	return 0;
-}
-
 /* FWATCH_PATHS=/etc:/home/me: record a call only if one of its paths lies
- * under one of these. A relative path, or a call on an fd, is recorded
- * anyway: only the reader knows what it stands for, and filters exactly. */
+ * under one of these (fw_paths_want). */
 int fw_path_wanted(const char *path, const char *path2)
 {
-	if ((!path || *path != '/') && (!path2 || *path2 != '/'))
-		return 1;
-	return (path && *path == '/' && fw_under(path)) || (path2 && *path2 == '/' && fw_under(path2));
+	return fw_paths_want(fw_paths, path, path2);
 }

@@ -32,14 +32,12 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
-/* The system calls handed over: the FW_SYS rows that take a path, fchdir,
- * and the FW_NOTE rows (fwatch_calls.def). */
-static const struct {
-	unsigned nr;
-	const char *path;
-} fw_notify_rows[] = {
-#define FW_SYS(name, like, fd, path, ...) {SYS_##name, #path},
-#define FW_NOTE(name) {SYS_##name, "note"},
+/* The system calls handed over: the FW_SYS rows but fstat and fstatfs,
+ * which only ask what a descriptor is (close and the dups tell the reader
+ * what each descriptor is), and the FW_NOTE rows (fwatch_calls.def). */
+static const unsigned fw_notify_rows[] = {
+#define FW_SYS(name, ...) SYS_##name,
+#define FW_NOTE(name) SYS_##name,
 #include "fwatch_calls.def"
 #undef FW_SYS
 #undef FW_NOTE
@@ -49,27 +47,37 @@ int fw_notify_nrs(unsigned *nr, int max)
 {
 	int n = 0;
 	for (size_t i = 0; i < sizeof fw_notify_rows / sizeof *fw_notify_rows && n < max; i++)
-		if (strcmp(fw_notify_rows[i].path, "NULL") || fw_notify_rows[i].nr == SYS_fchdir)
-			nr[n++] = fw_notify_rows[i].nr;
+		if (fw_notify_rows[i] != SYS_fstat && fw_notify_rows[i] != SYS_fstatfs)
+			nr[n++] = fw_notify_rows[i];
 	return n;
 }
 
 /* ALLOW for every other call and every other architecture (x32 numbers
  * never match): the kernel's seccomp cache then skips the filter for
- * them altogether. */
+ * them altogether. fcntl only when it duplicates, as the fcntl row. */
 static int fw_notify_filter(void)
 {
 	unsigned nr[FW_NOTIFY_MAX];
 	int n = fw_notify_nrs(nr, FW_NOTIFY_MAX);
-	struct sock_filter f[FW_NOTIFY_MAX + 6];
+	struct sock_filter f[FW_NOTIFY_MAX + 9];
+	/* 0-2 the architecture and the number, 3.. one test each, then:
+	 * ALLOW, the fcntl test (FCNTL..FCNTL+2: ALLOW), NOTIFY */
+	const int allow = 3 + n, fcntl_at = allow + 1, notify = fcntl_at + 4;
 	int k = 0;
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, (uint8_t)(n + 1));
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-	for (int i = 0; i < n; i++)
-		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr[i], (uint8_t)(n - i), 0);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+#define FW_JUMP(to) ((uint8_t)((to) - k - 1))
+	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)), k++;
+	f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, FW_JUMP(allow)), k++;
+	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), k++;
+	for (int i = 0; i < n; i++, k++)
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr[i],
+						    FW_JUMP(nr[i] == SYS_fcntl ? fcntl_at : notify), 0);
+	f[k] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), k++;
+	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])), k++;
+	f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD, FW_JUMP(notify), 0), k++;
+	f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD_CLOEXEC, FW_JUMP(notify), 0), k++;
+	f[k] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), k++;
+	f[k] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF), k++;
+#undef FW_JUMP
 	struct sock_fprog prog = {(unsigned short)k, f};
 	/* Once the supervisor has taken a call, only a fatal signal ends the
 	 * wait: a handled one would make the kernel restart the call and

@@ -1321,12 +1321,15 @@ int main(int argc, char **argv)
 		return st;
 	}
 	/* The supervisor, for a static command, next to the library. */
-	char sup[PATH_MAX], e_dir[PATH_MAX + 16], e_key[FW_KEY_MAX + 16], e_lib[PATH_MAX + 16];
-	char *sup_env[] = {e_dir, e_lib, key ? e_key : NULL, NULL};
+	char sup[PATH_MAX], e_lib[PATH_MAX + 16];
 	snprintf(sup, sizeof sup, "%.*s/" FW_SUPERVISOR, (int)(strrchr(lib, '/') - lib), lib);
-	snprintf(e_dir, sizeof e_dir, "FWATCH_DIR=%s", dir);
 	snprintf(e_lib, sizeof e_lib, "FWATCH_LIBDIR=%.*s", (int)(strrchr(lib, '/') - lib), lib);
-	snprintf(e_key, sizeof e_key, "FWATCH_KEY=%s", key ? key : "");
+	/* the supervisor's environment: where and what to record */
+	char *sup_env[6] = {e_lib}, **e = sup_env + 1;
+	static const char *const pass[] = {"FWATCH_DIR", "FWATCH_KEY", "FWATCH_CALLS", "FWATCH_PATHS"};
+	for (size_t i = 0; i < sizeof pass / sizeof *pass; i++)
+		if (getenv(pass[i]) && asprintf(e++, "%s=%s", pass[i], getenv(pass[i])) < 0)
+			err(1, "malloc");
 	int notify = fw_warn_untraceable(cmd[0], quiet);
 
 	int exec_errno;

@@ -281,11 +281,14 @@ void fw_replay_event(struct fw_replay *r, const struct fw_event *ev, struct fw_r
 		res->path2 = fw_replay_path(
 			r, fw_fd_path(r, fw_shape_has(ev->id, 'D') ? (int32_t)ev->a2 : AT_FDCWD), ev->path2,
 			strlen(ev->path2));
-	if (!ev->err)
+	/* a call whose result is not known (docs/static.md) changed nothing
+	 * the reader can tell, but a close: the descriptor is gone either way */
+	int unknown = (ev->sys & FW_SYS_NORESULT) != 0;
+	if (!ev->err && (!unknown || fw_shape_has(ev->id, 'c')))
 		fw_replay_apply(r, ev, res);
 	/* the calls that return a descriptor: opens, dups */
 	int cls = fw_calls[ev->id].cls;
-	res->ret = ev->err || ev->ret < 0 || fw_shape_has(ev->id, 'P') ? 0
+	res->ret = ev->err || ev->ret < 0 || unknown || fw_shape_has(ev->id, 'P') ? 0
 		   : cls == FW_CLASS_OPEN || cls == FW_CLASS_DIR || cls == FW_CLASS_STDIO ||
 				   (cls == FW_CLASS_FD && !fw_shape_has(ev->id, 'c'))
 			   ? fw_fd_known(r, ev->ret)

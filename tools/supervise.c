@@ -45,6 +45,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -71,7 +72,7 @@
  * a string that is no path to resolve (symlink's target), the buffer it
  * fills (out, of outlen bytes, or of the size in argument -outlen - 1),
  * and what kind of call it is. */
-enum fw_kind { FW_K_MAKE, FW_K_OPEN, FW_K_CHDIR, FW_K_EXEC, FW_K_PASS };
+enum fw_kind { FW_K_MAKE, FW_K_OPEN, FW_K_DUP, FW_K_CLOSE, FW_K_CHDIR, FW_K_EXEC, FW_K_PASS };
 struct fw_how {
 	unsigned nr;
 	int8_t dir[2], path[2];
@@ -118,10 +119,15 @@ static const struct fw_how fw_hows[] = {
 	{SYS_mknodat, P1(0, 1), -1, -1, 0, FW_K_MAKE, 1},
 	{SYS_statfs, P1(-1, 0), -1, 1, sizeof(struct statfs), FW_K_MAKE, 0},
 	{SYS_chdir, P1(-1, 0), -1, -1, 0, FW_K_CHDIR, 0},
-	{SYS_fchdir, P1(0, -1), -1, -1, 0, FW_K_CHDIR, 0},
+	{SYS_fchdir, P1(-1, -1), -1, -1, 0, FW_K_CHDIR, 0},
 	{SYS_execve, P1(-1, 0), -1, -1, 0, FW_K_EXEC, 0},
 	{SYS_execveat, P1(0, 1), -1, -1, 0, FW_K_EXEC, 0},
 	{SYS_chroot, P1(-1, 0), -1, -1, 0, FW_K_PASS, 0},
+	{SYS_close, P1(-1, -1), -1, -1, 0, FW_K_CLOSE, 0},
+	{SYS_dup, P1(-1, -1), -1, -1, 0, FW_K_DUP, 0},
+	{SYS_dup2, P1(-1, -1), -1, -1, 0, FW_K_DUP, 0},
+	{SYS_dup3, P1(-1, -1), -1, -1, 0, FW_K_DUP, 0},
+	{SYS_fcntl, P1(-1, -1), -1, -1, 0, FW_K_DUP, 0},
 };
 
 static const struct fw_how *fw_how_of(unsigned nr)
@@ -181,6 +187,8 @@ static int fw_nprocs;
 
 static int fw_listener, fw_epoll;
 static const char *fw_dir, *fw_key, *fw_lib_dir;
+static uint8_t fw_want[FW_ID_COUNT]; /* FWATCH_CALLS: the rows recorded */
+static const char *fw_paths;          /* FWATCH_PATHS, or NULL */
 static char fw_host[65];
 static char fw_my_ids[3][256]; /* our Uid:, Gid: and Groups: lines */
 static struct stat fw_my_root, fw_my_mnt;
@@ -357,6 +365,15 @@ static void fw_log_begin(struct fw_proc *p, uint64_t start_ns, uint64_t fork_ns)
 		return;
 	}
 	p->logging = 1;
+	/* an image that began with an exec: its executable, as the library's
+	 * first record (lib/load.c) names it, the one object a static
+	 * program has */
+	if (!fork_ns && *exe) {
+		struct fw_wrec r = {.id = FW_ID_load, .tid = (uint32_t)p->pid, .fd = AT_FDCWD, .start_ns = start_ns,
+				    .path = exe};
+		if (fw_want[FW_ID_load] && (!fw_paths || fw_paths_want(fw_paths, exe, NULL)))
+			fw_wlog_put(&p->log, &r);
+	}
 }
 
 static void fw_log_finish(struct fw_proc *p)
@@ -671,7 +688,9 @@ static enum fw_verdict fw_prepare(struct fw_job *j, const struct fw_how *h, int 
 			j->empty[k] = 1; /* utimensat's NULL, fstatat's with AT_EMPTY_PATH */
 		}
 		if (dfd == AT_FDCWD) {
-			if (j->empty[k] && d >= 0) {
+			/* "" with AT_EMPTY_PATH is the working directory itself;
+			 * NULL (utimensat's) is EFAULT, as the kernel says */
+			if (addr && j->empty[k] && d >= 0) {
 				if (fw_enter_cwd(j->p) < 0)
 					return FW_V_CONTINUE;
 				j->a[d] = j->p->cwd;
@@ -758,8 +777,19 @@ static enum fw_verdict fw_open(struct fw_job *j, long *ret)
 	int dfd = at ? (int)j->a[0] : AT_FDCWD;
 	struct stat st;
 	if (!(flags & O_PATH) && !fstatat(dfd, j->use[0], &st, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) &&
-	    !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
-		return FW_V_CONTINUE;
+	    !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		if (flags & O_DIRECTORY) {
+			*ret = -ENOTDIR;
+			return FW_V_ANSWER;
+		}
+		/* what opens the same for anyone, at once: a FIFO without
+		 * waiting, a socket (ENXIO), the memory devices (/dev/null,
+		 * /dev/zero, /dev/full, /dev/urandom...); not a terminal
+		 * (/dev/tty is the caller's) nor any other device */
+		if (!(S_ISFIFO(st.st_mode) && (flags & O_NONBLOCK)) && !S_ISSOCK(st.st_mode) &&
+		    !(S_ISCHR(st.st_mode) && major(st.st_rdev) == 1))
+			return FW_V_CONTINUE;
+	}
 	if (flags & (O_CREAT | O_TMPFILE))
 		fw_umask_for(j->p);
 	long fd = syscall(nr, j->a[0], j->a[1], j->a[2], j->a[3], 0L, 0L);
@@ -778,20 +808,63 @@ static enum fw_verdict fw_open(struct fw_job *j, long *ret)
 	return got >= 0 ? FW_V_DONE : FW_V_ANSWER;
 }
 
+/* A descriptor of the program's, duplicated as it asked (dup, dup2, dup3,
+ * fcntl F_DUPFD from 0): the supervisor takes the file (pidfd_getfd) and
+ * hands it back where the call would put it (ADDFD: the lowest free, or
+ * SETFD: that one, as dup2 replaces it). FW_V_DONE, or FW_V_ANSWER with
+ * the error; FW_V_CONTINUE for fcntl's other minimums. */
+static enum fw_verdict fw_dup(struct fw_job *j, long *ret)
+{
+	unsigned nr = j->n->data.nr;
+	int old = (int)j->a[0], to = (int)j->a[1];
+	struct seccomp_notif_addfd add = {.id = j->n->id, .flags = SECCOMP_ADDFD_FLAG_SEND};
+	if (nr == SYS_dup2 || nr == SYS_dup3) {
+		unsigned fl = nr == SYS_dup3 ? (unsigned)j->a[2] : 0;
+		if (nr == SYS_dup3 && (old == to || (fl & ~(unsigned)O_CLOEXEC))) {
+			*ret = -EINVAL;
+			return FW_V_ANSWER;
+		}
+		add.flags |= SECCOMP_ADDFD_FLAG_SETFD;
+		add.newfd = (uint32_t)to;
+		add.newfd_flags = fl;
+	} else if (nr == SYS_fcntl) {
+		if (j->a[2] != 0)
+			return FW_V_CONTINUE;
+		add.newfd_flags = j->a[1] == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0;
+	}
+	int fd = (int)syscall(SYS_pidfd_getfd, j->p->pidfd, old, 0);
+	if (fd < 0) {
+		*ret = -errno;
+		return errno == EBADF ? FW_V_ANSWER : FW_V_CONTINUE;
+	}
+	if (nr == SYS_dup2 && old == to) { /* nothing to do but say it is open */
+		close(fd);
+		*ret = old;
+		return FW_V_ANSWER;
+	}
+	add.srcfd = (uint32_t)fd;
+	j->t1 = fw_clock(CLOCK_MONOTONIC);
+	long got = ioctl(fw_listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	*ret = got >= 0 ? got : -errno;
+	close(fd);
+	if (got < 0 && errno == ENOENT)
+		return FW_V_LOST;
+	return got >= 0 ? FW_V_DONE : FW_V_ANSWER;
+}
+
 /* What chdir and fchdir will find (a directory the program may search):
  * 0, or the error they will fail with. */
 static long fw_chdir_check(struct fw_job *j)
 {
-	int fd = j->n->data.nr == SYS_fchdir ? (int)j->a[0]
+	int fd = j->n->data.nr == SYS_fchdir ? (int)syscall(SYS_pidfd_getfd, j->p->pidfd, (int)j->a[0], 0)
 					      : openat(AT_FDCWD, j->use[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return errno == EBADF || j->n->data.nr != SYS_fchdir ? -errno : 1; /* 1: not known */
 	struct stat st;
 	long r = fstat(fd, &st) < 0 ? -errno : !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
 	if (!r && syscall(SYS_faccessat2, fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
 		r = -errno;
-	if (j->n->data.nr != SYS_fchdir)
-		close(fd);
+	close(fd);
 	return r;
 }
 
@@ -911,7 +984,6 @@ static void fw_handle(const struct seccomp_notif *n)
 	}
 	int err = 0;
 	long ret = 0;
-	int cont = 0, answered = 0;
 	enum fw_verdict v = fw_prepare(&j, h, &err);
 	if (v == FW_V_LOST) {
 		if (errno == EPERM && !p->foreign)
@@ -921,27 +993,39 @@ static void fw_handle(const struct seccomp_notif *n)
 	}
 	if (v == FW_V_ANSWER && !err && (p->foreign || h->kind == FW_K_PASS))
 		v = FW_V_CONTINUE;
+	/* cont: let through (2: an exec, settled later); known: its result
+	 * is ret, made here or checked */
+	int cont = 0, known = 1, answered = 0;
 	if (v == FW_V_FAULT || (v == FW_V_ANSWER && err)) {
 		ret = -err;
 	} else if (v == FW_V_CONTINUE) {
 		cont = 1;
+		known = 0;
 	} else if (!fw_valid(n)) {
 		v = FW_V_LOST; /* what was read may be another process's */
 	} else if (h->kind == FW_K_MAKE) {
 		ret = fw_make(&j, h);
-	} else if (h->kind == FW_K_OPEN) {
-		enum fw_verdict o = fw_open(&j, &ret);
-		if (o == FW_V_LOST)
-			v = FW_V_LOST;
-		else if (o == FW_V_CONTINUE)
-			cont = 1;
-		else if (o == FW_V_DONE)
-			answered = 1;
+	} else if (h->kind == FW_K_OPEN || h->kind == FW_K_DUP) {
+		v = h->kind == FW_K_OPEN ? fw_open(&j, &ret) : fw_dup(&j, &ret);
+		cont = v == FW_V_CONTINUE;
+		known = !cont;
+		answered = v == FW_V_DONE;
+	} else if (h->kind == FW_K_CLOSE) {
+		/* an open descriptor: it will be closed (EBADF is answered) */
+		int fd = (int)syscall(SYS_pidfd_getfd, p->pidfd, (int)args[0], 0);
+		ret = fd < 0 && errno == EBADF ? -EBADF : 0;
+		cont = ret == 0;
+		known = fd >= 0 || ret; /* else its memory cannot be taken: not known */
+		if (fd >= 0)
+			close(fd);
 	} else if (h->kind == FW_K_CHDIR) {
 		ret = fw_chdir_check(&j);
-		cont = ret == 0;
-		if (cont)
+		cont = ret >= 0;
+		known = ret <= 0;
+		if (cont) {
 			fw_forget_cwd(p);
+			ret = 0;
+		}
 	} else if (h->kind == FW_K_EXEC) {
 		int flags = nr == SYS_execveat ? (int)args[4] : 0;
 		int dfd = nr == SYS_execveat ? (int)j.a[0] : AT_FDCWD;
@@ -949,7 +1033,7 @@ static void fw_handle(const struct seccomp_notif *n)
 					   AT_EACCESS | (flags & AT_SYMLINK_NOFOLLOW)) < 0)
 			ret = -errno;
 		else
-			cont = 2; /* the exec settles at the process's next call */
+			cont = 2;
 	}
 	for (int k = 0; k < 2; k++)
 		if (j.local[k] >= 0)
@@ -970,19 +1054,14 @@ static void fw_handle(const struct seccomp_notif *n)
 		return;
 	if (nr == SYS_chroot && !p->foreign)
 		p->foreign = "it changed its root directory";
-	struct fw_wrec r = {(uint8_t)sa.id, (uint8_t)(ret < 0 ? -ret : 0), 0, (uint16_t)(nr | FW_SYS_NOTIFY),
+	struct fw_wrec r = {(uint8_t)sa.id, (uint8_t)(ret < 0 ? -ret : 0), FW_RB_LIBC, (uint16_t)(nr | FW_SYS_NOTIFY),
 			    ret < 0 ? -1 : (int32_t)ret, (uint32_t)n->pid, sa.fd, sa.a1, sa.a2, t0, t1 - t0,
 			    fw_copy_of(&j, h, sa.path), NULL, 0};
-	r.bits = FW_RB_LIBC;
-	if (cont)
+	if (!known)
 		r.spare |= FW_SYS_NORESULT, r.ret = 0, r.err = 0;
-	if (nr == SYS_chdir || nr == SYS_fchdir)
-		r.spare &= (uint16_t)~FW_SYS_NORESULT; /* checked: it works */
 	if (v == FW_V_FAULT)
 		r.bits |= FW_RB_BADPATH;
-	else if (sa.path && !r.path)
-		r.bits |= FW_RB_NOPATH;
-	if (!sa.path && fw_shape_has(sa.id, 'p'))
+	else if (fw_shape_has(sa.id, 'p') && !r.path)
 		r.bits |= FW_RB_NOPATH;
 	const char *p2 = fw_copy_of(&j, h, sa.path2);
 	if (p2) {
@@ -991,7 +1070,41 @@ static void fw_handle(const struct seccomp_notif *n)
 	} else if (fw_shape_has(sa.id, 'q')) {
 		r.bits |= v == FW_V_FAULT ? FW_RB_BADPATH : FW_RB_NOPATH2;
 	}
-	fw_wlog_put(&p->log, &r);
+	if (fw_want[r.id] && (!fw_paths || fw_paths_want(fw_paths, r.path, r.path2)))
+		fw_wlog_put(&p->log, &r);
+}
+
+/* What fwatch-run -e and -P chose, as the library reads them
+ * (lib/filter.c): a value it would not take means everything. */
+static void fw_filter_init(void)
+{
+	const char *v = getenv("FWATCH_CALLS");
+	memset(fw_want, 1, sizeof fw_want);
+	if (v && *v) {
+		uint8_t w[FW_ID_COUNT] = {0};
+		for (const char *p = v; *p;) {
+			size_t l = strcspn(p, ",");
+			int hit = 0;
+			for (unsigned i = 0; i < FW_ID_COUNT; i++)
+				if (fw_call_selects(i, p, l))
+					w[i] = hit = 1;
+			if (!hit) {
+				fw_say("FWATCH_CALLS=%s: unknown function or class; recording all calls", v);
+				return;
+			}
+			p += l + (p[l] == ',');
+		}
+		memcpy(fw_want, w, sizeof w);
+	}
+	v = getenv("FWATCH_PATHS");
+	if (v && *v) {
+		for (const char *d = v; *d; d += strcspn(d, ":"), d += *d == ':')
+			if (*d != '/' && *d != ':') {
+				fw_say("FWATCH_PATHS=%s: every directory must be absolute; recording all calls", v);
+				return;
+			}
+		fw_paths = v;
+	}
 }
 
 int main(int argc, char **argv)
@@ -1006,6 +1119,7 @@ int main(int argc, char **argv)
 	fw_lib_dir = getenv("FWATCH_LIBDIR");
 	if (!fw_lib_dir)
 		fw_lib_dir = "";
+	fw_filter_init();
 	if (!fw_dir || *fw_dir != '/') {
 		fw_say("FWATCH_DIR is not set to an absolute directory");
 		return 2;
