@@ -18,14 +18,15 @@ tests/notify/run.sh to compare fwatch's records with strace's.
       directory (CWD at the start, then as chdir and fchdir change it).
   norm.py files-strace CWD FILE...
       every path the calls of strace -ff -y -s 4096 output files name, made
-      absolute (against the descriptor strace -y shows, or CWD) and
-      normalised as fwatch resolves them (., .. and // removed, symbolic
-      links kept), one per line, sorted, each once. The output files must
-      hold the forks too (-e trace=%file,clone,clone3,fork,vfork). A path
-      relative to a descriptor no open returned (inherited from outside,
-      made by dup2: fstat(1) is newfstatat(1, "", AT_EMPTY_PATH)) is
-      "<fd N>", what fwatch-summary prints "<fd N of pid P>" for: the logs
-      cannot know it, strace -y asks /proc.
+      absolute (against the descriptor, or CWD) and normalised as fwatch
+      resolves them (., .. and // removed, symbolic links kept), one per
+      line, sorted, each once. The output files must hold the forks and
+      the descriptor calls too (-e trace=%file,clone,clone3,fork,vfork,
+      close,dup,dup2,dup3,fcntl). A path relative to a descriptor no
+      traced call made (inherited from outside, a pipe: fstat(1) is
+      newfstatat(1, "", AT_EMPTY_PATH)) is "<fd N>", what fwatch-summary
+      prints "<fd N of pid P>" for: the logs cannot know it, strace -y asks
+      /proc.
 """
 import csv
 import os
@@ -49,6 +50,8 @@ RETURNED_FD = re.compile(r'\)\s+= (\d+)<')
 FORKED = re.compile(r'\)\s+= (\d+)$')
 FORKS = {"clone", "clone3", "fork", "vfork"}
 OPENS = {"open", "openat", "openat2", "creat"}
+DESCRIPTORS = {"close", "dup", "dup2", "dup3", "fcntl"}
+FD_ARG = re.compile(r'(-?\d+)')
 
 
 def unescape(s):
@@ -152,7 +155,7 @@ def resolved_fw(d):
 def resolved_strace(d, cwd, names):
     for _pid, (call, args, result) in strace_files(names):
         fds = FD.findall(args)
-        if call == "fchdir":
+        if call in ("fchdir", "close", "dup", "dup2", "dup3"):
             out = [fds[0][1] if fds else ""]
         else:
             out = [absolute(base or cwd, p) for base, p in paths(call, args)]
@@ -169,10 +172,12 @@ def resolved_strace(d, cwd, names):
 def files_strace(cwd, names):
     """The paths as fwatch can resolve them: a descriptor is known from the
     open that returned it (its path as the open named it, not where
-    strace -y finds it: /etc/localtime, not the zone file it links to),
-    a fork child starts with its parent's, an exec keeps those opened
-    without O_CLOEXEC; descriptors made otherwise (dup2, pipe, inherited
-    from outside) are unknown, "<fd N>"."""
+    strace -y finds it: /etc/localtime, not the zone file it links to)
+    and from dup, dup2, dup3 and fcntl(F_DUPFD) from 0 (docs/static.md:
+    from another minimum the result is not known), until close; a fork
+    child starts with its parent's, an exec keeps those without
+    close-on-exec; descriptors made otherwise (pipe, inherited from
+    outside) are unknown, "<fd N>"."""
     files = {}
     for name in names:
         files[name.rsplit(".", 1)[1]] = name
@@ -199,6 +204,10 @@ def files_strace(cwd, names):
                 m = FORKED.search(line)
                 if m and m.group(1) in files:
                     run(m.group(1), fds if "CLONE_FILES" in args else dict(fds), cwd)
+                continue
+            if call in DESCRIPTORS:
+                if result == "ok":
+                    descriptor(call, args, line, fds)
                 continue
             table = {n: path for n, (path, _cloexec) in fds.items()}
             # a path relative to a directory descriptor: the second path
@@ -231,6 +240,26 @@ def files_strace(cwd, names):
             run(pid, {}, cwd)
     for p in sorted(seen, key=lambda s: s.encode("utf-8", "surrogateescape")):
         print(p)
+
+
+def descriptor(call, args, line, fds):
+    """What close, dup, dup2, dup3 and fcntl do to the table of fds."""
+    old = FD_ARG.match(args)
+    old = old.group(1) if old else None
+    if call == "close":
+        fds.pop(old, None)
+        return
+    m = RETURNED_FD.search(line)
+    if not m or (call == "fcntl" and "F_DUPFD" not in args):
+        return
+    new = m.group(1)
+    known = old in fds
+    if call == "fcntl" and not re.search(r"F_DUPFD(_CLOEXEC)?, 0\)", args):
+        known = False
+    if known:
+        fds[new] = (fds[old][0], "O_CLOEXEC" in args or "F_DUPFD_CLOEXEC" in args)
+    else:
+        fds.pop(new, None)
 
 
 def resolve(base, p):
