@@ -155,7 +155,9 @@ def resolved_fw(d):
 def resolved_strace(d, cwd, names):
     for _pid, (call, args, result) in strace_files(names):
         fds = FD.findall(args)
-        if call in ("fchdir", "close", "dup", "dup2", "dup3"):
+        if call == "fcntl" and "F_DUPFD" not in args:
+            continue  # the door takes fcntl's dups only
+        if call in ("fchdir", "close", "dup", "dup2", "dup3", "fcntl"):
             out = [fds[0][1] if fds else ""]
         else:
             out = [absolute(base or cwd, p) for base, p in paths(call, args)]

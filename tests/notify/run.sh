@@ -274,14 +274,14 @@ fi
 
 # --- paths relative to descriptors and to the working directory -----------------
 # (and the umask, close-on-exec and O_PATH, which the supervisor must carry
-# over from the program)
+# over from the program; dup, dup2, dup3 and fcntl(F_DUPFD))
 
 # The system calls of the design, but the exec ones (the exec that starts the
 # program is not one of its calls).
 DOOR_CALLS=open,openat,creat,newfstatat,stat,lstat,statx,access,faccessat,faccessat2,readlink,readlinkat
 DOOR_CALLS=$DOOR_CALLS,mkdir,mkdirat,rmdir,unlink,unlinkat,rename,renameat,renameat2,link,linkat,symlink
 DOOR_CALLS=$DOOR_CALLS,symlinkat,truncate,chmod,fchmodat,chown,lchown,fchownat,utimensat,mknod,mknodat
-DOOR_CALLS=$DOOR_CALLS,statfs,chdir,fchdir,chroot,close,dup,dup2,dup3
+DOOR_CALLS=$DOOR_CALLS,statfs,chdir,fchdir,chroot,close,dup,dup2,dup3,fcntl
 
 if [ -x "$STATIC" ]; then
 	A=$T/at
@@ -293,9 +293,9 @@ if [ -x "$STATIC" ]; then
 status 0" "$(cat "$A/fw/out" "$A/fw/err")
 status $st"
 	"$SUM" --trace --csv "$A/fw/logs" | "${NORM[@]}" resolved-fw "$A/fw/w" >"$A/fw/calls"
-	# static glibc's readlink of /proc/self/exe, and at()'s 54 calls (8
-	# of them closes)
-	check "the *at calls, chdir and fchdir: 55 calls recorded, 6 of them failed" "55 6" \
+	# static glibc's readlink of /proc/self/exe, and at()'s 67 calls (13
+	# of them closes, 4 dups)
+	check "the *at calls, chdir and fchdir: 68 calls recorded, 6 of them failed" "68 6" \
 		"$(wc -l <"$A/fw/calls") $(awk -F'\t' '$4 != "ok"' "$A/fw/calls" | wc -l)"
 	if [ -n "$HAVE_STRACE" ]; then
 		(cd "$A/st" && "${TO[@]}" strace -ff -qq -y -s 4096 -e signal=none -e trace="$DOOR_CALLS" \

@@ -305,6 +305,23 @@ static void at(const char *dir)
 	f = open("sub/fifo", O_RDONLY | O_NONBLOCK);
 	expect("open fifo", f >= 0, 1, 0);
 	close(f);
+	/* duplicates: the same file under each number, close-on-exec as asked */
+	int a = open("sub/file", O_RDONLY);
+	expect("open a", a >= 0, 1, 0);
+	int b = dup(a);
+	expect("dup", b >= 0, 1, 0);
+	expect("dup2", dup2(a, 40) == 40 && fcntl(40, F_GETFD) == 0, 1, 0);
+	expect("dup3", dup3(a, 41, O_CLOEXEC) == 41 && fcntl(41, F_GETFD) == FD_CLOEXEC, 1, 0);
+	int c = fcntl(a, F_DUPFD, 0);
+	expect("F_DUPFD", c >= 0, 1, 0);
+	expect("fstatat dup", fstatat(b, "", &st, AT_EMPTY_PATH) == 0 && S_ISREG(st.st_mode), 1, 0);
+	expect("fstatat dup2", fstatat(40, "", &st, AT_EMPTY_PATH) == 0 && S_ISREG(st.st_mode), 1, 0);
+	expect("fstatat F_DUPFD", fstatat(c, "", &st, AT_EMPTY_PATH) == 0 && S_ISREG(st.st_mode), 1, 0);
+	close(a);
+	close(b);
+	close(c);
+	close(40);
+	close(41);
 	close(fd);
 	if (!missed)
 		say("at ok\n");
