@@ -325,6 +325,31 @@ $([ "$(sed "s|^$T/special/w/|W/|" "$T/special/out")" = "$want" ] && echo same ||
 		"$(sed 's/^\([^ ]*\) -1 \(.*\)/\1 -1 \2/; s/^\([^ ]*\) \([0-9]*\)$/\1 \2 ok/' "$T/special/out")" \
 		"$("$SUM" --trace --csv "$T/special/logs" | cols call path ret errno via |
 			awk -F'\t' '$1 == "openat" && $5 == "syscall" { print $2, $3, ($4 == "" ? "ok" : $4) }')"
+	# /dev/tty names the caller's terminal: the supervisor lets the kernel
+	# open it, and the result is not known (docs/static.md), which every
+	# form must say: "= ?" in --trace, null in JSON, empty in CSV, NULL in
+	# SQLite (fwatch-summary(1): NULL is "none" or "not known")
+	"${TO[@]}" "$RUN" -q -o "$T/tty" "$STATIC" tty >"$T/tty.out" 2>&1
+	check "/dev/tty with no controlling terminal: ENXIO, as without fwatch" \
+		"/dev/tty -1 ENXIO status 0" "$(cat "$T/tty.out") status $?"
+	check "/dev/tty let through to the kernel: its result not known, in --trace, --json and --csv alike" \
+		"openat(AT_FDCWD, \"/dev/tty\", O_RDONLY) = ?
+ret None errno None
+ret '' errno ''" \
+		"$("$SUM" --trace -e openat "$T/tty" | sed 's/^[0-9:.]* [0-9]* //; s/ <[0-9.]*> (syscall)$//')
+$("$SUM" --trace --json -e openat "$T/tty" | python3 -c 'import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    print("ret", r["ret"], "errno", r["errno"])')
+$("$SUM" --trace --csv -e openat "$T/tty" | cols ret errno | awk -F'\t' '{ printf "ret '\''%s'\'' errno '\''%s'\''\n", $1, $2 }')"
+	if "$SUM" --sqlite "$T/tty.db" "$T/tty" 2>/dev/null; then
+		check "/dev/tty let through to the kernel: --sqlite's result and errno NULL (not known)" "None None" \
+			"$(python3 -c 'import sqlite3, sys
+for r in sqlite3.connect(sys.argv[1]).execute("select result, errno from calls where path = ?", ("/dev/tty",)):
+    print(*r)' "$T/tty.db")"
+	else
+		skip "/dev/tty in --sqlite: this fwatch-summary was built without SQLite"
+	fi
 else
 	skip "a FIFO and devices: no static C library to build tests/notify/static"
 fi

@@ -27,6 +27,9 @@
  *	opens what the supervisor leaves to the kernel (a FIFO, devices):
  *	DIR/fifo for writing with no reader (ENXIO), /dev/null (works),
  *	/dev/full as a directory (ENOTDIR); prints each result.
+ *   static tty
+ *	leaves its session (setsid), so that it has no controlling terminal,
+ *	and opens /dev/tty (ENXIO), which names the caller's terminal.
  *   static signals FILE N RESTART
  *	N stats and N opens of FILE while a timer's signal arrives every 20
  *	microseconds, its handler installed with SA_RESTART or not (RESTART 1
@@ -559,6 +562,11 @@ int main(int argc, char **argv)
 		execv(argv[3], argv + 4);
 		die("execv");
 	}
+	if (argc == 2 && !strcmp(argv[1], "tty")) {
+		expect("setsid", setsid() >= 0, 1, 0);
+		say_open("/dev/tty", O_RDONLY);
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
 		pthread_t t[4];
 		thread_file = argv[2];
@@ -582,5 +590,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | nullpath | at DIR | special DIR | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | execthreads FILE PROG ARG... | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | nullpath | at DIR | special DIR | tty | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | execthreads FILE PROG ARG... | threads FILE N");
 }
