@@ -67,6 +67,7 @@ struct fw_sql_row {
 	int32_t ret, fd;
 	const char *function, *via, *path, *path2, *actions;
 	int has_flags;
+	int unknown; /* its result is not known: ret and err NULL */
 };
 
 struct fw_sql {
@@ -200,8 +201,13 @@ static void fw_sql_bind_row(sqlite3_stmt *s, int k, const struct fw_sql_row *r)
 	sqlite3_bind_text(s, c + 4, r->via, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, c + 5, r->start);
 	sqlite3_bind_int64(s, c + 6, r->dur);
-	sqlite3_bind_int64(s, c + 7, r->ret);
-	sqlite3_bind_int64(s, c + 8, r->err);
+	if (r->unknown) {
+		sqlite3_bind_null(s, c + 7);
+		sqlite3_bind_null(s, c + 8);
+	} else {
+		sqlite3_bind_int64(s, c + 7, r->ret);
+		sqlite3_bind_int64(s, c + 8, r->err);
+	}
 	fw_sql_bind_opt(s, c + 9, r->path);
 	fw_sql_path(s, c + 10, r->path_id);
 	fw_sql_bind_opt(s, c + 11, r->path2);
@@ -269,7 +275,8 @@ static void fw_sql_call(void *ctx, const struct fw_proc *p, const struct fw_even
 	*r = (struct fw_sql_row){
 		.process = p - x->m->procs + 1, .tid = ev->tid, .function = fw_event_name(ev),
 		.via = fw_via_names[fw_event_via(ev)], .start = (int64_t)ev->wall_ns,
-		.dur = (int64_t)ev->dur_ns, .ret = ev->ret, .err = ev->err, .path = ev->path,
+		.dur = (int64_t)ev->dur_ns, .ret = ev->ret, .err = ev->err,
+		.unknown = (ev->sys & FW_SYS_NORESULT) != 0, .path = ev->path,
 		.path_id = res->path, .path2 = ev->path2, .path2_id = res->path2, .fd = ev->fd,
 		.actions = res->path && !ev->err ? fw_sql_actions(x, a1) : NULL,
 	};

@@ -189,7 +189,11 @@ void fw_trace_put(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
 		fprintf(out, "%llu,%u,%u,%s,%s,", (unsigned long long)ev->wall_ns, pid, ev->tid, name,
 			fw_class_names[fw_calls[ev->id].cls]);
 		fw_put_csv_field(out, args, al);
-		fprintf(out, ",%d,", ev->ret);
+		/* a result not known is empty, as strace's "?" */
+		if (ev->sys & FW_SYS_NORESULT)
+			fputs(",,", out);
+		else
+			fprintf(out, ",%d,", ev->ret);
 		if (ev->err)
 			fprintf(out, "%s", en ? en : "");
 		fprintf(out, ",%u,%llu,", ev->err, (unsigned long long)ev->dur_ns);
@@ -206,7 +210,10 @@ void fw_trace_put(void *ctx, const struct fw_proc *p, const struct fw_event *ev,
 	fprintf(out, "{\"wall_ns\": %llu, \"pid\": %u, \"tid\": %u, \"call\": \"%s\", \"class\": \"%s\", \"args\": ",
 		(unsigned long long)ev->wall_ns, pid, ev->tid, name, fw_class_names[fw_calls[ev->id].cls]);
 	fw_put_json_text(out, args, al);
-	fprintf(out, ", \"ret\": %d, \"errno\": ", ev->ret);
+	if (ev->sys & FW_SYS_NORESULT)
+		fputs(", \"ret\": null, \"errno\": ", out);
+	else
+		fprintf(out, ", \"ret\": %d, \"errno\": ", ev->ret);
 	if (!ev->err)
 		fputs("null", out);
 	else if (en)
