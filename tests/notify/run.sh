@@ -342,6 +342,8 @@ for l in sys.stdin:
     r = json.loads(l)
     print("ret", r["ret"], "errno", r["errno"])')
 $("$SUM" --trace --csv -e openat "$T/tty" | cols ret errno | awk -F'\t' '{ printf "ret '\''%s'\'' errno '\''%s'\''\n", $1, $2 }')"
+	check "/dev/tty let through to the kernel: --files -v counts the call, no error and no action (it is not known to have worked)" \
+		"1 0 - /dev/tty" "$("$SUM" --files -v "$T/tty" | awk '$NF == "/dev/tty" { print $1, $2, $3, $NF }')"
 	if "$SUM" --sqlite "$T/tty.db" "$T/tty" 2>/dev/null; then
 		check "/dev/tty let through to the kernel: --sqlite's result and errno NULL (not known)" "None None" \
 			"$(python3 -c 'import sqlite3, sys
