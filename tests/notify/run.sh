@@ -7,8 +7,8 @@
 # fwatch must record each once, with its errno and paths, as the program
 # was told to make them and as strace -ff sees them, and record only what
 # fwatch-run -e and -P select. Then the *at calls and relative paths after
-# chdir and fchdir, resolved as strace -y sees them; the umask,
-# close-on-exec and O_PATH carried over; a bad path pointer (EFAULT); the
+# chdir and fchdir, resolved as strace -y sees them; the umask and
+# close-on-exec carried over; dups; O_PATH; a bad path pointer (EFAULT); the
 # supervisor killed (the calls fail with ENOSYS); a static program that
 # execs a dynamic one that execs a static one; opens the supervisor leaves
 # to the kernel (a FIFO, devices); a timer's signals during the calls; 54
@@ -273,8 +273,8 @@ else
 fi
 
 # --- paths relative to descriptors and to the working directory -----------------
-# (and the umask, close-on-exec and O_PATH, which the supervisor must carry
-# over from the program; dup, dup2, dup3 and fcntl(F_DUPFD))
+# (and the umask and close-on-exec, which the supervisor must carry over
+# from the program; dup, dup2, dup3 and fcntl(F_DUPFD))
 
 # The system calls of the design, but the exec ones (the exec that starts the
 # program is not one of its calls).
@@ -293,9 +293,9 @@ if [ -x "$STATIC" ]; then
 status 0" "$(cat "$A/fw/out" "$A/fw/err")
 status $st"
 	"$SUM" --trace --csv "$A/fw/logs" | "${NORM[@]}" resolved-fw "$A/fw/w" >"$A/fw/calls"
-	# static glibc's readlink of /proc/self/exe, and at()'s 67 calls (13
+	# static glibc's readlink of /proc/self/exe, and at()'s 64 calls (12
 	# of them closes, 4 dups)
-	check "the *at calls, chdir and fchdir: 68 calls recorded, 6 of them failed" "68 6" \
+	check "the *at calls, chdir and fchdir: 65 calls recorded, 6 of them failed" "65 6" \
 		"$(wc -l <"$A/fw/calls") $(awk -F'\t' '$4 != "ok"' "$A/fw/calls" | wc -l)"
 	if [ -n "$HAVE_STRACE" ]; then
 		(cd "$A/st" && "${TO[@]}" strace -ff -qq -y -s 4096 -e signal=none -e trace="$DOOR_CALLS" \
@@ -494,6 +494,34 @@ if [ -x "$STATIC" ]; then
 				END { for (t in n) print t, n[t] }' | sort)"
 else
 	skip "4 threads: no static C library to build tests/notify/static"
+fi
+
+# --- O_PATH descriptors ----------------------------------------------------------
+
+if [ -x "$STATIC" ]; then
+	mkdir -p "$T/opath"
+	echo x >"$T/opath/file"
+	want=$("$STATIC" opath "$T/opath" file 2>&1; echo "status $?")
+	got=$("${TO[@]}" "$RUN" -q -o "$T/opath-logs" "$STATIC" opath "$T/opath" file 2>&1; echo "status $?")
+	check "O_PATH: a directory and a file opened with O_PATH, a stat through the first, as without fwatch" \
+		"open O_PATH|O_DIRECTORY ok
+fstatat ok
+open O_PATH ok
+close ok
+close ok
+status 0
+same" "$got
+$([ "$got" = "$want" ] && echo same || echo "untraced: $want")"
+	check "O_PATH: recorded as the program made them" \
+		"openat $T/opath ok
+newfstatat $T/opath/file ok
+openat $T/opath/file ok
+close $T/opath/file ok
+close $T/opath ok" \
+		"$("$SUM" --trace --csv "$T/opath-logs" | cols call resolved errno via |
+			awk -F'\t' '$4 == "syscall" && $1 != "readlink" { print $1, $2, ($3 == "" ? "ok" : $3) }')"
+else
+	skip "O_PATH descriptors: no static C library to build tests/notify/static"
 fi
 
 # --- a bad path pointer ----------------------------------------------------------

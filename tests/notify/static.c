@@ -23,6 +23,9 @@
  *	the *at calls on a descriptor of DIR, relative paths after chdir and
  *	fchdir, and the rest of the door's calls, once each (see at()); says
  *	"at ok", or which call did not do as expected (and exits 1).
+ *   static opath DIR NAME
+ *	opens DIR with O_PATH, stats NAME through that descriptor, and opens
+ *	DIR/NAME with O_PATH; prints each result.
  *   static special DIR
  *	opens what the supervisor leaves to the kernel (a FIFO, devices):
  *	DIR/fifo for writing with no reader (ENXIO), /dev/null (works),
@@ -283,7 +286,7 @@ static void at(const char *dir)
 	expect("unlinkat missing", unlinkat(fd, "sub/nothing", AT_REMOVEDIR) == 0, 0, ENOENT);
 	expect("statfs", statfs("sub", &sf) == 0, 1, 0);
 	/* what the supervisor must carry over from the program: its umask,
-	 * close-on-exec, O_PATH descriptors (usable as directories) */
+	 * close-on-exec */
 	mode_t old = umask(027);
 	f = creat("sub/m", 0666);
 	expect("creat umask", f >= 0, 1, 0);
@@ -297,10 +300,6 @@ static void at(const char *dir)
 	f = open("sub/file", O_RDONLY);
 	expect("open without O_CLOEXEC", f >= 0 && fcntl(f, F_GETFD) == 0, 1, 0);
 	close(f);
-	int pd = openat(fd, "sub", O_PATH | O_DIRECTORY);
-	expect("openat O_PATH", pd >= 0, 1, 0);
-	expect("fstatat O_PATH", fstatat(pd, "file", &st, 0) == 0, 1, 0);
-	close(pd);
 	/* what the supervisor cannot make for the program (paths that name
 	 * the caller, a FIFO to open) */
 	expect("stat /proc/self", stat("/proc/self/nothing", &st) == 0, 0, ENOENT);
@@ -562,6 +561,19 @@ int main(int argc, char **argv)
 		execv(argv[3], argv + 4);
 		die("execv");
 	}
+	if (argc == 4 && !strcmp(argv[1], "opath")) {
+		struct stat st;
+		char file[4096];
+		int pd = open(argv[2], O_PATH | O_DIRECTORY);
+		say_result("open O_PATH|O_DIRECTORY", pd);
+		say_result("fstatat", fstatat(pd, argv[3], &st, 0));
+		snprintf(file, sizeof file, "%s/%s", argv[2], argv[3]);
+		int f = open(file, O_PATH);
+		say_result("open O_PATH", f);
+		say_result("close", close(f));
+		say_result("close", close(pd));
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "tty")) {
 		expect("setsid", setsid() >= 0, 1, 0);
 		say_open("/dev/tty", O_RDONLY);
@@ -590,5 +602,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	die("usage: static calls DIR PARENT CHILD STATUS | leaf FILE K STATUS | "
-	    "exec PROG ARG... | wait FILE STATUS | badptr | nullpath | at DIR | special DIR | tty | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | execthreads FILE PROG ARG... | threads FILE N");
+	    "exec PROG ARG... | wait FILE STATUS | badptr | nullpath | at DIR | opath DIR NAME | special DIR | tty | signals FILE N RESTART | forks FILE N | reuse FILE | sameids FILE | execthreads FILE PROG ARG... | threads FILE N");
 }
