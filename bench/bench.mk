@@ -30,7 +30,7 @@ $(B)/bench-timeit: bench/timeit.c | $(B)
 # static archive, libc6-dev's libc.a), and bench/walk.go, a Go program built
 # without cgo (when go is installed), its cache and GOPATH under $(B). A row
 # whose program is missing is left out of the report, with a note.
-ifneq ($(wildcard $(shell $(CC) -print-file-name=libc.a)),)
+ifneq ($(wildcard $(shell $(CC) -print-file-name=libc.a 2>/dev/null)),)
 BENCH_PROGS += $(B)/bench-loop-static
 endif
 $(B)/bench-loop-static: bench/loop.c | $(B)

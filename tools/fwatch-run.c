@@ -1334,6 +1334,8 @@ int main(int argc, char **argv)
 
 	int exec_errno;
 	pid_t pid = fw_spawn(cmd, &exec_errno, notify ? sup : NULL, sup_env);
+	for (char **v = sup_env + 1; *v; v++)
+		free(*v);
 	if (!pid) {
 		int status = fw_exec_failed(cmd[0], exec_errno);
 		/* Nothing ran: leave no empty directory behind. */
