@@ -93,6 +93,8 @@ static unsigned fw_open_actions(const struct fw_event *ev)
 
 unsigned fw_actions(const struct fw_event *ev, int which)
 {
+	if (ev->sys & FW_SYS_NORESULT) /* not known to have worked (docs/static.md) */
+		return 0;
 	switch (fw_calls[ev->id].cls) {
 	case FW_CLASS_OPEN:
 	case FW_CLASS_STDIO:

@@ -571,6 +571,26 @@ static struct fw_proc *fw_proc_of(pid_t tid)
 	return p;
 }
 
+/* The program's descriptor fd, in the supervisor: the same open file
+ * (pidfd_getfd), or, for an O_PATH one where pidfd_getfd does not take
+ * them (before Linux 6.x), an O_PATH descriptor of the same file through
+ * /proc/PID/fd (*opath set). -errno: -EBADF when the program has no such
+ * descriptor. */
+static int fw_take_fd(const struct fw_proc *p, int fd, int *opath)
+{
+	*opath = 0;
+	int got = (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
+	if (got >= 0 || errno != EBADF || fd < 0)
+		return got >= 0 ? got : -errno;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)p->pid, fd);
+	got = open(path, O_PATH | O_CLOEXEC);
+	if (got < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	*opath = 1;
+	return got;
+}
+
 /* Our working directory made p's, for a path relative to it. */
 static int fw_enter_cwd(struct fw_proc *p)
 {
@@ -701,9 +721,9 @@ static enum fw_verdict fw_prepare(struct fw_job *j, const struct fw_how *h, int 
 		}
 		if (d < 0)
 			continue;
-		int fd = (int)syscall(SYS_pidfd_getfd, j->p->pidfd, dfd, 0);
+		int opath, fd = fw_take_fd(j->p, dfd, &opath);
 		if (fd < 0) {
-			if (errno == EBADF) {
+			if (fd == -EBADF) {
 				*err = EBADF;
 				return FW_V_ANSWER;
 			}
@@ -797,6 +817,13 @@ static enum fw_verdict fw_open(struct fw_job *j, long *ret)
 		*ret = -errno;
 		return FW_V_ANSWER;
 	}
+	if (flags & O_PATH) {
+		/* ADDFD takes no O_PATH file: the kernel opens it again (an
+		 * O_PATH open changes nothing), and which descriptor it gives
+		 * is not known here */
+		close((int)fd);
+		return FW_V_CONTINUE;
+	}
 	j->t1 = fw_clock(CLOCK_MONOTONIC); /* the answer wakes the program, which may run first */
 	struct seccomp_notif_addfd add = {.id = j->n->id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)fd,
 					  .newfd_flags = (uint32_t)(flags & O_CLOEXEC)};
@@ -832,15 +859,19 @@ static enum fw_verdict fw_dup(struct fw_job *j, long *ret)
 			return FW_V_CONTINUE;
 		add.newfd_flags = j->a[1] == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0;
 	}
-	int fd = (int)syscall(SYS_pidfd_getfd, j->p->pidfd, old, 0);
+	int opath, fd = fw_take_fd(j->p, old, &opath);
 	if (fd < 0) {
-		*ret = -errno;
-		return errno == EBADF ? FW_V_ANSWER : FW_V_CONTINUE;
+		*ret = fd;
+		return fd == -EBADF ? FW_V_ANSWER : FW_V_CONTINUE;
 	}
 	if (nr == SYS_dup2 && old == to) { /* nothing to do but say it is open */
 		close(fd);
 		*ret = old;
 		return FW_V_ANSWER;
+	}
+	if (opath || (fcntl(fd, F_GETFL) & O_PATH)) { /* ADDFD takes no O_PATH file */
+		close(fd);
+		return FW_V_CONTINUE;
 	}
 	add.srcfd = (uint32_t)fd;
 	j->t1 = fw_clock(CLOCK_MONOTONIC);
@@ -856,10 +887,12 @@ static enum fw_verdict fw_dup(struct fw_job *j, long *ret)
  * 0, or the error they will fail with. */
 static long fw_chdir_check(struct fw_job *j)
 {
-	int fd = j->n->data.nr == SYS_fchdir ? (int)syscall(SYS_pidfd_getfd, j->p->pidfd, (int)j->a[0], 0)
-					      : openat(AT_FDCWD, j->use[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int opath, fd = j->n->data.nr == SYS_fchdir ? fw_take_fd(j->p, (int)j->a[0], &opath)
+						     : openat(AT_FDCWD, j->use[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (j->n->data.nr != SYS_fchdir && fd < 0)
+		fd = -errno;
 	if (fd < 0)
-		return errno == EBADF || j->n->data.nr != SYS_fchdir ? -errno : 1; /* 1: not known */
+		return fd == -EBADF || j->n->data.nr != SYS_fchdir ? fd : 1; /* 1: not known */
 	struct stat st;
 	long r = fstat(fd, &st) < 0 ? -errno : !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
 	if (!r && syscall(SYS_faccessat2, fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
@@ -1012,8 +1045,8 @@ static void fw_handle(const struct seccomp_notif *n)
 		answered = v == FW_V_DONE;
 	} else if (h->kind == FW_K_CLOSE) {
 		/* an open descriptor: it will be closed (EBADF is answered) */
-		int fd = (int)syscall(SYS_pidfd_getfd, p->pidfd, (int)args[0], 0);
-		ret = fd < 0 && errno == EBADF ? -EBADF : 0;
+		int opath, fd = fw_take_fd(p, (int)args[0], &opath);
+		ret = fd == -EBADF ? -EBADF : 0;
 		cont = ret == 0;
 		known = fd >= 0 || ret; /* else its memory cannot be taken: not known */
 		if (fd >= 0)
