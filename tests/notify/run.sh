@@ -451,8 +451,8 @@ if [ -x "$STATIC" ]; then
 	echo y >"$E/after"
 	# each image's rows, "call path result xCOUNT", the threads' stats
 	# (as many as were made before the exec) as "xSOME"
-	want="execve $STATIC ok x1|newfstatat $E/before ok xSOME|readlink /proc/self/exe ok x1|
-newfstatat $E/after ok x5|readlink /proc/self/exe ok x1|"
+	want="execve $STATIC ok x1|load $STATIC ok x1|newfstatat $E/before ok xSOME|readlink /proc/self/exe ok x1|
+load $STATIC ok x1|newfstatat $E/after ok x5|readlink /proc/self/exe ok x1|"
 	runs=0 odd=
 	for r in $(seq 40); do
 		"${TO[@]}" "$RUN" -q -o "$E/logs$r" "$STATIC" execthreads "$E/before" "$STATIC" static leaf "$E/after" 5 6 \
