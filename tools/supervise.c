@@ -28,6 +28,7 @@
  * what a program does, so every read of its memory is by
  * process_vm_readv. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -172,6 +173,18 @@ struct fw_proc {
 	unsigned umask;
 	unsigned char image[24]; /* AT_RANDOM's address and bytes: the image */
 	struct fw_exec exec;
+	/* an O_PATH open let through, whose descriptor is known at the
+	 * thread's next call: the lowest free one when it was let through,
+	 * if that is now the file opened */
+	struct fw_opath {
+		int pending;
+		pid_t tid;
+		int fd;
+		dev_t dev;
+		ino_t ino;
+		struct fw_wrec r;
+		char path[FW_PATH_READ + 1];
+	} opath;
 	struct fw_wlog log;
 	int logging; /* log open */
 	struct fw_proc *next;
@@ -444,12 +457,32 @@ static struct fw_proc *fw_find(pid_t pid)
 	return NULL;
 }
 
+/* The O_PATH open p let through: its record, with the descriptor it got if
+ * that is known (now from the thread that made it, or at the end: not). */
+static void fw_opath_settle(struct fw_proc *p, pid_t tid)
+{
+	struct fw_opath *o = &p->opath;
+	if (!o->pending || (tid && tid != o->tid))
+		return;
+	struct stat st;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)p->pid, o->fd);
+	if (tid && o->fd >= 0 && stat(path, &st) == 0 && st.st_dev == o->dev && st.st_ino == o->ino) {
+		o->r.ret = o->fd;
+		o->r.spare &= (uint16_t)~FW_SYS_NORESULT;
+	}
+	if (p->logging)
+		fw_wlog_put(&p->log, &o->r);
+	o->pending = 0;
+}
+
 /* The process is gone: an exec it had let through, and its log, end. */
 static void fw_gone(struct fw_proc *p)
 {
 	if (p->exec.pending && p->state == FW_S_RECORD)
 		fw_exec_put(p, 0);
 	fw_exec_forget(&p->exec);
+	fw_opath_settle(p, 0);
 	for (size_t i = 0; i < sizeof fw_tids / sizeof *fw_tids; i++)
 		if (fw_tids[i].p == p)
 			fw_tids[i].p = NULL;
@@ -652,6 +685,8 @@ struct fw_job {
 	char text[FW_PATH_READ + 1];
 	int empty[2];   /* path i is "" (or NULL) and its directory fd the object */
 	uint64_t t1;    /* when the call was made, before its answer */
+	struct stat opath; /* an O_PATH open let through: the file */
+	int opath_fd;      /* and the descriptor it will get, or -1 */
 };
 
 /* What becomes of a call: answered with a result (or an error the kernel
@@ -784,6 +819,28 @@ static long fw_make(struct fw_job *j, const struct fw_how *h)
 	return r;
 }
 
+/* The lowest descriptor number from `from` on the process has free, or -1. */
+static int fw_lowest_free(pid_t pid, unsigned from)
+{
+	static uint64_t used[1024]; /* 65536 descriptors */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	memset(used, 0, sizeof used);
+	for (struct dirent *e; (e = readdir(d));) {
+		unsigned long n = strtoul(e->d_name, NULL, 10);
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && n < 64 * 1024)
+			used[n / 64] |= 1ull << (n % 64);
+	}
+	closedir(d);
+	for (unsigned n = from; n < 64 * 1024; n++)
+		if (!(used[n / 64] >> (n % 64) & 1))
+			return (int)n;
+	return -1;
+}
+
 /* Open as the program would, and hand the file over as the call's result
  * (ADDFD with SEND: the descriptor the kernel would have given, lowest
  * free, within the program's limit). A device, FIFO or socket is not
@@ -819,8 +876,10 @@ static enum fw_verdict fw_open(struct fw_job *j, long *ret)
 	}
 	if (flags & O_PATH) {
 		/* ADDFD takes no O_PATH file: the kernel opens it again (an
-		 * O_PATH open changes nothing), and which descriptor it gives
-		 * is not known here */
+		 * O_PATH open changes nothing) into the lowest free descriptor,
+		 * which is checked at the thread's next call (fw_opath_settle) */
+		if (fstat((int)fd, &j->opath) == 0)
+			j->opath_fd = fw_lowest_free(j->p->pid, 0);
 		close((int)fd);
 		return FW_V_CONTINUE;
 	}
@@ -855,8 +914,6 @@ static enum fw_verdict fw_dup(struct fw_job *j, long *ret)
 		add.newfd = (uint32_t)to;
 		add.newfd_flags = fl;
 	} else if (nr == SYS_fcntl) {
-		if (j->a[2] != 0)
-			return FW_V_CONTINUE;
 		add.newfd_flags = j->a[1] == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0;
 	}
 	int opath, fd = fw_take_fd(j->p, old, &opath);
@@ -869,7 +926,12 @@ static enum fw_verdict fw_dup(struct fw_job *j, long *ret)
 		*ret = old;
 		return FW_V_ANSWER;
 	}
-	if (opath || (fcntl(fd, F_GETFL) & O_PATH)) { /* ADDFD takes no O_PATH file */
+	/* ADDFD takes no O_PATH file, nor gives the lowest free from a
+	 * minimum: the kernel makes the dup, into the lowest free descriptor
+	 * (from fcntl's minimum), checked at the thread's next call */
+	if (opath || (fcntl(fd, F_GETFL) & O_PATH) || (nr == SYS_fcntl && j->a[2] != 0)) {
+		if ((nr == SYS_dup || nr == SYS_fcntl) && (long)j->a[2] >= 0 && fstat(fd, &j->opath) == 0)
+			j->opath_fd = fw_lowest_free(j->p->pid, nr == SYS_fcntl ? (unsigned)j->a[2] : 0);
 		close(fd);
 		return FW_V_CONTINUE;
 	}
@@ -974,6 +1036,7 @@ static void fw_handle(const struct seccomp_notif *n)
 		return;
 	}
 	fw_exec_settle(p, (pid_t)n->pid);
+	fw_opath_settle(p, (pid_t)n->pid);
 	if (p->recheck)
 		fw_recheck(p, (pid_t)n->pid);
 	uint64_t t0 = fw_clock(CLOCK_MONOTONIC);
@@ -1006,6 +1069,7 @@ static void fw_handle(const struct seccomp_notif *n)
 	static struct fw_job j;
 	memset(j.has, 0, sizeof j.has);
 	j.t1 = 0;
+	j.opath_fd = -1;
 	j.p = p;
 	j.n = n;
 	const long args[6] = {(long)n->data.args[0], (long)n->data.args[1], (long)n->data.args[2],
@@ -1103,8 +1167,18 @@ static void fw_handle(const struct seccomp_notif *n)
 	} else if (fw_shape_has(sa.id, 'q')) {
 		r.bits |= v == FW_V_FAULT ? FW_RB_BADPATH : FW_RB_NOPATH2;
 	}
-	if (fw_want[r.id] && (!fw_paths || fw_paths_want(fw_paths, r.path, r.path2)))
-		fw_wlog_put(&p->log, &r);
+	if (!fw_want[r.id] || (fw_paths && !fw_paths_want(fw_paths, r.path, r.path2)))
+		return;
+	if (j.opath_fd >= 0) {
+		fw_opath_settle(p, 0); /* another thread's, not settled yet */
+		struct fw_opath *o = &p->opath;
+		*o = (struct fw_opath){.pending = 1, .tid = (pid_t)n->pid, .fd = j.opath_fd, .dev = j.opath.st_dev,
+				       .ino = j.opath.st_ino, .r = r};
+		snprintf(o->path, sizeof o->path, "%s", r.path ? r.path : "");
+		o->r.path = r.path ? o->path : NULL;
+		return;
+	}
+	fw_wlog_put(&p->log, &r);
 }
 
 /* What fwatch-run -e and -P chose, as the library reads them
