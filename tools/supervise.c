@@ -1102,6 +1102,10 @@ static void fw_handle(const struct seccomp_notif *n)
 		v = FW_V_LOST; /* what was read may be another process's */
 	} else if (h->kind == FW_K_MAKE) {
 		ret = fw_make(&j, h);
+		/* its buffer could not be written: an exec or a kill is tearing
+		 * the process down, which will never see this call end */
+		if (ret == -EFAULT && h->out >= 0 && !fw_valid(n))
+			v = FW_V_LOST;
 	} else if (h->kind == FW_K_OPEN || h->kind == FW_K_DUP) {
 		v = h->kind == FW_K_OPEN ? fw_open(&j, &ret) : fw_dup(&j, &ret);
 		cont = v == FW_V_CONTINUE;
