@@ -425,10 +425,9 @@ static int fw_notify_exec(int dirfd, const char *file)
 		return 1; /* the supervisor already there sees the exec */
 	const char *slash = strrchr(fw_env.lib, '/');
 	int dl = slash ? (int)(slash - fw_env.lib) : 0;
-	char sup[PATH_MAX], libdir[PATH_MAX + 16];
+	char sup[PATH_MAX];
 	snprintf(sup, sizeof sup, "%.*s/" FW_SUPERVISOR, dl, fw_env.lib);
-	snprintf(libdir, sizeof libdir, "FWATCH_LIBDIR=%.*s", dl, fw_env.lib);
-	char *env[5] = {fw_env.dir, libdir}, **e = env + 2;
+	char *env[5] = {fw_env.dir}, **e = env + 1;
 	if (fw_env.key[0])
 		*e++ = fw_env.key;
 	if (fw_env.calls[0])
@@ -437,7 +436,9 @@ static int fw_notify_exec(int dirfd, const char *file)
 		*e++ = fw_env.paths;
 	*e = NULL;
 	const char *why = fw_notify_start(sup, env);
-	if (why)
+	if (why == (const char *)FW_NOTIFY_LOST)
+		fw_say(file, ": ", why, ": every file call it makes will fail with ENOSYS", NULL);
+	else if (why)
 		fw_say("cannot trace ", file, " by system-call notification (", why, ": ", strerror(errno),
 		       "): it runs untraced", NULL);
 	return !why;

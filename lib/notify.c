@@ -108,8 +108,40 @@ int fw_notify_active(void)
 	return syscall(SYS_umask, FW_NOTIFY_PING | mask) < 0 && errno == EEXIST;
 }
 
+/* Whether the filter can be put in place, asked of a throwaway child (no
+ * exit signal, as below): no_new_privs, which it needs, cannot be undone,
+ * and must not stay on a program the filter then refuses (another
+ * listener on its filters: EBUSY), whose set-id children would run
+ * without their privileges. 0, or the errno. */
+static int fw_notify_probe(void)
+{
+	long pid = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
+	if (pid == 0) {
+		/* a filter that allows everything (this child's exit too),
+		 * with a listener */
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		struct sock_fprog prog = {1, &allow};
+		long fd = syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0
+				  ? -1
+				  : syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		syscall(SYS_exit_group, fd < 0 ? errno & 0xff : 0);
+	}
+	if (pid < 0)
+		return errno;
+	int st = 0;
+	while (syscall(SYS_wait4, pid, &st, __WALL, NULL) < 0)
+		if (errno != EINTR)
+			return errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EINVAL;
+}
+
 const char *fw_notify_start(const char *supervisor, char *const env[])
 {
+	int e = fw_notify_probe();
+	if (e) {
+		errno = e;
+		return "seccomp";
+	}
 	int sv[2];
 	if (syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return "socketpair";
@@ -120,20 +152,23 @@ const char *fw_notify_start(const char *supervisor, char *const env[])
 	long pid = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
 	if (pid == 0) {
 		if (syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L) == 0) {
-			/* fd 3 is the socket; stdin and stdout /dev/null, so
-			 * that it holds no pipe of the program's open; stderr
-			 * for what it has to say. Its own process group, so that
+			/* fd 3 is the socket, put there first (a program with
+			 * 0, 1 or 2 closed has it there); stdin and stdout
+			 * /dev/null, so that it holds no pipe of the program's
+			 * open; stderr for what it has to say, unless a socket
+			 * took its place. Its own process group, so that
 			 * Ctrl-C, which ends the program, does not end it
 			 * first. */
-			int null = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR, 0);
-			if (null >= 0) {
-				syscall(SYS_dup3, null, 0, 0);
-				syscall(SYS_dup3, null, 1, 0);
-			}
 			if (sv[1] == 3)
 				syscall(SYS_fcntl, 3, F_SETFD, 0);
 			else
 				syscall(SYS_dup3, sv[1], 3, 0);
+			int null = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC, 0);
+			if (null >= 0) {
+				for (int fd = 0; fd < 3; fd++)
+					if (fd < 2 || sv[0] == 2 || sv[1] == 2)
+						syscall(SYS_dup3, null, fd, 0);
+			}
 			syscall(SYS_close_range, 4U, ~0U, 0);
 			syscall(SYS_setpgid, 0, 0);
 			char *argv[] = {(char *)"fwatch-supervise", NULL};
@@ -178,9 +213,15 @@ const char *fw_notify_start(const char *supervisor, char *const env[])
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+		/* and it says it holds the listener: else the filter, which
+		 * stays, fails every file call with ENOSYS (FW_NOTIFY_LOST) */
 		if (syscall(SYS_sendmsg, sv[0], &m, 0) != 1)
-			why = "sendmsg"; /* the filter stays: its calls fail with ENOSYS */
+			why = FW_NOTIFY_LOST;
 		syscall(SYS_close, fd);
+		while (!why && (got = syscall(SYS_recvfrom, sv[0], &ready, 1, 0, NULL, NULL)) < 0 && errno == EINTR)
+			;
+		if (!why && got != 1)
+			why = FW_NOTIFY_LOST;
 	}
 	syscall(SYS_close, sv[0]);
 	return why;

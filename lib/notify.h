@@ -12,8 +12,10 @@ int fw_notify_nrs(unsigned *nr, int max);
 /* Start the supervisor (the executable at `supervisor`, with environment
  * env) and hand it this process's file system calls from now on, and those
  * of every process it becomes (exec) or starts. NULL when done; else what
- * failed, and nothing is handed over (unless sendmsg failed, after which
- * the calls fail with ENOSYS). Before an exec only: the filter stays. */
+ * failed, and nothing changed (errno says why), but FW_NOTIFY_LOST: the
+ * filter is in place and its listener lost, so that every file call
+ * fails with ENOSYS. Before an exec only: the filter stays. */
+#define FW_NOTIFY_LOST "the supervisor did not take the filter's listener"
 const char *fw_notify_start(const char *supervisor, char *const env[]);
 
 /* Whether this process's calls are already handed to a supervisor of

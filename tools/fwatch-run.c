@@ -684,6 +684,11 @@ static pid_t fw_spawn(char **argv, int *exec_errno, const char *supervisor, char
 		sigaction(SIGCHLD, &fw_chld_old, NULL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		const char *why = supervisor ? fw_notify_start(supervisor, sup_env) : NULL;
+		if (why == (const char *)FW_NOTIFY_LOST) {
+			warnx("%s: %s: every file call it made would fail with ENOSYS; not run", fw_safe(argv[0]),
+			      why);
+			_exit(127);
+		}
 		if (why)
 			warnx("cannot trace %s by system-call notification (%s: %s): it runs untraced",
 			      fw_safe(argv[0]), why, strerror(errno));
@@ -1321,11 +1326,10 @@ int main(int argc, char **argv)
 		return st;
 	}
 	/* The supervisor, for a static command, next to the library. */
-	char sup[PATH_MAX], e_lib[PATH_MAX + 16];
+	char sup[PATH_MAX];
 	snprintf(sup, sizeof sup, "%.*s/" FW_SUPERVISOR, (int)(strrchr(lib, '/') - lib), lib);
-	snprintf(e_lib, sizeof e_lib, "FWATCH_LIBDIR=%.*s", (int)(strrchr(lib, '/') - lib), lib);
 	/* the supervisor's environment: where and what to record */
-	char *sup_env[6] = {e_lib}, **e = sup_env + 1;
+	char *sup_env[5] = {NULL}, **e = sup_env;
 	static const char *const pass[] = {"FWATCH_DIR", "FWATCH_KEY", "FWATCH_CALLS", "FWATCH_PATHS"};
 	for (size_t i = 0; i < sizeof pass / sizeof *pass; i++)
 		if (getenv(pass[i]) && asprintf(e++, "%s=%s", pass[i], getenv(pass[i])) < 0)
@@ -1334,7 +1338,7 @@ int main(int argc, char **argv)
 
 	int exec_errno;
 	pid_t pid = fw_spawn(cmd, &exec_errno, notify ? sup : NULL, sup_env);
-	for (char **v = sup_env + 1; *v; v++)
+	for (char **v = sup_env; *v; v++)
 		free(*v);
 	if (!pid) {
 		int status = fw_exec_failed(cmd[0], exec_errno);

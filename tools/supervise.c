@@ -199,7 +199,7 @@ static struct {
 static int fw_nprocs;
 
 static int fw_listener, fw_epoll;
-static const char *fw_dir, *fw_key, *fw_lib_dir;
+static const char *fw_dir, *fw_key;
 static uint8_t fw_want[FW_ID_COUNT]; /* FWATCH_CALLS: the rows recorded */
 static const char *fw_paths;          /* FWATCH_PATHS, or NULL */
 static char fw_host[65];
@@ -329,15 +329,28 @@ static int fw_preloaded(pid_t pid)
 	close(fd);
 	if (!interp)
 		return 0;
-	static char env[1 << 17];
-	ssize_t n = fw_proc_read(pid, "environ", env, sizeof env);
-	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(env + i) + 1)
-		if (!strncmp(env + i, "LD_PRELOAD=", 11)) {
-			char lib[PATH_MAX];
-			snprintf(lib, sizeof lib, "%s/libfwatch.so", fw_lib_dir);
-			return strstr(env + i, lib) != NULL || strstr(env + i, "libfwatch.so") != NULL;
+	/* the whole environment, however large: an LD_PRELOAD past a cut
+	 * would make both record the image */
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	int ours = 0;
+	char *e = NULL;
+	size_t cap = 0;
+	while (!ours && getdelim(&e, &cap, 0, f) > 0) {
+		if (strncmp(e, "LD_PRELOAD=", 11))
+			continue;
+		/* an entry that is fwatch's library (this one, the library's
+		 * repair puts back, or one the user named) */
+		for (char *v = e + 11, *save, *w; (w = strtok_r(v, ": ", &save)); v = NULL) {
+			const char *base = strrchr(w, '/');
+			ours |= !strcmp(base ? base + 1 : w, "libfwatch.so");
 		}
-	return 0;
+	}
+	free(e);
+	fclose(f);
+	return ours;
 }
 
 static uint64_t fw_boot_to_mono(uint64_t boot_ns)
@@ -1227,9 +1240,6 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	fw_dir = getenv("FWATCH_DIR");
 	fw_key = getenv("FWATCH_KEY");
-	fw_lib_dir = getenv("FWATCH_LIBDIR");
-	if (!fw_lib_dir)
-		fw_lib_dir = "";
 	fw_filter_init();
 	if (!fw_dir || *fw_dir != '/') {
 		fw_say("FWATCH_DIR is not set to an absolute directory");
@@ -1273,6 +1283,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(&fw_listener, CMSG_DATA(ch), sizeof fw_listener);
+	if (write(3, &c, 1) != 1) /* it is ours */
+		return 1;
 	close(3);
 	/* wake the program on this CPU when answered: the round trip is most
 	 * of what a call costs (Linux 6.6) */
