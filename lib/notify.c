@@ -43,6 +43,9 @@ static const unsigned fw_notify_rows[] = {
 #undef FW_NOTE
 };
 
+_Static_assert(sizeof fw_notify_rows / sizeof *fw_notify_rows <= FW_NOTIFY_MAX,
+	       "FW_NOTIFY_MAX holds every row handed over (and fits the filter's 8-bit jumps)");
+
 int fw_notify_nrs(unsigned *nr, int max)
 {
 	int n = 0;
