@@ -139,9 +139,15 @@ struct fw_keeper {
 	int life_tid;  /* and its value while the thread lives */
 	int *exec_word; /* the tid word of a thread in exec (fw_keeper_exec) */
 	int exec_tid;   /* and its value */
+	int mode;       /* FW_KEEP_*: whether this image has a keeper, or never will */
 };
+/* A keeper is made when the log first needs space beyond its first
+ * reservation, or before a call that could keep it from opening the log
+ * (fw_keeper_ensure); once the log has grown without one, never. */
+enum { FW_KEEP_UNDECIDED, FW_KEEP_MADE, FW_KEEP_NEVER };
 extern struct fw_keeper fw_keeper;
-void fw_keeper_start(void);
+void fw_keeper_init(void);
+void fw_keeper_ensure(void);
 void fw_keeper_stop(void);
 void fw_keeper_exec(int begin);
 void fw_keeper_forget(void);
@@ -440,5 +446,15 @@ static inline void *fw_real_get(enum fw_id id)
 	void *p = __atomic_load_n(&fw_real[id], __ATOMIC_RELAXED);
 	return FW_LIKELY(p != NULL) ? p : fw_real_of(id);
 }
+
+/* The FW_GUARD rows' real functions, found with the others. */
+enum fw_guard_id {
+#define FW_GUARD(name, ...) FW_GUARD_ID_##name,
+#include "fwatch_calls.def"
+#undef FW_GUARD
+	FW_GUARD_COUNT
+};
+extern void *fw_guard_real[FW_GUARD_COUNT];
+void *fw_guard_of(enum fw_guard_id id);
 
 #endif

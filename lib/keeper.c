@@ -12,6 +12,14 @@
  * a descriptor table, a root and current directory, credentials and
  * limits of its own, which nothing the program does later changes.
  *
+ * It is made only when needed: when the log first needs space beyond
+ * what its creation reserved (most processes never write that much, and
+ * making it costs two tasks: measured, 0.2 ms of CPU a process), or just
+ * before the program changes what it may open by name (the FW_GUARD rows
+ * of fwatch_calls.def: set*id, setgroups, unshare, setns; chroot, mount).
+ * A change made without those functions (a raw system call) before the
+ * log grows leaves the log to grow by name, which may then fail.
+ *
  * It is no child of the program: a task made for a moment makes it and
  * ends, so the keeper is an orphan (init's, or a subreaper's, which reaps
  * it), and no wait() of the program, not even with __WALL (strace's, which
@@ -195,9 +203,6 @@ static int *fw_tid_word(void)
 	return *w == (int)fw_raw(SYS_gettid, 0, 0, 0, 0, 0, 0) ? w : NULL;
 }
 
-/* Make this process's keeper (its log is open and fw_pid set). Without
- * one (no clone for this process: RLIMIT_NPROC, a seccomp filter; a
- * kernel without CLOSE_RANGE_UNSHARE) the threads grow the log by name. */
 /* Under valgrind, which ends the program at a clone that is neither a
  * thread nor a fork ("Unsupported clone() flags"): its core is preloaded. */
 static int fw_under_valgrind(void)
@@ -206,45 +211,46 @@ static int fw_under_valgrind(void)
 	return p && strstr(p, "/vgpreload_");
 }
 
-void fw_keeper_start(void)
+/* Where an image starts recording (the loader's lock is free; in a fork
+ * child, the forking thread is the main one): what making a keeper later
+ * takes, found now, as dlsym may not be safe then. */
+void fw_keeper_init(void)
 {
 	struct fw_keeper *k = &fw_keeper;
-	if (!fw_clone_real) { /* once, in a fresh image: the loader's lock is free */
+	if (!fw_clone_real) { /* once, in a fresh image */
 		fw_clone_real = fw_under_valgrind() ? NULL : (fw_clone_fn)fw_real_get(FW_ID_clone);
 		fw_tid_desc = dlsym(RTLD_DEFAULT, "_thread_db_pthread_tid");
 	}
-	if (!fw_clone_real)
-		return;
+	/* the main thread's word: made by another thread, the keeper learns
+	 * that the program has ended only when idle */
+	k->life = fw_raw(SYS_gettid, 0, 0, 0, 0, 0, 0) == fw_pid ? fw_tid_word() : NULL;
+	k->life_tid = k->life ? *k->life : 0;
+}
+
+/* Make this process's keeper, seq already claimed (fw_keeper_ensure), with
+ * every signal blocked. Without one (no clone for this process:
+ * RLIMIT_NPROC, a seccomp filter; a kernel without CLOSE_RANGE_UNSHARE)
+ * the threads grow the log by name. */
+static void fw_keeper_make(void)
+{
+	struct fw_keeper *k = &fw_keeper;
 	if (!fw_keeper_stacks) {
 		long p = fw_raw(SYS_mmap, 0, 2 * FW_KEEPER_STACK, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (p < 0 && p > -4096)
+		if (p < 0 && p > -4096) {
+			__atomic_store_n(&k->seq, 0, __ATOMIC_RELEASE);
 			return;
+		}
 		fw_keeper_stacks = (char *)p;
-	}
-	/* after an exec that failed without a tid word to watch: the keeper
-	 * told to go must be gone before another runs on its stack */
-	uint32_t s;
-	while ((s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE)) != 0) {
-		struct timespec t = {0, 10 * 1000 * 1000};
-		fw_raw(SYS_futex, (long)&k->seq, FUTEX_WAIT, s, (long)&t, 0, 0);
 	}
 	k->owner = fw_pid;
 	k->stop = 0;
 	k->err = 0;
 	k->exec_word = NULL;
-	/* the main thread's word: made by another thread, the keeper learns
-	 * that the program has ended only when idle */
-	k->life = fw_raw(SYS_gettid, 0, 0, 0, 0, 0, 0) == fw_pid ? fw_tid_word() : NULL;
-	k->life_tid = k->life ? *k->life : 0;
-	__atomic_store_n(&k->seq, 1, __ATOMIC_RELEASE);
-	/* born with every signal blocked, and the keeper keeps them so */
-	sigset_t all, old;
-	sigfillset(&all);
-	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	if (k->life && __atomic_load_n(k->life, __ATOMIC_ACQUIRE) != k->life_tid)
+		k->life = NULL; /* the main thread has ended already */
 	int maker = fw_clone_real(fw_keeper_maker, fw_keeper_stacks + 2 * FW_KEEPER_STACK,
 				  CLONE_VM | CLONE_FILES | CLONE_UNTRACED, NULL);
-	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 	/* waited for at once, before anything of the program's can see it (a
 	 * wait with __WALL): measured, this costs a process 40-90 us more
 	 * than a keeper that is the program's child (a wakeup across CPUs on
@@ -254,6 +260,42 @@ void fw_keeper_start(void)
 			;
 	else
 		__atomic_store_n(&k->seq, 0, __ATOMIC_RELEASE);
+}
+
+/* Have a keeper from now on, if this image may still have one: the log
+ * needs space beyond its first reservation (fw_keeper_need), or the
+ * program is about to change what it may open (its credentials, root or
+ * namespaces: the FW_GUARD rows, chroot, mount). Most processes never get
+ * that far, and pay for no keeper. One thread makes it: it claims seq
+ * (the others then wait for the keeper as for any step), then the mode,
+ * which a thread that had to grow the log by name before may have closed
+ * (FW_KEEP_NEVER): a keeper made then would reserve space over its
+ * records. Not from a child sharing this memory (vfork, clone(CLONE_VM)):
+ * the log is not its own. */
+void fw_keeper_ensure(void)
+{
+	struct fw_keeper *k = &fw_keeper;
+	if (FW_LIKELY(__atomic_load_n(&k->mode, __ATOMIC_ACQUIRE) != FW_KEEP_UNDECIDED) || !fw_clone_real ||
+	    __atomic_load_n(fw_statep, __ATOMIC_ACQUIRE) != FW_ON ||
+	    fw_raw(SYS_getpid, 0, 0, 0, 0, 0, 0) != fw_pid)
+		return;
+	/* born with every signal blocked, and the keeper keeps them so; and
+	 * no handler of this thread's can need the keeper it is making */
+	sigset_t all, old;
+	sigfillset(&all);
+	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	uint32_t none = 0;
+	int undecided = FW_KEEP_UNDECIDED;
+	if (__atomic_compare_exchange_n(&k->seq, &none, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (__atomic_compare_exchange_n(&k->mode, &undecided, FW_KEEP_MADE, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			fw_keeper_make();
+		else
+			__atomic_store_n(&k->seq, 0, __ATOMIC_RELEASE);
+		if (!__atomic_load_n(&k->seq, __ATOMIC_ACQUIRE))
+			fw_futex_wake(&k->seq, FUTEX_WAKE); /* whoever waited for it */
+	}
+	fw_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 }
 
 /* The image ends: the keeper goes (init reaps it). */
@@ -271,11 +313,13 @@ void fw_keeper_stop(void)
  * thread's tid word meanwhile: it ends when the exec works and goes on
  * when it fails, which then costs no new keeper (a shell's search of PATH
  * is an exec that fails in each directory before the right one). Without
- * that word, it is stopped, and a new one made after a failure. */
+ * that word, it is stopped, and after a failure the log grows by name. */
 void fw_keeper_exec(int begin)
 {
 	struct fw_keeper *k = &fw_keeper;
 	if (begin) {
+		if (!__atomic_load_n(&k->seq, __ATOMIC_ACQUIRE))
+			return;
 		int *w = fw_tid_word();
 		if (!w) {
 			fw_keeper_stop();
@@ -290,11 +334,13 @@ void fw_keeper_exec(int begin)
 	int *w = __atomic_exchange_n(&k->exec_word, NULL, __ATOMIC_ACQ_REL);
 	if (w)
 		fw_futex_wake((uint32_t *)w, FUTEX_WAKE);
-	else
-		fw_keeper_start();
 }
 #else
-void fw_keeper_start(void)
+void fw_keeper_init(void)
+{
+}
+
+void fw_keeper_ensure(void)
 {
 }
 
@@ -317,6 +363,7 @@ void fw_keeper_forget(void)
 	k->have = FW_FIRST_RESERVE;
 	k->stop = k->err = 0;
 	k->exec_word = NULL;
+	k->mode = FW_KEEP_UNDECIDED;
 }
 
 /* [.., end) of the log is to be written: 1 once the keeper has it ready
@@ -332,8 +379,25 @@ int fw_keeper_need(uint64_t end, uint64_t limit)
 	if (FW_LIKELY(end + ahead / 2 <= have))
 		return 1;
 	uint32_t s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
-	if (!s)
-		return have >= end;
+	if (!s) {
+		fw_keeper_ensure();
+		s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+	}
+	if (!s) {
+		/* no keeper: the caller grows the log by name, and this image
+		 * makes none from now on (fw_keeper_ensure); unless one is
+		 * being made (seq is claimed before the mode is set) */
+		int mode = FW_KEEP_UNDECIDED;
+		if (have >= end)
+			return 1;
+		if (__atomic_compare_exchange_n(&k->mode, &mode, FW_KEEP_NEVER, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE) ||
+		    mode == FW_KEEP_NEVER)
+			return 0;
+		s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+		if (!s)
+			return 0;
+	}
 	uint64_t want = end + ahead < limit ? end + ahead : limit;
 	uint64_t old = __atomic_load_n(&k->want, __ATOMIC_RELAXED);
 	while (old < want && !__atomic_compare_exchange_n(&k->want, &old, want, 1, __ATOMIC_ACQ_REL,

@@ -997,7 +997,7 @@ int fw_start_from(int from)
 	fw_relist = 0;
 	if (on) {
 		__atomic_fetch_or(&fw.hdr->flags, inside, __ATOMIC_RELEASE);
-		fw_keeper_start();
+		fw_keeper_init();
 	}
 	fw_self.busy--;
 	errno = e;

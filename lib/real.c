@@ -34,6 +34,24 @@ void *fw_real_of(enum fw_id id)
 	return p ? p : fw_real_set(id, fw_sym(fw_calls[id].name));
 }
 
+void *fw_guard_real[FW_GUARD_COUNT];
+
+static const char *const fw_guard_names[FW_GUARD_COUNT] = {
+#define FW_GUARD(name, ...) #name,
+#include "fwatch_calls.def"
+#undef FW_GUARD
+};
+
+void *fw_guard_of(enum fw_guard_id id)
+{
+	void *p = __atomic_load_n(&fw_guard_real[id], __ATOMIC_RELAXED);
+	if (!p) {
+		p = fw_sym(fw_guard_names[id]);
+		__atomic_store_n(&fw_guard_real[id], p, __ATOMIC_RELAXED);
+	}
+	return p;
+}
+
 /* Every row at once, from the objects' own tables (lib/symbols.c); dlsym
  * for what those cannot settle. One name is asked of both: where the
  * objects loaded after fwatch are not what dlsym searches (fwatch dlopen'd
@@ -53,9 +71,14 @@ void fw_real_init(void)
 #define FW_CALLV FW_CALL
 #define FW_HAND FW_CALL
 #define FW_EVENT(...)
+#define FW_GUARD(name, ...)                                                                \
+	p = own ? fw_objs_find(&objs, #name) : FW_SYM_ASK;                                 \
+	__atomic_store_n(&fw_guard_real[FW_GUARD_ID_##name], p == FW_SYM_ASK ? fw_sym(#name) : p, \
+			 __ATOMIC_RELAXED);
 #include "fwatch_calls.def"
 #undef FW_CALL
 #undef FW_CALLV
 #undef FW_HAND
 #undef FW_EVENT
+#undef FW_GUARD
 }

@@ -6,12 +6,15 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/fsuid.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -75,6 +78,8 @@ static inline DIR *fw_opaque_dir(DIR *d)
 		errno = ENOSYS;                                                \
 		return FW_FAILURE(R);                                          \
 	}                                                                      \
+	if (FW_ID_##name == FW_ID_chroot || FW_ID_##name == FW_ID_mount)      \
+		fw_keeper_ensure(); /* as an FW_GUARD row */                   \
 	if (!fw_wants(FW_ID_##name))                                           \
 		return real args;                                              \
 	struct fw_call c;                                                      \
@@ -136,6 +141,20 @@ static inline DIR *fw_opaque_dir(DIR *d)
 /* The real function's type comes from the row's parameters, so symbols the
  * headers no longer declare (__xstat, openat2 before glibc 2.43) work too.
  * Hand-written wrappers live in their own files. */
+/* A guard: the keeper first (it preserves errno), then the call. */
+#define FW_GUARD(name, R, params, args)                                        \
+	FW_EXPORT R name params;                                               \
+	R name params                                                          \
+	{                                                                      \
+		R(*real) params = (R(*) params)fw_guard_of(FW_GUARD_ID_##name); \
+		if (FW_UNLIKELY(!real)) {                                      \
+			errno = ENOSYS;                                        \
+			return -1;                                             \
+		}                                                              \
+		fw_keeper_ensure();                                            \
+		return real args;                                              \
+	}
+
 #define FW_HAND(name, cls, shape)
 #define FW_EVENT(name, cls, shape)
 #include "fwatch_calls.def"

@@ -25,19 +25,21 @@
 #include "symbols.h"
 
 /* The names, expanded from the table itself rather than taken from the
- * reader library's copy. Generated (FW_CALL, FW_CALLV) and hand-written
- * (FW_HAND) wrappers are functions; FW_EVENT rows are records the library
- * makes by itself and must not be symbols at all. */
+ * reader library's copy. Generated (FW_CALL, FW_CALLV, FW_GUARD) and
+ * hand-written (FW_HAND) wrappers are functions; FW_EVENT rows are records
+ * the library makes by itself and must not be symbols at all. */
 static const char *const tab_funcs[] = {
 #define FW_CALL(name, ...) #name,
 #define FW_CALLV FW_CALL
 #define FW_HAND FW_CALL
 #define FW_EVENT(name, ...)
+#define FW_GUARD FW_CALL
 #include "fwatch_calls.def"
 #undef FW_CALL
 #undef FW_CALLV
 #undef FW_HAND
 #undef FW_EVENT
+#undef FW_GUARD
 };
 #define TAB_NFUNCS (sizeof tab_funcs / sizeof *tab_funcs)
 

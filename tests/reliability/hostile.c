@@ -979,6 +979,13 @@ static int mode_closerange(long rounds, long n)
 /* ==== 12. recording goes on: after chroot, a mount over the log
  * directory, a switch of user, every descriptor in use ===================== */
 
+static void *after_idle(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
 static int mode_after(const char *kind, const char *logdir, long n)
 {
 	touch_raw("by-after");
@@ -992,7 +999,12 @@ static int mode_after(const char *kind, const char *logdir, long n)
 		if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 		    mount("tmpfs", logdir, "tmpfs", 0, "size=1m") != 0)
 			die("mount");
-	} else if (!strcmp(kind, "user")) {
+	} else if (!strcmp(kind, "user") || !strcmp(kind, "userthreads")) {
+		/* with a second thread, glibc changes every thread's ids by a
+		 * signal to each, from inside libc */
+		pthread_t t;
+		if (kind[4] && pthread_create(&t, NULL, after_idle, NULL) != 0)
+			die("pthread_create");
 		if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
 			die("setresuid");
 	} else if (!strcmp(kind, "nofile")) {
@@ -1085,11 +1097,15 @@ static int mode_keeper(long n)
 	return 0;
 }
 
-/* Say the keeper's pid, then die by SIGKILL. */
+/* Grow the log past its first reservation, which makes the keeper (most
+ * processes never get there, and have none), say its pid, then die by
+ * SIGKILL. */
 static int mode_keeperkill(void)
 {
 	int children, alive;
 	long first;
+	touch_raw("by-keeperkill");
+	stat_loop("by-keeperkill", 5000);
 	/* the keeper names itself once it runs */
 	for (int i = 0; i < 100; i++) {
 		keepers(&children, &alive, &first);

@@ -414,7 +414,7 @@ fi
 # a limit whose soft value is the hard one, the program makes 200,000 stat
 # calls: every one is recorded, the log is not partial, fwatch says nothing.
 if want 12; then
-	for k in chroot mount user nofile; do
+	for k in chroot mount user userthreads nofile; do
 		if [ $k != nofile ] && [ $ROOT = 0 ]; then
 			skip "12 after $k: needs root"
 			continue
