@@ -354,10 +354,23 @@ void fw_keeper_exec(int begin)
 }
 #endif
 
-/* A fork child: its parent's keeper is not its own. */
+/* A new log for this image: in a fork child, whose parent's keeper is not
+ * its own; or in the same process again (an attach after a detach), whose
+ * keeper was told to go and must be gone before anything here is reset: it
+ * shares this memory, and would go on publishing what it did for the old
+ * log as ready in the new one. */
 void fw_keeper_forget(void)
 {
 	struct fw_keeper *k = &fw_keeper;
+#ifndef FW_NO_KEEPER
+	uint32_t s;
+	if (k->owner == (pid_t)fw_raw(SYS_getpid, 0, 0, 0, 0, 0, 0))
+		while ((s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE)) != 0) {
+			fw_keeper_stop();
+			struct timespec t = {0, 10 * 1000 * 1000};
+			fw_raw(SYS_futex, (long)&k->seq, FUTEX_WAIT, s, (long)&t, 0, 0);
+		}
+#endif
 	k->seq = k->req = 0;
 	k->want = 0;
 	k->have = FW_FIRST_RESERVE;

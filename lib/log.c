@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -247,17 +248,27 @@ static int fw_log_fd(int create)
  * tail is its thread's alone. */
 FW_KEEPER_CODE static long fw_reserve_space(int fd, uint64_t off, uint64_t size, char *p)
 {
-	/* never written: the kernel reads it from the shared zero page */
-	static char zeros[FW_REGION_MAX];
+	/* one page, never written: the kernel reads it from the shared zero
+	 * page, one fault however much is reserved */
+	static char zeros[4096];
+	struct iovec iov[16]; /* 64 KiB a call, and little stack */
 	struct rlimit rl;
 	if (fw_raw(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)&rl, 0, 0) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    off + size > rl.rlim_cur) {
 		fw_stop("RLIMIT_FSIZE reached");
 		return -EFBIG;
 	}
+	for (unsigned i = 0; i < sizeof iov / sizeof *iov; i++) {
+		iov[i].iov_base = zeros;
+		iov[i].iov_len = sizeof zeros;
+	}
 	for (uint64_t at = off; at < off + size;) {
-		uint64_t n = off + size - at < sizeof zeros ? off + size - at : sizeof zeros;
-		long w = fw_raw(SYS_pwrite64, fd, (long)zeros, (long)n, (long)at, 0, 0);
+		uint64_t n = off + size - at < sizeof iov / sizeof *iov * sizeof zeros ? off + size - at
+										: sizeof iov / sizeof *iov * sizeof zeros;
+		unsigned k = (unsigned)((n + sizeof zeros - 1) / sizeof zeros);
+		iov[k - 1].iov_len = n - (k - 1) * sizeof zeros;
+		long w = fw_raw(SYS_pwritev, fd, (long)iov, k, (long)at, (long)(at >> 32), 0);
+		iov[k - 1].iov_len = sizeof zeros;
 		if (w <= 0)
 			return w == 0 ? -ENOSPC : w;
 		at += (uint64_t)w;

@@ -37,8 +37,15 @@ void fw_obj_scan(struct fw_obj *o, uintptr_t base, const ElfW(Phdr) *ph, int phn
 	}
 }
 
-/* The plan for o, mapped; NULL if there is none that can be trusted. */
-static struct fw_plan_header *fw_plan_read(const char *dir, const struct fw_obj *o, size_t *size)
+/* The plan for o, read into fw_plan_buf (one process start reads at most
+ * two, one after the other: a read costs less here than a mapping); NULL
+ * if there is none that can be trusted. */
+static union {
+	struct fw_plan_header h;
+	uint8_t b[sizeof(struct fw_plan_header) + FW_PLAN_SITES_MAX * sizeof(struct fw_plan_site)];
+} fw_plan_buf;
+
+static struct fw_plan_header *fw_plan_read(const char *dir, const struct fw_obj *o)
 {
 	char file[PATH_MAX];
 	size_t n = strlen(dir);
@@ -58,21 +65,16 @@ static struct fw_plan_header *fw_plan_read(const char *dir, const struct fw_obj 
 	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
 	if (fd < 0)
 		return NULL;
-	struct fw_plan_header *h = NULL;
+	struct fw_plan_header *h = &fw_plan_buf.h;
+	long got = -1;
 	if (!fw_raw(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) && S_ISREG(st.st_mode) && st.st_uid == me &&
-	    !(st.st_mode & 022) && (size_t)st.st_size >= sizeof(*h) &&
-	    (size_t)st.st_size <= sizeof(*h) + FW_PLAN_SITES_MAX * sizeof(struct fw_plan_site)) {
-		*size = (size_t)st.st_size;
-		long m = fw_raw(SYS_mmap, 0, (long)*size, PROT_READ, MAP_PRIVATE, fd, 0);
-		h = m < 0 && m > -4096 ? NULL : (struct fw_plan_header *)m;
-	}
+	    !(st.st_mode & 022) && (size_t)st.st_size >= sizeof(*h) && (size_t)st.st_size <= sizeof(fw_plan_buf))
+		got = fw_raw(SYS_pread64, fd, (long)fw_plan_buf.b, (long)st.st_size, 0, 0, 0);
 	fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
-	if (h && (memcmp(h->magic, FW_PLAN_MAGIC, 8) || h->version != FW_PLAN_VERSION || h->id_len != o->id_len ||
-		  memcmp(h->id, o->id, o->id_len) ||
-		  *size != sizeof(*h) + (size_t)h->nsites * sizeof(struct fw_plan_site))) {
-		fw_raw(SYS_munmap, (long)h, (long)*size, 0, 0, 0, 0);
-		h = NULL;
-	}
+	if (got != st.st_size || memcmp(h->magic, FW_PLAN_MAGIC, 8) || h->version != FW_PLAN_VERSION ||
+	    h->id_len != o->id_len || memcmp(h->id, o->id, o->id_len) ||
+	    (size_t)got != sizeof(*h) + (size_t)h->nsites * sizeof(struct fw_plan_site))
+		return NULL;
 	return h;
 }
 
@@ -166,8 +168,7 @@ static int fw_site_write(uintptr_t at, const uint8_t jmp[5], const uint8_t *orig
 
 long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void), void ***slot, int live)
 {
-	size_t psize;
-	struct fw_plan_header *h = o->lo ? fw_plan_read(dir, o, &psize) : NULL;
+	struct fw_plan_header *h = o->lo ? fw_plan_read(dir, o) : NULL;
 	if (!h)
 		return -1;
 	const struct fw_plan_site *s = (const struct fw_plan_site *)(h + 1);
@@ -214,9 +215,7 @@ long fw_sites_patch(const char *dir, const struct fw_obj *o, void (*entry)(void)
 		else /* nothing jumps there */
 			fw_raw(SYS_munmap, (long)stubs, (long)room, 0, 0, 0, 0);
 	}
-	uint32_t planned = h->nsites;
-	fw_raw(SYS_munmap, (long)h, (long)psize, 0, 0, 0, 0);
-	return planned && !done ? -1 : done;
+	return h->nsites && !done ? -1 : done;
 }
 
 long fw_sys_call(const struct fw_sysregs *r, struct fw_call *c, int loader)

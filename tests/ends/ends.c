@@ -131,16 +131,21 @@ static int family(void)
 
 	/* an orphan: its parent ends without waiting, then it is killed;
 	 * only init (or a subreaper) learns how it ended */
-	if (pipe(fds) < 0)
+	/* (two pipes: on one, the orphan's pid for this process to read; on
+	 * the other, which the orphan reads, nothing but its end) */
+	int gone[2];
+	if (pipe(fds) < 0 || pipe(gone) < 0)
 		return 95;
 	c = child();
 	if (c == 0) {
+		close(fds[0]);
 		pid_t g = child();
 		if (g == 0) {
-			/* wait until its parent is gone: the pipe's write end
-			 * closes with it */
+			/* wait until its parent is gone: the pipe's last write
+			 * end closes with it */
 			close(fds[1]);
-			while (read(fds[0], buf, 1) > 0)
+			close(gone[1]);
+			while (read(gone[0], buf, 1) > 0)
 				;
 			execl(self, "ends", "kill", "9", (char *)NULL);
 			_exit(96);
@@ -149,6 +154,8 @@ static int family(void)
 		_exit(0);
 	}
 	close(fds[1]);
+	close(gone[0]);
+	close(gone[1]);
 	n = read(fds[0], buf, sizeof buf - 1);
 	if (n <= 0 || waitpid(c, &s, 0) != c)
 		return 97;
