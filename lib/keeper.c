@@ -16,7 +16,8 @@
  * what its creation reserved (most processes never write that much, and
  * making it costs two tasks: measured, 0.2 ms of CPU a process), or just
  * before the program changes what it may open by name (the FW_GUARD rows
- * of fwatch_calls.def: set*id, setgroups, unshare, setns; chroot, mount).
+ * of fwatch_calls.def: set*id, setgroups, unshare, setns, prctl setting
+ * no_new_privs or a seccomp filter; chroot, mount).
  * A change made without those functions (a raw system call) before the
  * log grows leaves the log to grow by name, which may then fail.
  *

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
+#include <linux/prctl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,7 +143,7 @@ static inline DIR *fw_opaque_dir(DIR *d)
  * headers no longer declare (__xstat, openat2 before glibc 2.43) work too.
  * Hand-written wrappers live in their own files. */
 /* A guard: the keeper first (it preserves errno), then the call. */
-#define FW_GUARD(name, R, params, args)                                        \
+#define FW_GUARD(name, R, params, args, when)                                  \
 	FW_EXPORT R name params;                                               \
 	R name params                                                          \
 	{                                                                      \
@@ -151,7 +152,8 @@ static inline DIR *fw_opaque_dir(DIR *d)
 			errno = ENOSYS;                                        \
 			return -1;                                             \
 		}                                                              \
-		fw_keeper_ensure();                                            \
+		if (when)                                                      \
+			fw_keeper_ensure();                                    \
 		return real args;                                              \
 	}
 

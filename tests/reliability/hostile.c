@@ -17,12 +17,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,7 @@
 #include <sys/mman.h>
 #include <linux/kcmp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -977,7 +981,7 @@ static int mode_closerange(long rounds, long n)
 }
 
 /* ==== 12. recording goes on: after chroot, a mount over the log
- * directory, a switch of user, every descriptor in use ===================== */
+ * directory, a switch of user, a seccomp sandbox, every descriptor in use == */
 
 static void *after_idle(void *arg)
 {
@@ -1007,6 +1011,22 @@ static int mode_after(const char *kind, const char *logdir, long n)
 			die("pthread_create");
 		if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
 			die("setresuid");
+	} else if (!strcmp(kind, "seccomp")) {
+		/* a sandbox, as an unprivileged program makes one: no task
+		 * may be made (the process is killed), no file opened */
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = {sizeof f / sizeof *f, f};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+			die("seccomp");
 	} else if (!strcmp(kind, "nofile")) {
 		struct rlimit rl = {64, 64};
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)

@@ -410,12 +410,13 @@ fi
 
 # --- 12. recording goes on -------------------------------------------------
 # After a chroot, a mount over the log directory (in a mount namespace of
-# its own), a switch to another user, or with every descriptor in use under
+# its own), a switch to another user (with a second thread too), a seccomp
+# filter that kills at clone and refuses openat, or with every descriptor in use under
 # a limit whose soft value is the hard one, the program makes 200,000 stat
 # calls: every one is recorded, the log is not partial, fwatch says nothing.
 if want 12; then
-	for k in chroot mount user userthreads nofile; do
-		if [ $k != nofile ] && [ $ROOT = 0 ]; then
+	for k in chroot mount user userthreads seccomp nofile; do
+		if [ $k != nofile ] && [ $k != seccomp ] && [ $ROOT = 0 ]; then
 			skip "12 after $k: needs root"
 			continue
 		fi
