@@ -213,9 +213,14 @@ _Static_assert(FW_PATH_READ == PATH_MAX && FW_PATH_READ <= FW_PATH_MAX, "a path 
 /* Reading pointers the program gave without faulting (lib/peek.c): the
  * length of s (at most max), or -1 if it cannot be read; the number of
  * strings of a vector, or -1 if it or one of its strings (each shorter
- * than max) cannot be read. k remembers the last page found readable. */
+ * than max) cannot be read. k remembers the last pages found readable
+ * (an environment built by a program, make's, lies on a few pages of its
+ * heap, its vector on another: one page remembered asked again for each
+ * string, 27 system calls an exec in a make -j2). Zeroed to start. */
 struct fw_peek {
-	uintptr_t page;
+	uintptr_t page[16];
+	unsigned next;
+	pid_t pid;
 };
 long fw_peek_strnlen(struct fw_peek *k, const char *s, size_t max);
 long fw_peek_vector(struct fw_peek *k, char *const *v, size_t max);
