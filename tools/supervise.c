@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/seccomp.h>
@@ -1290,38 +1291,39 @@ int main(int argc, char **argv)
 	 * of what a call costs (Linux 6.6) */
 	ioctl(fw_listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 
+	/* The processes' pidfds in an epoll set; it and the listener in a
+	 * poll: a wakeup through epoll lands on whichever CPU the scheduler
+	 * picks, one through poll on the CPU of the call that woke it (the
+	 * flag above), where the program then waits: measured, busybox find
+	 * /usr 6.1 s traced with the listener in the epoll set, 3.4 s with
+	 * both on one CPU. */
 	fw_epoll = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event lev = {EPOLLIN, {.ptr = NULL}};
-	if (fw_epoll < 0 || epoll_ctl(fw_epoll, EPOLL_CTL_ADD, fw_listener, &lev) < 0) {
+	if (fw_epoll < 0) {
 		fw_say("epoll: %s", strerror(errno));
 		return 1;
 	}
 	static struct seccomp_notif n;
 	for (;;) {
-		struct epoll_event ev[64];
-		int k = epoll_wait(fw_epoll, ev, 64, -1);
-		if (k < 0) {
+		struct pollfd pf[2] = {{fw_listener, POLLIN, 0}, {fw_epoll, POLLIN, 0}};
+		if (poll(pf, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			fw_say("epoll_wait: %s", strerror(errno));
+			fw_say("poll: %s", strerror(errno));
 			return 1;
 		}
 		/* the ends first: a pid a new process reuses must not be
 		 * taken for the old one's */
-		int ready = 0, hup = 0;
-		for (int i = 0; i < k; i++) {
-			if (ev[i].data.ptr)
+		if (pf[1].revents & POLLIN) {
+			struct epoll_event ev[64];
+			int k = epoll_wait(fw_epoll, ev, 64, 0);
+			for (int i = 0; i < k; i++)
 				fw_gone(ev[i].data.ptr);
-			else {
-				ready |= (ev[i].events & EPOLLIN) != 0;
-				hup |= (ev[i].events & (EPOLLHUP | EPOLLERR)) != 0;
-			}
 		}
-		if (ready) {
+		if (pf[0].revents & POLLIN) {
 			memset(&n, 0, sizeof n);
 			if (ioctl(fw_listener, SECCOMP_IOCTL_NOTIF_RECV, &n) == 0)
 				fw_handle(&n);
-		} else if (hup) {
+		} else if (pf[0].revents & (POLLHUP | POLLERR)) {
 			break; /* no process has the filter any more */
 		}
 	}
