@@ -139,9 +139,6 @@ static inline DIR *fw_opaque_dir(DIR *d)
 			path2, a1, a2, shape)                                  \
 	}
 
-/* The real function's type comes from the row's parameters, so symbols the
- * headers no longer declare (__xstat, openat2 before glibc 2.43) work too.
- * Hand-written wrappers live in their own files. */
 /* A guard: the keeper first (it preserves errno), then the call. */
 #define FW_GUARD(name, R, params, args, when)                                  \
 	FW_EXPORT R name params;                                               \
@@ -157,6 +154,9 @@ static inline DIR *fw_opaque_dir(DIR *d)
 		return real args;                                              \
 	}
 
+/* The real function's type comes from the row's parameters, so symbols the
+ * headers no longer declare (__xstat, openat2 before glibc 2.43) work too.
+ * Hand-written wrappers live in their own files. */
 #define FW_HAND(name, cls, shape)
 #define FW_EVENT(name, cls, shape)
 #include "fwatch_calls.def"

@@ -123,13 +123,19 @@ def calls_strace(d, roles, names):
         print("\t".join([roles.get(pid, pid), call, p1, p2, result]))
 
 
-def calls_fw(d, roles):
+def syscall_rows():
+    """fwatch-summary's CSV on stdin: the rows of calls made by system-call
+    notification, each with the column index by name."""
     rows = csv.reader(sys.stdin)
     head = next(rows)
     col = {k: head.index(k) for k in head}
     for r in rows:
-        if r[col["via"]] != "syscall":
-            continue
+        if r[col["via"]] == "syscall":
+            yield r, col
+
+
+def calls_fw(d, roles):
+    for r, col in syscall_rows():
         pid = r[col["pid"]]
         print("\t".join([roles.get(pid, pid), r[col["call"]], w(r[col["path"]], d),
                          w(r[col["path2"]], d), r[col["errno"]] or "ok"]))
@@ -142,12 +148,7 @@ def absolute(base, p):
 
 
 def resolved_fw(d):
-    rows = csv.reader(sys.stdin)
-    head = next(rows)
-    col = {k: head.index(k) for k in head}
-    for r in rows:
-        if r[col["via"]] != "syscall":
-            continue
+    for r, col in syscall_rows():
         print("\t".join([r[col["call"]], w(r[col["resolved"]], d), w(r[col["resolved2"]], d),
                          r[col["errno"]] or "ok"]))
 
