@@ -35,8 +35,8 @@
 
 #include "views.h"
 
-/* A line more than this behind (from its call, or from when the follower
- * started, for what was there before) is skipped, not printed; and a poll
+/* A line more than this behind (from its call, or from when it could
+ * first be read: fw_late) is skipped, not printed; and a poll
  * prints for this long at most before it skips the rest of its lines. */
 #define FW_LAG_NS 1000000000ull
 #define FW_PRINT_NS 250000000ull
@@ -291,9 +291,14 @@ static int fw_covered(const struct fw_live *l, size_t k)
 	return l->ch[k].off < reach;
 }
 
-static int fw_late(const struct fw_follow *f, const struct fw_event *ev, uint64_t now)
+/* Late: more than FW_LAG_NS behind the time it could first be read, the
+ * latest of its call, the follower's start and its log's start (the
+ * loader's calls, made before the library started, are written then). */
+static int fw_late(const struct fw_follow *f, const struct fw_live *l, const struct fw_event *ev, uint64_t now)
 {
 	uint64_t t = ev->mono_ns > f->start ? ev->mono_ns : f->start;
+	if (l->p.log.hdr.start_mono_ns > t)
+		t = l->p.log.hdr.start_mono_ns;
 	return now > t && now - t > FW_LAG_NS;
 }
 
@@ -434,7 +439,7 @@ static void fw_live_read(struct fw_follow *f, size_t li, int over, uint64_t now)
 			}
 			c->last = log->last ? (uint64_t)(log->last - (const char *)log->map) : 0;
 			c->cur += size;
-			if (fw_late(f, &ev, now)) {
+			if (fw_late(f, l, &ev, now)) {
 				/* counted at once, however many: the way to catch up */
 				struct fw_res res;
 				if (fw_selected(f, l, &ev, &res))
