@@ -72,7 +72,18 @@ static struct {
 		char *base;        /* mapped once; FW_RETIRED once unmapped */
 		uint32_t users;    /* regions taken in it and not yet left */
 	} seg[FW_SEGS_MAX];
+	uint32_t seg_top;          /* above the last segment mapped (the keeper
+				    * maps ahead of the tail) */
 } fw;
+
+/* Segment i was mapped at p (published by the caller). */
+FW_KEEPER_CODE static void fw_seg_mapped(uint32_t i)
+{
+	uint32_t top = __atomic_load_n(&fw.seg_top, __ATOMIC_RELAXED);
+	while (top <= i && !__atomic_compare_exchange_n(&fw.seg_top, &top, i + 1, 1, __ATOMIC_RELAXED,
+							__ATOMIC_RELAXED))
+		;
+}
 
 /* What fd 2 was when this image started: fwatch writes there only while
  * it still is (a program that closed it and opened its own file on 2 must
@@ -389,6 +400,7 @@ static char *fw_segment(uint32_t i)
 		munmap(p, size);
 		return base;
 	}
+	fw_seg_mapped(i);
 	return p;
 }
 
@@ -438,7 +450,7 @@ FW_KEEPER_CODE long fw_provision(int fd, uint64_t from, uint64_t to)
 							 __ATOMIC_ACQUIRE))
 				fw_raw(SYS_munmap, p, (long)size, 0, 0, 0, 0);
 			else
-				base = (char *)p;
+				base = (char *)p, fw_seg_mapped(i);
 		}
 		uint64_t end = to < s + size ? to : s + size;
 		long r = fw_reserve_space(fd, from, end - from, base == FW_RETIRED ? NULL : base + (from - s));
@@ -960,6 +972,7 @@ static int fw_open_log(void)
 
 	fw.hdr = h;
 	fw.seg[0].base = p;
+	fw.seg_top = 1;
 	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
 	return 0;
 }
@@ -1045,9 +1058,10 @@ int fw_start_from(int from)
  * of the parent may have held any lock at the fork. */
 static void fw_forget_parent(void)
 {
-	/* segments are mapped, and users counted, only up to the tail's */
-	uint64_t s, z;
-	uint32_t top = fw.hdr ? fw_seg(__atomic_load_n(&fw.hdr->tail, __ATOMIC_RELAXED), &s, &z) + 1 : 0;
+	/* the keeper first: one of this process's (an attach after a detach)
+	 * maps no more of the old log once it has gone */
+	fw_keeper_forget();
+	uint32_t top = fw.hdr ? fw.seg_top : 0;
 	for (uint32_t i = 0; i < top; i++) {
 		if (fw.seg[i].base && fw.seg[i].base != FW_RETIRED)
 			munmap(fw.seg[i].base, fw_seg_size(i));
@@ -1055,7 +1069,7 @@ static void fw_forget_parent(void)
 		fw.seg[i].users = 0;
 	}
 	fw.hdr = NULL;
-	fw_keeper_forget();
+	fw.seg_top = 0;
 	fw_gen++;
 	fw_self.tid = 0;
 	fw_region_forget(&fw_self);
