@@ -85,17 +85,17 @@ $(B)/fwatch-summary: tools/fwatch-summary.c tools/sqlite.c $(TOOL_SRC) $(B)/libf
 	$(CC) $(ALL_CFLAGS) $(SQLITE_FLAGS) -Itools -o $@ tools/fwatch-summary.c tools/sqlite.c $(TOOL_SRC) \
 		$(B)/libfwatch-reader.a $(LDFLAGS) $(SQLITE_LIBS)
 
-# The planner disassembles libc with Capstone (libcapstone-dev); without it,
-# fwatch-run works but cannot make plans (libc's own calls are not seen).
+# The planner disassembles libc with Capstone (libcapstone-dev), loaded when
+# a plan is made (tools/plan.c); without it, fwatch-run works but cannot make
+# plans (libc's own calls are not seen).
 HAVE_CAPSTONE := $(shell printf '\043include <capstone/capstone.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
 ifeq ($(HAVE_CAPSTONE),1)
 PLAN_FLAGS := -DFW_HAVE_CAPSTONE
-PLAN_LIBS := -lcapstone
 endif
 
 $(B)/fwatch-run: tools/fwatch-run.c tools/plan.c tools/attach.c lib/notify.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(PLAN_FLAGS) -Itools -Ilib -o $@ tools/fwatch-run.c tools/plan.c tools/attach.c \
-		lib/notify.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS) $(PLAN_LIBS)
+		lib/notify.c $(TOOL_SRC) $(B)/libfwatch-reader.a $(LDFLAGS)
 
 # The supervisor of programs that cannot be preloaded (static, Go), next
 # to the library, which starts it too (docs/static.md).

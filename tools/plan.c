@@ -60,6 +60,42 @@ size_t fw_plan_name(const unsigned char *id, size_t len, char *out, size_t n)
 
 #ifdef FW_HAVE_CAPSTONE
 #include <capstone/capstone.h>
+#include <dlfcn.h>
+
+/* Capstone is loaded when a plan is to be made (once per libc build), not
+ * at every start of fwatch-run: its 77,000 relocations cost a start some
+ * 400 page faults, 2 ms. The library of the major version built against. */
+#define FW_STR_(x) #x
+#define FW_STR(x) FW_STR_(x)
+#define FW_CS_SONAME "libcapstone.so." FW_STR(CS_API_MAJOR)
+static struct {
+	cs_err (*open)(cs_arch, cs_mode, csh *);
+	cs_err (*option)(csh, cs_opt_type, size_t);
+	cs_insn *(*alloc)(csh); /* cs_malloc */
+	bool (*disasm_iter)(csh, const uint8_t **, size_t *, uint64_t *, cs_insn *);
+	bool (*insn_group)(csh, const cs_insn *, unsigned int);
+	cs_err (*regs_access)(csh, const cs_insn *, cs_regs, uint8_t *, cs_regs, uint8_t *);
+	void (*free)(cs_insn *, size_t);
+	cs_err (*close)(csh *);
+} fw_cs;
+
+static int fw_cs_load(char *err, size_t n)
+{
+	if (fw_cs.close)
+		return 0;
+	void *h = dlopen(FW_CS_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *f[8];
+	static const char *const names[8] = {"cs_open",	      "cs_option", "cs_malloc", "cs_disasm_iter",
+					     "cs_insn_group", "cs_regs_access", "cs_free", "cs_close"};
+	for (int i = 0; h && i < 8; i++)
+		if (!(f[i] = dlsym(h, names[i])))
+			h = NULL;
+	if (!h)
+		return fw_plan_fail(err, n, "the disassembler cannot be loaded: %s", dlerror());
+	_Static_assert(sizeof(fw_cs) == sizeof(f), "one pointer each");
+	memcpy(&fw_cs, f, sizeof(fw_cs));
+	return 0;
+}
 
 /* The system calls the library can record (fwatch_calls.def's FW_SYS rows). */
 static const unsigned fw_plan_nrs[] = {
@@ -111,15 +147,15 @@ static void fw_ins_note(csh h, const cs_insn *in, struct fw_ins *o)
 		      (x->operands[0].reg == X86_REG_EAX || x->operands[0].reg == X86_REG_RAX) &&
 		      x->operands[1].type == X86_OP_IMM;
 	o->imm = o->moves_nr ? x->operands[1].imm : -1;
-	o->movable = !cs_insn_group(h, in, CS_GRP_JUMP) && !cs_insn_group(h, in, CS_GRP_CALL) &&
-		     !cs_insn_group(h, in, CS_GRP_RET) && !cs_insn_group(h, in, CS_GRP_INT);
+	o->movable = !fw_cs.insn_group(h, in, CS_GRP_JUMP) && !fw_cs.insn_group(h, in, CS_GRP_CALL) &&
+		     !fw_cs.insn_group(h, in, CS_GRP_RET) && !fw_cs.insn_group(h, in, CS_GRP_INT);
 	for (int i = 0; i < x->op_count; i++)
 		if (x->operands[i].type == X86_OP_MEM && x->operands[i].mem.base == X86_REG_RIP)
 			o->movable = 0;
 	o->writes_ax = 0;
 	cs_regs rd, wr;
 	uint8_t nrd, nwr;
-	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK) {
+	if (fw_cs.regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK) {
 		o->movable = 0;
 		return;
 	}
@@ -136,11 +172,13 @@ static int fw_plan_scan(const unsigned char *img, size_t size, struct fw_plan_si
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
 	const Elf64_Shdr *sh = (const Elf64_Shdr *)(img + eh->e_shoff);
 	csh h;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (fw_cs_load(err, n))
+		return -1;
+	if (fw_cs.open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return fw_plan_fail(err, n, "the disassembler cannot start");
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_option(h, CS_OPT_SKIPDATA, CS_OPT_ON);
-	cs_insn *in = cs_malloc(h);
+	fw_cs.option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	fw_cs.option(h, CS_OPT_SKIPDATA, CS_OPT_ON);
+	cs_insn *in = fw_cs.alloc(h);
 	struct fw_targets t = {0};
 	struct fw_plan_site *sites = NULL;
 	uint32_t ns = 0;
@@ -156,14 +194,14 @@ static int fw_plan_scan(const unsigned char *img, size_t size, struct fw_plan_si
 			uint64_t addr = sh[s].sh_addr;
 			struct fw_ins ring[4] = {0};
 			unsigned k = 0;
-			while (cs_disasm_iter(h, &code, &left, &addr, in)) {
+			while (fw_cs.disasm_iter(h, &code, &left, &addr, in)) {
 				if (in->id == X86_INS_INVALID) { /* data skipped: no neighbours */
 					memset(ring, 0, sizeof(ring));
 					continue;
 				}
 				if (pass == 0) {
 					const cs_x86 *x = &in->detail->x86;
-					if ((cs_insn_group(h, in, CS_GRP_JUMP) || cs_insn_group(h, in, CS_GRP_CALL)) &&
+					if ((fw_cs.insn_group(h, in, CS_GRP_JUMP) || fw_cs.insn_group(h, in, CS_GRP_CALL)) &&
 					    x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
 						if (t.n == t.cap) {
 							t.cap = t.cap ? 2 * t.cap : 4096;
@@ -220,8 +258,8 @@ static int fw_plan_scan(const unsigned char *img, size_t size, struct fw_plan_si
 			sites[kept++] = sites[i];
 	}
 	free(t.v);
-	cs_free(in, 1);
-	cs_close(&h);
+	fw_cs.free(in, 1);
+	fw_cs.close(&h);
 	*out = sites;
 	*count = kept;
 	return 0;
