@@ -51,12 +51,13 @@ $(B)/libfwatch.so: $(LIB_SRC) $(HDRS) | $(B)
 	$(CC) $(LIB_CFLAGS) -shared -Wl,-z,defs -Wl,-z,nodelete -Wl,--hash-style=both -o $@ $(LIB_SRC) -ldl $(LDFLAGS)
 
 # The audit module (lib/audit.c): no libc, no sanitizer (it runs before
-# anything is set up), a DT_HASH for the library to find its state by.
+# anything is set up), a DT_HASH for the library to find its state by; the
+# loader's one variable it reads, from the loader itself.
 AUDIT_SRC := lib/audit.c lib/site.c lib/calls.c
 $(B)/libfwatch-audit.so: $(AUDIT_SRC) $(HDRS) | $(B)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -fPIC -fvisibility=hidden -ffreestanding \
 		-fno-stack-protector -fno-sanitize=all -U_FORTIFY_SOURCE -shared -nostdlib \
-		-Wl,--hash-style=both -Wl,-z,defs -o $@ $(AUDIT_SRC)
+		-Wl,--hash-style=both -Wl,-z,defs -o $@ $(AUDIT_SRC) -l:ld-linux-x86-64.so.2
 
 # The reader (lib/reader.c, the names of lib/calls.c), compiled once: the
 # tools and the tests link it statically, programs that read logs use the

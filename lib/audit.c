@@ -52,42 +52,27 @@ size_t strlen(const char *s)
 	return n;
 }
 
-/* A file of /proc/self read whole into buf (at most cap bytes). */
-static size_t fw_proc_read(const char *name, char *buf, size_t cap)
-{
-	long fd = fw_raw(SYS_openat, AT_FDCWD, (long)name, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	size_t n = 0;
-	if (fd < 0)
-		return 0;
-	for (long r; n < cap && (r = fw_raw(SYS_read, fd, (long)(buf + n), (long)(cap - n), 0, 0, 0)) > 0;)
-		n += (size_t)r;
-	fw_raw(SYS_close, fd, 0, 0, 0, 0, 0);
-	return n;
-}
-
-static char fw_env_buf[128 << 10];
+/* Where the process began: argc, then argv, the environment and the
+ * auxiliary vector, each ended by a null (set by the loader before it
+ * loads audit modules). Read there, not from /proc/self, whose first
+ * lookup in a process costs some 25 us. */
+extern void *__libc_stack_end;
 
 /* The value of NAME= in the environment, or NULL. */
-static const char *fw_env_get(const char *env, size_t n, const char *name)
+static const char *fw_env_get(char *const *env, const char *name)
 {
 	size_t l = strlen(name);
-	for (size_t i = 0; i < n;) {
-		const char *e = env + i;
-		size_t el = strlen(e);
-		if (el > l && !memcmp(e, name, l) && e[l] == '=')
-			return e + l + 1;
-		i += el + 1;
-	}
+	for (; *env; env++)
+		if (!memcmp(*env, name, l) && (*env)[l] == '=')
+			return *env + l + 1;
 	return NULL;
 }
 
 /* Where plans are, as the library and the planner look for them. */
-static int fw_plan_dir(char *dir, size_t cap)
+static int fw_plan_dir(char *const *env, char *dir, size_t cap)
 {
-	size_t n = fw_proc_read("/proc/self/environ", fw_env_buf, sizeof(fw_env_buf) - 1);
-	fw_env_buf[n] = 0;
-	const char *d = fw_env_get(fw_env_buf, n, "FWATCH_PLANS"), *x = fw_env_get(fw_env_buf, n, "XDG_CACHE_HOME"),
-		   *h = fw_env_get(fw_env_buf, n, "HOME");
+	const char *d = fw_env_get(env, "FWATCH_PLANS"), *x = fw_env_get(env, "XDG_CACHE_HOME"),
+		   *h = fw_env_get(env, "HOME");
 	const char *a = d && *d ? d : x && *x == '/' ? x : h && *h == '/' ? h : NULL;
 	if (d && !memcmp(d, "off", 4))
 		return -1;
@@ -106,14 +91,15 @@ __attribute__((visibility("default"))) unsigned la_version(unsigned version)
 	a->patched = -1;
 	a->magic = FW_AUDIT_MAGIC;
 	/* the loader: AT_BASE (0 when it was run by name, as a program) */
-	uint64_t aux[256];
-	size_t n = fw_proc_read("/proc/self/auxv", (char *)aux, sizeof(aux)) / 16;
+	char **argv = (char **)__libc_stack_end + 1, **env = argv + *(long *)__libc_stack_end + 1, **e = env;
+	while (*e)
+		e++;
 	uintptr_t base = 0;
-	for (size_t i = 0; i < n && aux[2 * i] != AT_NULL; i++)
-		if (aux[2 * i] == AT_BASE)
-			base = (uintptr_t)aux[2 * i + 1];
+	for (const ElfW(auxv_t) *av = (const ElfW(auxv_t) *)(e + 1); av->a_type != AT_NULL; av++)
+		if (av->a_type == AT_BASE)
+			base = (uintptr_t)av->a_un.a_val;
 	char dir[4096];
-	if (base && !fw_plan_dir(dir, sizeof(dir))) {
+	if (base && !fw_plan_dir(env, dir, sizeof(dir))) {
 		const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)base;
 		struct fw_obj o = {0};
 		fw_obj_scan(&o, base, (const ElfW(Phdr) *)(base + eh->e_phoff), eh->e_phnum);
