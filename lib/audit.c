@@ -10,7 +10,6 @@
  * only, and the few memory functions below. */
 #define _GNU_SOURCE
 #include <elf.h>
-#include <fcntl.h>
 #include <link.h>
 #include <sys/syscall.h>
 

@@ -76,7 +76,7 @@ static struct {
 				    * maps ahead of the tail) */
 } fw;
 
-/* Segment i was mapped at p (published by the caller). */
+/* Segment i is mapped: seg_top passes it. */
 FW_KEEPER_CODE static void fw_seg_mapped(uint32_t i)
 {
 	uint32_t top = __atomic_load_n(&fw.seg_top, __ATOMIC_RELAXED);
@@ -449,8 +449,10 @@ FW_KEEPER_CODE long fw_provision(int fd, uint64_t from, uint64_t to)
 			if (!__atomic_compare_exchange_n(&fw.seg[i].base, &base, (char *)p, 0, __ATOMIC_ACQ_REL,
 							 __ATOMIC_ACQUIRE))
 				fw_raw(SYS_munmap, p, (long)size, 0, 0, 0, 0);
-			else
-				base = (char *)p, fw_seg_mapped(i);
+			else {
+				base = (char *)p;
+				fw_seg_mapped(i);
+			}
 		}
 		uint64_t end = to < s + size ? to : s + size;
 		long r = fw_reserve_space(fd, from, end - from, base == FW_RETIRED ? NULL : base + (from - s));
