@@ -31,10 +31,10 @@
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
-#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1295,8 +1295,9 @@ int main(int argc, char **argv)
 	 * poll: a wakeup through epoll lands on whichever CPU the scheduler
 	 * picks, one through poll on the CPU of the call that woke it (the
 	 * flag above), where the program then waits: measured, busybox find
-	 * /usr 6.1 s traced with the listener in the epoll set, 3.4 s with
-	 * both on one CPU. */
+	 * /usr traced took 5.95 s with the listener in the epoll set, 5.16 s
+	 * so (medians of 6 interleaved runs), 3.3-4.2 s with the program and
+	 * the supervisor on one CPU (docs/static.md). */
 	fw_epoll = epoll_create1(EPOLL_CLOEXEC);
 	if (fw_epoll < 0) {
 		fw_say("epoll: %s", strerror(errno));
