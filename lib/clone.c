@@ -53,6 +53,8 @@ FW_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 		return -1;
 	}
 	int want = fw_wants(FW_ID_clone);
+	if (flags & CLONE_FILES) /* the log grows through a keeper from now on */
+		__atomic_store_n(&fw_fds_shared, 1, __ATOMIC_RELAXED);
 	if ((flags & CLONE_VM) && !(flags & CLONE_THREAD)) {
 		/* before the child exists: this thread's tid, then the state */
 		fw_tid(&fw_self);

@@ -141,9 +141,11 @@ struct fw_keeper {
 	int exec_tid;   /* and its value */
 	int mode;       /* FW_KEEP_*: whether this image has a keeper, or never will */
 };
-/* A keeper is made when the log first needs space beyond its first
- * reservation, or before a call that could keep it from opening the log
- * (fw_keeper_ensure); once the log has grown without one, never. */
+/* A keeper is made when the log of a process with threads first needs
+ * space beyond its first reservation (a process of one thread grows it by
+ * name: fw_alone), or before a call that could keep it from opening the
+ * log (fw_keeper_ensure); once the log of a process with threads has grown
+ * without one, never. */
 enum { FW_KEEP_UNDECIDED, FW_KEEP_MADE, FW_KEEP_NEVER };
 extern struct fw_keeper fw_keeper;
 void fw_keeper_init(void);
@@ -152,8 +154,10 @@ void fw_keeper_stop(void);
 void fw_keeper_exec(int begin);
 void fw_keeper_forget(void);
 int fw_keeper_need(uint64_t end, uint64_t limit);
+extern int fw_fds_shared;
 long fw_log_open_raw(void);
 long fw_provision(int fd, uint64_t from, uint64_t to);
+long fw_provision_by_name(uint64_t from, uint64_t to);
 
 /* fwatch's own I/O goes through here, never through a wrapped name. */
 static inline long fw_sys(long nr, long a, long b, long c, long d)

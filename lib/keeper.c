@@ -12,9 +12,11 @@
  * a descriptor table, a root and current directory, credentials and
  * limits of its own, which nothing the program does later changes.
  *
- * It is made only when needed: when the log first needs space beyond
- * what its creation reserved (most processes never write that much, and
- * making it costs two tasks: measured, 0.2 ms of CPU a process), or just
+ * It is made only when needed: when the log of a process with threads
+ * first needs space beyond what its creation reserved (most processes
+ * never write that much, and making it costs two tasks: measured, 0.2 ms
+ * of CPU a process; a process of one thread does its work itself: see
+ * fw_keeper_need), or just
  * before the program changes what it may open by name (the FW_GUARD rows
  * of fwatch_calls.def: set*id, setgroups, unshare, setns, prctl setting
  * no_new_privs or a seccomp filter; chroot, mount).
@@ -53,6 +55,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -380,11 +383,35 @@ void fw_keeper_forget(void)
 	k->mode = FW_KEEP_UNDECIDED;
 }
 
-/* [.., end) of the log is to be written: 1 once the keeper has it ready
- * (waiting for it if need be), 0 when there is no keeper (the caller
- * grows the log itself), -1 when the keeper could not (errno set). A
+/* Set by clone() (lib/clone.c) when a child shares the descriptor table. */
+int fw_fds_shared;
+
+/* Nothing but the calling thread can reach this process's descriptor
+ * table: no thread was ever made (glibc clears __libc_single_threaded at
+ * the first pthread_create, before the thread exists) and no clone()
+ * shares the table. */
+static int fw_alone(void)
+{
+#ifdef FW_NO_KEEPER /* which maps the log as the keeper does: not under TSan */
+	return 0;
+#else
+	return __libc_single_threaded && !__atomic_load_n(&fw_fds_shared, __ATOMIC_RELAXED);
+#endif
+}
+
+/* [.., end) of the log is to be written: 1 once it is ready (the keeper
+ * provisioned it, waited for if need be), 0 when there is no keeper (the
+ * caller grows the log itself), -1 when it cannot be (errno set). A
  * thread past the low-water mark asks for more ahead of time, so that
- * writers seldom wait: ahead is half what is ready, from 16 KiB to 1 MiB. */
+ * writers seldom wait: ahead is half what is ready, from 16 KiB to 1 MiB.
+ *
+ * A process of one thread (fw_alone) makes no keeper for that: it does
+ * the keeper's work itself, with the log opened by name, a descriptor
+ * that lives in the program's table for a moment in which nothing of the
+ * program's runs (signals blocked). A keeper costs two clones and a wait
+ * (about 0.2 ms); opening the log by name, a few microseconds. It is made
+ * when a second thread comes, or if the name cannot be opened here
+ * (every descriptor in use, say): it opens it in a table of its own. */
 int fw_keeper_need(uint64_t end, uint64_t limit)
 {
 	struct fw_keeper *k = &fw_keeper;
@@ -393,6 +420,23 @@ int fw_keeper_need(uint64_t end, uint64_t limit)
 	if (FW_LIKELY(end + ahead / 2 <= have))
 		return 1;
 	uint32_t s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+	if (!s && fw_alone()) {
+		if (have >= end)
+			return 1;
+		/* at most a keeper's step at a time: signals wait meanwhile */
+		uint64_t to = end + ahead < limit ? end + ahead : limit;
+		if (to > have + FW_KEEPER_STEP && end <= have + FW_KEEPER_STEP)
+			to = have + FW_KEEPER_STEP;
+		long e = fw_provision_by_name(have, to);
+		if (!e) {
+			__atomic_store_n(&k->have, to, __ATOMIC_RELEASE);
+			return 1;
+		}
+		if (e == -EFBIG || e == -ENOSPC || e == -EDQUOT) { /* a keeper would fare no better */
+			errno = (int)-e;
+			return -1;
+		}
+	}
 	if (!s) {
 		fw_keeper_ensure();
 		s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);

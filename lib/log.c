@@ -9,6 +9,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,34 +291,49 @@ FW_KEEPER_CODE static long fw_reserve_space(int fd, uint64_t off, uint64_t size,
 	return 0;
 }
 
+/* While fwatch holds a descriptor of the log by name, in the program's
+ * table, no signal handler of the program's runs: one could close it and
+ * open a file of its own on the number, which fwatch would then use and
+ * close (other threads are kept out by the keeper: see fw_alone). */
+static void fw_hush(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	fw_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)old, 8);
+}
+
+static void fw_unhush(const sigset_t *old)
+{
+	fw_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0, 8);
+}
+
 /* Map [off, off + size) of the log; with create, first create the log and
  * reserve the start of it (FW_FIRST_RESERVE: the header and a first chunk),
  * not faulted in: most processes are short and use a page or two of it.
- * The rest is reserved region by region (fw_region). */
+ * The rest is reserved region by region (fw_region). NULL, errno set, when
+ * the log cannot be opened or mapped. */
 static char *fw_map_segment(uint64_t off, uint64_t size, int create)
 {
-	int fd = fw_log_fd(create);
-	if (fd < 0) {
-		fw_stop(strerror(errno));
-		return NULL;
-	}
+	sigset_t old;
+	fw_hush(&old);
 	char *p = NULL;
-	long r = create ? fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL) : 0;
-	if (r < 0)
-		errno = (int)-r;
-	else {
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
-		if (p == MAP_FAILED)
-			p = NULL;
-	}
-	if (!p) {
-		fw_stop(strerror(errno));
-		if (create) /* leave no empty file a reader would reject */
+	int fd = fw_log_fd(create);
+	if (fd >= 0) {
+		long r = create ? fw_reserve_space(fd, off, FW_FIRST_RESERVE, NULL) : 0;
+		if (r < 0)
+			errno = (int)-r;
+		else {
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+			if (p == MAP_FAILED)
+				p = NULL;
+		}
+		if (!p && create) /* leave no empty file a reader would reject */
 			fw_sys(SYS_unlinkat, AT_FDCWD, (long)fw.path, 0, 0);
+		int e = errno;
+		fw_sys(SYS_close, fd, 0, 0, 0);
+		errno = e;
 	}
-	int e = errno;
-	fw_sys(SYS_close, fd, 0, 0, 0);
-	errno = e;
+	fw_unhush(&old);
 	return p;
 }
 
@@ -407,13 +423,31 @@ static char *fw_segment(uint32_t i)
 /* Reserve [off, off + n), mapped at p, and fault it in. */
 static int fw_reserve_at(uint64_t off, uint64_t n, char *p)
 {
+	sigset_t old;
+	fw_hush(&old);
 	int fd = fw_log_fd(0);
 	long r = fd >= 0 ? fw_reserve_space(fd, off, n, p) : -errno;
 	int ok = r == 0, e = (int)-r;
 	if (fd >= 0)
 		fw_sys(SYS_close, fd, 0, 0, 0);
+	fw_unhush(&old);
 	errno = e;
 	return ok;
+}
+
+/* What the keeper does (fw_provision), done by the calling thread with
+ * the log opened by name: in a process of one thread (fw_alone). 0 or
+ * -errno. */
+long fw_provision_by_name(uint64_t from, uint64_t to)
+{
+	sigset_t old;
+	fw_hush(&old);
+	int fd = fw_log_fd(0);
+	long r = fd >= 0 ? fw_provision(fd, from, to) : -errno;
+	if (fd >= 0)
+		fw_sys(SYS_close, fd, 0, 0, 0);
+	fw_unhush(&old);
+	return r;
 }
 
 /* The keeper's own descriptor of the log (in its own table), checked by
@@ -510,23 +544,21 @@ static char *fw_region(uint64_t need, uint64_t want, uint64_t *got, uint32_t *se
 	uint32_t i0 = fw_seg(off, &s0, &z0);
 	if (end >= s0 + z0)
 		fw_retire(i0);
-	/* the keeper has it ready, or there is none and this thread makes
-	 * it so: its segment mapped, and (past the first reservation, made
-	 * at creation and left to fault in page by page: most processes use
-	 * a page or two of it) reserved and faulted in */
+	/* it is ready (the keeper's work, or this thread's in a process of
+	 * one thread); or there is no keeper, and this thread makes it so:
+	 * its segment mapped, and (past the first reservation, made at
+	 * creation and left to fault in page by page: most processes use a
+	 * page or two of it) reserved and faulted in */
 	int kept = fw_keeper_need(end, fw.limit);
 	char *base = kept > 0 ? __atomic_load_n(&fw.seg[i].base, __ATOMIC_ACQUIRE) : NULL;
 	if (!kept)
 		base = fw_segment(i);
-	else if (kept < 0 && !__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
-		fw_stop(strerror(errno));
 	char *p = base ? base + (start - s) : NULL;
-	if (p && !kept && start >= FW_FIRST_RESERVE && !fw_reserve_at(start, end - start, p)) {
+	if (p && !kept && start >= FW_FIRST_RESERVE && !fw_reserve_at(start, end - start, p))
+		p = NULL;
+	if (!p) {
 		if (!__atomic_load_n(&fw.why, __ATOMIC_RELAXED))
 			fw_stop(strerror(errno));
-		p = NULL;
-	}
-	if (!p) {
 		fw_leave(i);
 		return NULL;
 	}
@@ -903,8 +935,9 @@ static int fw_open_log(void)
 			break;
 	}
 	if (!p) {
-		fw_say(fw.path, ": cannot create the log (", __atomic_load_n(&fw.why, __ATOMIC_RELAXED),
-		       "); not recording", NULL);
+		const char *why = __atomic_load_n(&fw.why, __ATOMIC_RELAXED);
+		fw_say(fw.path, ": cannot create the log (", why ? why : strerror(errno), "); not recording",
+		       NULL);
 		return -1;
 	}
 
@@ -975,7 +1008,7 @@ static int fw_open_log(void)
 	fw.hdr = h;
 	fw.seg[0].base = p;
 	fw.seg_top = 1;
-	fw_stop(NULL); /* a name already taken on the way is no reason to stop */
+	fw_stop(NULL); /* what stopped the parent's log (a fork child's) does not stop this one */
 	return 0;
 }
 

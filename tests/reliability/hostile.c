@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -980,6 +981,56 @@ static int mode_closerange(long rounds, long n)
 	return 0;
 }
 
+static void keepers(int *children, int *alive, long *first);
+
+/* ==== 10b. the same in a signal handler of a process of one thread ====== */
+
+static volatile sig_atomic_t crs_done, crs_failed;
+
+/* What case 10's main does, once a tick: close every descriptor from 3
+ * up, open the data file, write a line. */
+static void crs_handler(int sig)
+{
+	(void)sig;
+	int e = errno;
+	if (syscall(SYS_close_range, 3, ~0u, 0) != 0)
+		crs_failed++;
+	int fd = open("data", O_WRONLY | O_APPEND | O_CREAT, 0644);
+	if (fd < 0 || write(fd, "x\n", 2) != 2)
+		crs_failed++;
+	crs_done++;
+	errno = e;
+}
+
+/* The process has one thread, whose n stat calls grow the log (by name,
+ * with no keeper: lib/keeper.c, fw_alone), while a timer's handler, every
+ * 20 us, does what case 10's main does: fwatch's descriptor of the log,
+ * in the program's table for a moment, would be closed under it and its
+ * number become the data file's. Then the keepers (none). */
+static int mode_closerangesig(long rounds, long n)
+{
+	struct sigaction sa = {.sa_handler = crs_handler, .sa_flags = SA_RESTART};
+	struct itimerval on = {{0, 20}, {0, 20}}, off = {{0, 0}, {0, 0}};
+	int children, alive;
+	long first, bad = 0;
+	touch_raw("by-main");
+	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &on, NULL))
+		die("setitimer");
+	while (n > 0 || crs_done < rounds) {
+		long k = n > 10000 ? 10000 : n;
+		bad += stat_loop("by-main", k);
+		n -= k;
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	struct stat st;
+	if (stat("data", &st) != 0)
+		die("stat data");
+	keepers(&children, &alive, &first);
+	say("rounds %s failed %d data %s bad %ld\nkeepers %d\n", crs_done >= rounds ? "enough" : "few",
+	    (int)crs_failed, st.st_size == 2 * crs_done ? "exact" : "wrong", bad, alive);
+	return 0;
+}
+
 /* ==== 12. recording goes on: after chroot, a mount over the log
  * directory, a switch of user, a seccomp sandbox, every descriptor in use == */
 
@@ -1091,12 +1142,27 @@ static void kp_handler(int sig)
 	kp_handled++;
 }
 
+static void *kp_idle(void *arg)
+{
+	return arg;
+}
+
+/* A thread made and joined: the process has had two, and its log then
+ * grows through a keeper (a process of one thread grows it by name). */
+static void kp_thread(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, kp_idle, NULL) || pthread_join(t, NULL))
+		die("pthread_create");
+}
+
 /* wait() with no child of its own; SIGTERM, SIGINT and SIGHUP sent to its
  * process group (a session of its own: run it under setsid), handled; n
- * stat calls after; its children (none), and the keepers that share its
- * memory. */
+ * stat calls after, with a thread made before; its children (none), and
+ * the keepers that share its memory. */
 static int mode_keeper(long n)
 {
+	kp_thread();
 	int r = wait(NULL);
 	say("wait %d %s\n", r, r < 0 ? errname(errno) : "-");
 	struct sigaction sa = {.sa_handler = kp_handler};
@@ -1117,13 +1183,14 @@ static int mode_keeper(long n)
 	return 0;
 }
 
-/* Grow the log past its first reservation, which makes the keeper (most
- * processes never get there, and have none), say its pid, then die by
- * SIGKILL. */
+/* With a thread made, grow the log past its first reservation, which
+ * makes the keeper (most processes never get there, and have none), say
+ * its pid, then die by SIGKILL. */
 static int mode_keeperkill(void)
 {
 	int children, alive;
 	long first;
+	kp_thread();
 	touch_raw("by-keeperkill");
 	stat_loop("by-keeperkill", 5000);
 	/* the keeper names itself once it runs */
@@ -1340,6 +1407,8 @@ int main(int argc, char **argv)
 		return mode_fd2(atoi(argv[2]), atol(argv[3]));
 	if (!strcmp(m, "closerange") && argc == 4)
 		return mode_closerange(atol(argv[2]), atol(argv[3]));
+	if (!strcmp(m, "closerangesig") && argc == 4)
+		return mode_closerangesig(atol(argv[2]), atol(argv[3]));
 	if (!strcmp(m, "after") && argc == 5)
 		return mode_after(argv[2], argv[3], atol(argv[4]));
 	if (!strcmp(m, "keeper") && argc == 3)

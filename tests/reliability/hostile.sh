@@ -408,6 +408,22 @@ if want 10; then
 		"$(path_total c.traced by-thread) $(fact c.traced dropped) $(fw_lines "$W/c.traced/stderr")"
 fi
 
+# --- 10b. the same in a signal handler, in a process of one thread --------
+# A process of one thread grows its log by name, with no keeper: a timer's
+# handler, every 20 us, closes every descriptor from 3 up and opens its
+# data file while main makes 300,000 stat calls.
+if want 10; then
+	run cs.plain -- "$PROG" closerangesig 2000 300000
+	traced cs.traced -- "$PROG" closerangesig 2000 300000
+	same_lines "10b close_range and open in a signal handler while the log of a process of one thread grows: every write to the data file works and the file is exact, as untraced" \
+		cs.plain cs.traced "rounds "
+	check "10b the log grew by name: no keeper, traced as untraced" "keepers 0 keepers 0" \
+		"$(lines cs.plain keepers) $(lines cs.traced keepers)"
+	facts cs.traced
+	check "10b every stat call recorded (300,000), nothing dropped, fwatch silent" "300000 0 0" \
+		"$(path_total cs.traced by-main) $(fact cs.traced dropped) $(fw_lines "$W/cs.traced/stderr")"
+fi
+
 # --- 12. recording goes on -------------------------------------------------
 # After a chroot, a mount over the log directory (in a mount namespace of
 # its own), a switch to another user (with a second thread too), a seccomp
