@@ -52,6 +52,25 @@ void *fw_guard_of(enum fw_guard_id id)
 	return p;
 }
 
+/* The names looked up: the calls' rows, then the guards'. */
+static const char *const fw_lookup_names[] = {
+#define FW_CALL(name, ...) #name,
+#define FW_CALLV FW_CALL
+#define FW_HAND FW_CALL
+#define FW_EVENT(...)
+#define FW_GUARD(...)
+#include "fwatch_calls.def"
+#undef FW_CALL
+#undef FW_CALLV
+#undef FW_HAND
+#undef FW_EVENT
+#undef FW_GUARD
+#define FW_GUARD(name, ...) #name,
+#include "fwatch_calls.def"
+#undef FW_GUARD
+};
+#define FW_LOOKUPS (sizeof fw_lookup_names / sizeof *fw_lookup_names)
+
 /* Every row at once, from the objects' own tables (lib/symbols.c); dlsym
  * for what those cannot settle. One name is asked of both: where the
  * objects loaded after fwatch are not what dlsym searches (fwatch dlopen'd
@@ -59,11 +78,16 @@ void *fw_guard_of(enum fw_guard_id id)
 void fw_real_init(void)
 {
 	struct fw_objs objs;
+	uint32_t hash[FW_LOOKUPS];
+	void *found[FW_LOOKUPS];
 	int own = fw_objs_load(&objs, (const void *)fw_real_init) == 0 &&
 		  fw_objs_find(&objs, "open") == fw_sym("open");
+	if (own)
+		fw_objs_find_all(&objs, fw_lookup_names, FW_LOOKUPS, hash, found);
+	unsigned i = 0;
 	void *p;
 #define FW_CALL(name, ...)                                                                 \
-	p = own ? fw_objs_find(&objs, #name) : FW_SYM_ASK;                                 \
+	p = own ? found[i++] : FW_SYM_ASK;                                                 \
 	if (p == FW_SYM_ASK)                                                               \
 		fw_real_of(FW_ID_##name);                                                  \
 	else                                                                               \
@@ -71,8 +95,13 @@ void fw_real_init(void)
 #define FW_CALLV FW_CALL
 #define FW_HAND FW_CALL
 #define FW_EVENT(...)
+#define FW_GUARD(...)
+#include "fwatch_calls.def"
+#undef FW_CALL
+#undef FW_GUARD
+#define FW_CALL(...)
 #define FW_GUARD(name, ...)                                                                \
-	p = own ? fw_objs_find(&objs, #name) : FW_SYM_ASK;                                 \
+	p = own ? found[i++] : FW_SYM_ASK;                                                 \
 	__atomic_store_n(&fw_guard_real[FW_GUARD_ID_##name], p == FW_SYM_ASK ? fw_sym(#name) : p, \
 			 __ATOMIC_RELAXED);
 #include "fwatch_calls.def"

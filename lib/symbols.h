@@ -34,5 +34,8 @@ int fw_objs_load(struct fw_objs *s, const void *self);
 /* The definition of name: its address, NULL when no object after self has
  * one, or FW_SYM_ASK. */
 void *fw_objs_find(const struct fw_objs *s, const char *name);
+/* The same for n names at once, into found (hash: room for n). */
+void fw_objs_find_all(const struct fw_objs *s, const char *const *names, unsigned n, uint32_t *hash,
+		      void **found);
 
 #endif
