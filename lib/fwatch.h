@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <string.h>
@@ -158,6 +159,8 @@ extern int fw_fds_shared;
 long fw_log_open_raw(void);
 long fw_provision(int fd, uint64_t from, uint64_t to);
 long fw_provision_by_name(uint64_t from, uint64_t to);
+void fw_hush(sigset_t *old);
+void fw_unhush(const sigset_t *old);
 
 /* fwatch's own I/O goes through here, never through a wrapped name. */
 static inline long fw_sys(long nr, long a, long b, long c, long d)

@@ -421,17 +421,25 @@ int fw_keeper_need(uint64_t end, uint64_t limit)
 		return 1;
 	uint32_t s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
 	if (!s && fw_alone()) {
-		if (have >= end)
-			return 1;
-		/* at most a keeper's step at a time: signals wait meanwhile */
-		uint64_t to = end + ahead < limit ? end + ahead : limit;
-		if (to > have + FW_KEEPER_STEP && end <= have + FW_KEEPER_STEP)
-			to = have + FW_KEEPER_STEP;
-		long e = fw_provision_by_name(have, to);
-		if (!e) {
-			__atomic_store_n(&k->have, to, __ATOMIC_RELEASE);
-			return 1;
+		/* with signals blocked, and only then is have read: a handler
+		 * that ran before may have provisioned, and written, past it */
+		sigset_t old;
+		long e = 0;
+		fw_hush(&old);
+		have = __atomic_load_n(&k->have, __ATOMIC_ACQUIRE);
+		if (have < end) {
+			/* at most a keeper's step at a time: signals wait meanwhile */
+			ahead = have / 2 < (16u << 10) ? 16u << 10 : have / 2 > (1u << 20) ? 1u << 20 : have / 2;
+			uint64_t to = end + ahead < limit ? end + ahead : limit;
+			if (to > have + FW_KEEPER_STEP && end <= have + FW_KEEPER_STEP)
+				to = have + FW_KEEPER_STEP;
+			e = fw_provision_by_name(have, to);
+			if (!e)
+				__atomic_store_n(&k->have, to, __ATOMIC_RELEASE);
 		}
+		fw_unhush(&old);
+		if (!e)
+			return 1;
 		if (e == -EFBIG || e == -ENOSPC || e == -EDQUOT) { /* a keeper would fare no better */
 			errno = (int)-e;
 			return -1;

@@ -294,15 +294,15 @@ FW_KEEPER_CODE static long fw_reserve_space(int fd, uint64_t off, uint64_t size,
 /* While fwatch holds a descriptor of the log by name, in the program's
  * table, no signal handler of the program's runs: one could close it and
  * open a file of its own on the number, which fwatch would then use and
- * close (other threads are kept out by the keeper: see fw_alone). */
-static void fw_hush(sigset_t *old)
+ * close (other threads are kept out by the keeper: see fw_keeper_need). */
+void fw_hush(sigset_t *old)
 {
 	sigset_t all;
 	sigfillset(&all);
 	fw_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)old, 8);
 }
 
-static void fw_unhush(const sigset_t *old)
+void fw_unhush(const sigset_t *old)
 {
 	fw_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0, 8);
 }
@@ -436,17 +436,14 @@ static int fw_reserve_at(uint64_t off, uint64_t n, char *p)
 }
 
 /* What the keeper does (fw_provision), done by the calling thread with
- * the log opened by name: in a process of one thread (fw_alone). 0 or
- * -errno. */
+ * the log opened by name, signals blocked (fw_hush): in a process of one
+ * thread (fw_keeper_need). 0 or -errno. */
 long fw_provision_by_name(uint64_t from, uint64_t to)
 {
-	sigset_t old;
-	fw_hush(&old);
 	int fd = fw_log_fd(0);
 	long r = fd >= 0 ? fw_provision(fd, from, to) : -errno;
 	if (fd >= 0)
 		fw_sys(SYS_close, fd, 0, 0, 0);
-	fw_unhush(&old);
 	return r;
 }
 
