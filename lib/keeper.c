@@ -412,11 +412,16 @@ static int fw_alone(void)
  * (about 0.2 ms); opening the log by name, a few microseconds. It is made
  * when a second thread comes, or if the name cannot be opened here
  * (every descriptor in use, say): it opens it in a table of its own. */
+static uint64_t fw_ahead(uint64_t have)
+{
+	return have / 2 < (16u << 10) ? 16u << 10 : have / 2 > (1u << 20) ? 1u << 20 : have / 2;
+}
+
 int fw_keeper_need(uint64_t end, uint64_t limit)
 {
 	struct fw_keeper *k = &fw_keeper;
 	uint64_t have = __atomic_load_n(&k->have, __ATOMIC_ACQUIRE);
-	uint64_t ahead = have / 2 < (16u << 10) ? 16u << 10 : have / 2 > (1u << 20) ? 1u << 20 : have / 2;
+	uint64_t ahead = fw_ahead(have);
 	if (FW_LIKELY(end + ahead / 2 <= have))
 		return 1;
 	uint32_t s = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
@@ -429,7 +434,7 @@ int fw_keeper_need(uint64_t end, uint64_t limit)
 		have = __atomic_load_n(&k->have, __ATOMIC_ACQUIRE);
 		if (have < end) {
 			/* at most a keeper's step at a time: signals wait meanwhile */
-			ahead = have / 2 < (16u << 10) ? 16u << 10 : have / 2 > (1u << 20) ? 1u << 20 : have / 2;
+			ahead = fw_ahead(have);
 			uint64_t to = end + ahead < limit ? end + ahead : limit;
 			if (to > have + FW_KEEPER_STEP && end <= have + FW_KEEPER_STEP)
 				to = have + FW_KEEPER_STEP;
