@@ -36,23 +36,8 @@ void *fw_real_of(enum fw_id id)
 
 void *fw_guard_real[FW_GUARD_COUNT];
 
-static const char *const fw_guard_names[FW_GUARD_COUNT] = {
-#define FW_GUARD(name, ...) #name,
-#include "fwatch_calls.def"
-#undef FW_GUARD
-};
-
-void *fw_guard_of(enum fw_guard_id id)
-{
-	void *p = __atomic_load_n(&fw_guard_real[id], __ATOMIC_RELAXED);
-	if (!p) {
-		p = fw_sym(fw_guard_names[id]);
-		__atomic_store_n(&fw_guard_real[id], p, __ATOMIC_RELAXED);
-	}
-	return p;
-}
-
-/* The names looked up: the calls' rows, then the guards'. */
+/* The names looked up: the calls' rows, then the guards' (FW_GUARD_FIRST
+ * on, in the order of enum fw_guard_id). */
 static const char *const fw_lookup_names[] = {
 #define FW_CALL(name, ...) #name,
 #define FW_CALLV FW_CALL
@@ -70,6 +55,17 @@ static const char *const fw_lookup_names[] = {
 #undef FW_GUARD
 };
 #define FW_LOOKUPS (sizeof fw_lookup_names / sizeof *fw_lookup_names)
+#define FW_GUARD_FIRST (FW_LOOKUPS - FW_GUARD_COUNT)
+
+void *fw_guard_of(enum fw_guard_id id)
+{
+	void *p = __atomic_load_n(&fw_guard_real[id], __ATOMIC_RELAXED);
+	if (!p) {
+		p = fw_sym(fw_lookup_names[FW_GUARD_FIRST + id]);
+		__atomic_store_n(&fw_guard_real[id], p, __ATOMIC_RELAXED);
+	}
+	return p;
+}
 
 /* Every row at once, from the objects' own tables (lib/symbols.c); dlsym
  * for what those cannot settle. One name is asked of both: where the
@@ -82,12 +78,14 @@ void fw_real_init(void)
 	void *found[FW_LOOKUPS];
 	int own = fw_objs_load(&objs, (const void *)fw_real_init) == 0 &&
 		  fw_objs_find(&objs, "open") == fw_sym("open");
+	for (unsigned i = 0; i < FW_LOOKUPS; i++)
+		found[i] = FW_SYM_ASK;
 	if (own)
 		fw_objs_find_all(&objs, fw_lookup_names, FW_LOOKUPS, hash, found);
 	unsigned i = 0;
 	void *p;
 #define FW_CALL(name, ...)                                                                 \
-	p = own ? found[i++] : FW_SYM_ASK;                                                 \
+	p = found[i++];                                                                    \
 	if (p == FW_SYM_ASK)                                                               \
 		fw_real_of(FW_ID_##name);                                                  \
 	else                                                                               \
@@ -98,16 +96,13 @@ void fw_real_init(void)
 #define FW_GUARD(...)
 #include "fwatch_calls.def"
 #undef FW_CALL
-#undef FW_GUARD
-#define FW_CALL(...)
-#define FW_GUARD(name, ...)                                                                \
-	p = own ? found[i++] : FW_SYM_ASK;                                                 \
-	__atomic_store_n(&fw_guard_real[FW_GUARD_ID_##name], p == FW_SYM_ASK ? fw_sym(#name) : p, \
-			 __ATOMIC_RELAXED);
-#include "fwatch_calls.def"
-#undef FW_CALL
 #undef FW_CALLV
 #undef FW_HAND
 #undef FW_EVENT
 #undef FW_GUARD
+	for (unsigned g = 0; g < FW_GUARD_COUNT; g++)
+		if (found[FW_GUARD_FIRST + g] == FW_SYM_ASK)
+			fw_guard_of((enum fw_guard_id)g);
+		else
+			__atomic_store_n(&fw_guard_real[g], found[FW_GUARD_FIRST + g], __ATOMIC_RELAXED);
 }
